@@ -1,1 +1,44 @@
-//! placeholder
+//! Typed, validated, deterministic Kubernetes objects that let Google Cloud Managed Service for
+//! Prometheus (GMP) scrape GKE Inference Gateway's endpoint picker.
+//!
+//! Set [`Options`] (or use [`Bundle::builder`]), `build()` them into a [`Bundle`] of seven typed
+//! objects, and render it with [`Bundle::to_yaml`]:
+//!
+//! ```
+//! use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, SelectorRequirement};
+//!
+//! let bundle = Bundle::builder()
+//!     .namespace("monitoring")
+//!     .flavor(ClusterFlavor::Autopilot)
+//!     .selector(LabelSelector::default().match_expression(SelectorRequirement::is_in(
+//!         "app",
+//!         ["vllm-llama3-8b-instruct-epp"],
+//!     )))
+//!     .build()?;
+//! let collector = &bundle.collector_binding().subjects.as_ref().unwrap()[0];
+//! assert_eq!(collector.namespace.as_deref(), Some("gke-gmp-system"));
+//! assert!(bundle.to_yaml()?.contains("namespace: monitoring\n"));
+//!
+//! // Every problem is reported at once, each with its field path, value and rule.
+//! let err = Bundle::builder().namespace("Bad_NS").interval("5").build().unwrap_err();
+//! let igw_monitoring::Error::Invalid(problems) = err else { unreachable!() };
+//! assert!(problems.mentions("namespace") && problems.mentions("interval"));
+//! # Ok::<(), igw_monitoring::Error>(())
+//! ```
+
+pub mod builder;
+pub mod bundle;
+pub mod emit;
+pub mod error;
+pub mod options;
+mod rules;
+mod validate;
+
+pub use builder::BundleBuilder;
+pub use bundle::{Bundle, Object};
+pub use error::{Error, Problem, Problems};
+pub use gmp_types::Scheme;
+pub use options::{
+    ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SelectorOperator,
+    SelectorRequirement,
+};

@@ -1,0 +1,235 @@
+//! Judges [`Options`] as the API server and the GMP operator would, collecting every problem.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Problem, Problems};
+use crate::options::{LabelSelector, Options, Port, ResolvedNames};
+use crate::rules;
+
+/// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
+pub(crate) const SERVICE_ACCOUNT_ANNOTATION: &str = "kubernetes.io/service-account.name";
+
+/// The API server's limit on all annotations of one object together (keys and values).
+const TOTAL_ANNOTATION_BYTES: usize = 256 * 1024;
+
+/// Checks every option; on success returns the resolved object names.
+pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
+    let mut found = Found::default();
+    found.rule(
+        || "namespace".to_owned(),
+        &options.namespace,
+        "namespace",
+        rules::dns1123_label(&options.namespace),
+    );
+    check_selector(&mut found, &options.selector);
+    match &options.port {
+        Port::Number(n) => found.rule(
+            || "port".to_owned(),
+            &n.to_string(),
+            "port number",
+            rules::port_number(i64::from(*n)).map(drop),
+        ),
+        Port::Name(name) => {
+            found.rule(
+                || "port".to_owned(),
+                name,
+                "port name",
+                rules::iana_svc_name(name),
+            );
+        }
+    }
+    let interval = found.duration("interval", &options.interval);
+    if let Some(timeout) = &options.timeout {
+        let limit = found.duration("timeout", timeout);
+        if let (Some(interval), Some(limit)) = (interval, limit)
+            && limit > interval
+        {
+            found.push(
+                "timeout".to_owned(),
+                timeout,
+                format!(
+                    "must not be greater than interval ({:?}): GMP rejects a scrape timeout longer than the scrape interval",
+                    options.interval
+                ),
+            );
+        }
+    }
+    found.rule(
+        || "path".to_owned(),
+        &options.path,
+        "metrics path",
+        rules::metrics_path(&options.path),
+    );
+    let names = options.names.resolve(options.flavor);
+    check_names(&mut found, &names);
+    found.labels("monitoringLabels", &options.monitoring_labels);
+    found.labels("extraLabels", &options.extra_labels);
+    for (key, value) in &options.extra_labels {
+        if let Some(own) = options
+            .monitoring_labels
+            .get(key)
+            .filter(|own| *own != value)
+        {
+            found.push(
+                format!("extraLabels[{key:?}]"),
+                value,
+                format!("conflicts with monitoringLabels[{key:?}] ({own:?})"),
+            );
+        }
+    }
+    check_annotations(&mut found, &options.extra_annotations);
+    found.finish(names)
+}
+
+fn check_selector(found: &mut Found, selector: &LabelSelector) {
+    if selector.is_empty() {
+        found.push(
+            "selector".to_owned(),
+            "{}",
+            "must name at least one label: an empty selector scrapes every pod in the cluster"
+                .to_owned(),
+        );
+    }
+    found.labels("selector.matchLabels", &selector.match_labels);
+    for (i, requirement) in selector.match_expressions.iter().enumerate() {
+        let at = || format!("selector.matchExpressions[{i}]");
+        found.rule(
+            || format!("{}.key", at()),
+            &requirement.key,
+            "label key",
+            rules::qualified_name(&requirement.key),
+        );
+        let operator = requirement.operator;
+        if operator.takes_values() && requirement.values.is_empty() {
+            found.push(
+                format!("{}.values", at()),
+                "[]",
+                format!(
+                    "must not be empty when the operator is {}",
+                    operator.as_str()
+                ),
+            );
+        }
+        if !operator.takes_values() && !requirement.values.is_empty() {
+            found.push(
+                format!("{}.values", at()),
+                &format!("{:?}", requirement.values),
+                format!("must be empty when the operator is {}", operator.as_str()),
+            );
+        }
+        for (j, value) in requirement.values.iter().enumerate() {
+            found.rule(
+                || format!("{}.values[{j}]", at()),
+                value,
+                "label value",
+                rules::label_value(value),
+            );
+        }
+    }
+}
+
+fn check_names(found: &mut Found, names: &ResolvedNames) {
+    type Rule = fn(&str) -> Result<(), String>;
+    let subdomain: (&str, Rule) = ("object name", rules::dns1123_subdomain);
+    let rbac: (&str, Rule) = ("RBAC object name", rules::path_segment_name);
+    let checks = [
+        ("readerClusterRole", &names.reader_cluster_role, rbac),
+        ("serviceAccount", &names.service_account, subdomain),
+        ("readerBinding", &names.reader_binding, rbac),
+        ("tokenSecret", &names.token_secret, subdomain),
+        ("secretReaderRole", &names.secret_reader_role, rbac),
+        ("collectorBinding", &names.collector_binding, rbac),
+        ("podMonitoring", &names.pod_monitoring, subdomain),
+    ];
+    for (field, name, (what, rule)) in checks {
+        found.rule(|| format!("names.{field}"), name, what, rule(name));
+    }
+}
+
+fn check_annotations(found: &mut Found, annotations: &BTreeMap<String, String>) {
+    let mut total = 0usize;
+    for (key, value) in annotations {
+        total = total.saturating_add(key.len()).saturating_add(value.len());
+        found.rule(
+            || format!("extraAnnotations[{key:?}]"),
+            key,
+            "annotation key",
+            rules::qualified_name(key),
+        );
+        if key == SERVICE_ACCOUNT_ANNOTATION {
+            found.push(
+                format!("extraAnnotations[{key:?}]"),
+                value,
+                "is reserved: the bundle sets it on the token Secret to name its ServiceAccount"
+                    .to_owned(),
+            );
+        }
+    }
+    if total > TOTAL_ANNOTATION_BYTES {
+        found.push(
+            "extraAnnotations".to_owned(),
+            &format!("{total} bytes"),
+            format!(
+                "is too long: all annotations of an object together must have at most {TOTAL_ANNOTATION_BYTES} bytes"
+            ),
+        );
+    }
+}
+
+/// The problems found so far.
+#[derive(Default)]
+struct Found(Vec<Problem>);
+
+impl Found {
+    fn push(&mut self, field: String, value: &str, rule: String) {
+        self.0.push(Problem {
+            field,
+            value: value.to_owned(),
+            rule,
+        });
+    }
+
+    /// Records `outcome` of checking `value` against the rule for a `what`; the field path is
+    /// only built when there is a problem to report.
+    fn rule(
+        &mut self,
+        field: impl FnOnce() -> String,
+        value: &str,
+        what: &str,
+        outcome: Result<(), String>,
+    ) {
+        if let Err(reason) = outcome {
+            self.push(field(), value, format!("is not a valid {what} ({reason})"));
+        }
+    }
+
+    fn duration(&mut self, field: &str, value: &str) -> Option<std::time::Duration> {
+        match rules::scrape_duration(value) {
+            Ok(duration) => Some(duration),
+            Err(reason) => {
+                self.push(
+                    field.to_owned(),
+                    value,
+                    format!("is not a valid scrape duration ({reason})"),
+                );
+                None
+            }
+        }
+    }
+
+    fn labels(&mut self, field: &str, labels: &BTreeMap<String, String>) {
+        for (key, value) in labels {
+            let at = || format!("{field}[{key:?}]");
+            self.rule(at, key, "label key", rules::qualified_name(key));
+            self.rule(at, value, "label value", rules::label_value(value));
+        }
+    }
+
+    fn finish(self, names: ResolvedNames) -> Result<ResolvedNames, Problems> {
+        if self.0.is_empty() {
+            Ok(names)
+        } else {
+            Err(Problems(self.0))
+        }
+    }
+}
