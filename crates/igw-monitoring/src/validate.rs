@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Problem, Problems};
-use crate::options::{LabelSelector, Options, Port, ResolvedNames};
+use crate::options::{LabelSelector, Names, Options, Port, ResolvedNames};
 use crate::rules;
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
@@ -61,7 +61,7 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         rules::metrics_path(&options.path),
     );
     let names = options.names.resolve(options.flavor);
-    check_names(&mut found, &names);
+    check_names(&mut found, &options.names, &names);
     found.labels("monitoringLabels", &options.monitoring_labels);
     found.labels("extraLabels", &options.extra_labels);
     for (key, value) in &options.extra_labels {
@@ -128,21 +128,74 @@ fn check_selector(found: &mut Found, selector: &LabelSelector) {
     }
 }
 
-fn check_names(found: &mut Found, names: &ResolvedNames) {
+fn check_names(found: &mut Found, given: &Names, names: &ResolvedNames) {
     type Rule = fn(&str) -> Result<(), String>;
     let subdomain: (&str, Rule) = ("object name", rules::dns1123_subdomain);
     let rbac: (&str, Rule) = ("RBAC object name", rules::path_segment_name);
+    // (field, resolved name, rule, the field a default is derived from, whether it was given)
     let checks = [
-        ("readerClusterRole", &names.reader_cluster_role, rbac),
-        ("serviceAccount", &names.service_account, subdomain),
-        ("readerBinding", &names.reader_binding, rbac),
-        ("tokenSecret", &names.token_secret, subdomain),
-        ("secretReaderRole", &names.secret_reader_role, rbac),
-        ("collectorBinding", &names.collector_binding, rbac),
-        ("podMonitoring", &names.pod_monitoring, subdomain),
+        (
+            "readerClusterRole",
+            &names.reader_cluster_role,
+            rbac,
+            None,
+            true,
+        ),
+        (
+            "serviceAccount",
+            &names.service_account,
+            subdomain,
+            None,
+            true,
+        ),
+        (
+            "readerBinding",
+            &names.reader_binding,
+            rbac,
+            Some("serviceAccount"),
+            given.reader_binding.is_some(),
+        ),
+        (
+            "tokenSecret",
+            &names.token_secret,
+            subdomain,
+            Some("serviceAccount"),
+            given.token_secret.is_some(),
+        ),
+        (
+            "secretReaderRole",
+            &names.secret_reader_role,
+            rbac,
+            Some("serviceAccount"),
+            given.secret_reader_role.is_some(),
+        ),
+        (
+            "collectorBinding",
+            &names.collector_binding,
+            rbac,
+            Some("secretReaderRole"),
+            given.collector_binding.is_some(),
+        ),
+        (
+            "podMonitoring",
+            &names.pod_monitoring,
+            subdomain,
+            None,
+            true,
+        ),
     ];
-    for (field, name, (what, rule)) in checks {
-        found.rule(|| format!("names.{field}"), name, what, rule(name));
+    for (field, name, (what, rule), source, given) in checks {
+        let Err(reason) = rule(name) else { continue };
+        match source.filter(|_| !given) {
+            // A default derived from a bad name is bad for the same reason: report the source only.
+            Some(source) if found.mentions(&format!("names.{source}")) => {}
+            Some(source) => found.push(
+                format!("names.{field}"),
+                name,
+                format!("is not a valid {what} ({reason}); it is derived from names.{source}: set names.{field} to choose another"),
+            ),
+            None => found.push(format!("names.{field}"), name, format!("is not a valid {what} ({reason})")),
+        }
     }
 }
 
@@ -201,6 +254,10 @@ impl Found {
         if let Err(reason) = outcome {
             self.push(field(), value, format!("is not a valid {what} ({reason})"));
         }
+    }
+
+    fn mentions(&self, field: &str) -> bool {
+        self.0.iter().any(|p| p.field == field)
     }
 
     fn duration(&mut self, field: &str, value: &str) -> Option<std::time::Duration> {

@@ -1,0 +1,206 @@
+//! What several test files share: the named option sets the snapshots cover, and the check that
+//! a rendered bundle reads back as the typed objects it was rendered from.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::path::PathBuf;
+
+use igw_monitoring::{
+    Bundle, ClusterFlavor, LabelSelector, Names, Object, Options, Port, Scheme, SelectorRequirement,
+};
+use serde::Deserialize;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The workspace's `../shared` folder (seed, reference CRDs, conformance tools).
+pub fn shared_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// The option sets the snapshots in `snapshots/` are taken of, by name.
+pub fn cases() -> Vec<(&'static str, Options)> {
+    vec![
+        ("default", Options::default()),
+        (
+            "autopilot",
+            Options {
+                flavor: ClusterFlavor::Autopilot,
+                ..Options::default()
+            },
+        ),
+        (
+            "custom_namespace",
+            Options {
+                namespace: "inference-monitoring".to_owned(),
+                ..Options::default()
+            },
+        ),
+        (
+            "match_expressions",
+            Options {
+                selector: LabelSelector::default()
+                    .match_expression(SelectorRequirement::is_in(
+                        "inferencepool",
+                        ["llama3-8b-epp", "qwen2-7b-epp"],
+                    ))
+                    .match_expression(SelectorRequirement::not_in("track", ["canary"]))
+                    .match_expression(SelectorRequirement::exists("app.kubernetes.io/name"))
+                    .match_expression(SelectorRequirement::does_not_exist("debug")),
+                ..Options::default()
+            },
+        ),
+        ("every_option", every_option()),
+        ("adversarial_scalars", adversarial()),
+    ]
+}
+
+/// Every option away from its default.
+fn every_option() -> Options {
+    Options {
+        namespace: "inference".to_owned(),
+        flavor: ClusterFlavor::Autopilot,
+        selector: LabelSelector::default()
+            .match_label("app", "vllm-llama3-8b-instruct-epp")
+            .match_expression(SelectorRequirement::is_in("tier", ["gold", "silver"])),
+        port: Port::Number(9090),
+        scheme: Scheme::Https,
+        interval: "30s".to_owned(),
+        timeout: Some("10s".to_owned()),
+        path: "/epp/metrics".to_owned(),
+        names: Names {
+            reader_cluster_role: Some("epp-metrics-reader".to_owned()),
+            service_account: Some("epp-scraper".to_owned()),
+            reader_binding: Some("epp-scraper-reader".to_owned()),
+            token_secret: Some("epp-scraper-token".to_owned()),
+            secret_reader_role: Some("epp-scraper-token-read".to_owned()),
+            collector_binding: Some("gmp-collector-reads-epp-scraper-token".to_owned()),
+            pod_monitoring: Some("epp".to_owned()),
+        },
+        monitoring_labels: [("team".to_owned(), "inference".to_owned())].into(),
+        extra_labels: [("env".to_owned(), "prod".to_owned())].into(),
+        extra_annotations: [("owner".to_owned(), "platform@example.com".to_owned())].into(),
+    }
+}
+
+/// Values that are valid Kubernetes names, labels or annotations yet read as booleans, numbers,
+/// nulls, timestamps or YAML syntax when written plainly.
+fn adversarial() -> Options {
+    let annotations = [
+        ("a.example.com/tilde", "~"),
+        ("a.example.com/null", "null"),
+        ("a.example.com/empty", ""),
+        ("a.example.com/colon", "key: value"),
+        ("a.example.com/comment", "x #not a comment"),
+        ("a.example.com/dash", "- item"),
+        ("a.example.com/flow", "{a: [b]}"),
+        ("a.example.com/quotes", "it's \"quoted\" \\ here"),
+        ("a.example.com/spaces", "  padded  "),
+        ("a.example.com/newline", "line one\nline two\n"),
+        (
+            "a.example.com/control",
+            "bell\u{7} tab\t nul\u{0} esc\u{1b}",
+        ),
+        (
+            "a.example.com/unicode-breaks",
+            "nel\u{85} ls\u{2028} ps\u{2029}",
+        ),
+        (
+            "a.example.com/anchor",
+            "&anchor *alias !tag %directive @at `tick",
+        ),
+        ("a.example.com/document", "---"),
+        ("a.example.com/sexagesimal", "12:30:45"),
+        ("a.example.com/merge", "<<"),
+        ("a.example.com/bom", "\u{feff}bom"),
+    ];
+    Options {
+        namespace: "yes".to_owned(),
+        selector: LabelSelector::default()
+            .match_label("y", "n")
+            .match_label("on", "off")
+            .match_expression(SelectorRequirement::is_in(
+                "release",
+                [
+                    "0777",
+                    "1_000",
+                    "1e3",
+                    "null",
+                    "True",
+                    "2001-12-14",
+                    "0x1F",
+                    "1.5",
+                ],
+            )),
+        port: Port::Name("null".to_owned()),
+        names: Names {
+            reader_cluster_role: Some("on".to_owned()),
+            service_account: Some("1e3".to_owned()),
+            token_secret: Some("0777".to_owned()),
+            secret_reader_role: Some("~".to_owned()),
+            collector_binding: Some("- x: y #z".to_owned()),
+            pod_monitoring: Some("null".to_owned()),
+            ..Names::default()
+        },
+        monitoring_labels: [("no".to_owned(), "yes".to_owned())].into(),
+        extra_labels: [("example.com/off".to_owned(), "NULL".to_owned())].into(),
+        extra_annotations: annotations
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..Options::default()
+    }
+}
+
+/// The objects of a rendered bundle, read back with serde_yaml into their typed values.
+pub fn read_back(yaml: &str) -> Result<Vec<Parsed>, serde_yaml::Error> {
+    serde_yaml::Deserializer::from_str(yaml)
+        .map(Parsed::deserialize)
+        .collect()
+}
+
+/// One document of a rendered bundle, typed by its `kind`.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Parsed {
+    ClusterRole(k8s_openapi::api::rbac::v1::ClusterRole),
+    ServiceAccount(k8s_openapi::api::core::v1::ServiceAccount),
+    ClusterRoleBinding(k8s_openapi::api::rbac::v1::ClusterRoleBinding),
+    Secret(k8s_openapi::api::core::v1::Secret),
+    ClusterPodMonitoring(gmp_types::ClusterPodMonitoring),
+}
+
+impl Parsed {
+    /// Whether this is the same object as `object`, field for field.
+    pub fn is(&self, object: &Object<'_>) -> bool {
+        match (self, object) {
+            (Self::ClusterRole(a), Object::ClusterRole(b)) => a == *b,
+            (Self::ServiceAccount(a), Object::ServiceAccount(b)) => a == *b,
+            (Self::ClusterRoleBinding(a), Object::ClusterRoleBinding(b)) => a == *b,
+            (Self::Secret(a), Object::Secret(b)) => a == *b,
+            (Self::ClusterPodMonitoring(a), Object::ClusterPodMonitoring(b)) => a == *b,
+            _ => false,
+        }
+    }
+}
+
+/// Renders `bundle` and checks that every document reads back as the object it came from.
+pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
+    let yaml = bundle.to_yaml().map_err(|e| e.to_string())?;
+    let parsed = read_back(&yaml).map_err(|e| format!("{e}\n--- rendered:\n{yaml}"))?;
+    let objects = bundle.objects();
+    if parsed.len() != objects.len() {
+        return Err(format!(
+            "{} documents, expected {}",
+            parsed.len(),
+            objects.len()
+        ));
+    }
+    for (parsed, object) in parsed.iter().zip(&objects) {
+        if !parsed.is(object) {
+            return Err(format!(
+                "read back differently:\n{parsed:#?}\nexpected:\n{object:#?}\n--- rendered:\n{yaml}"
+            ));
+        }
+    }
+    Ok(yaml)
+}

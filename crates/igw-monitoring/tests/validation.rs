@@ -1,0 +1,217 @@
+//! Invalid options are refused with every problem at once, each naming field, value and rule.
+
+use igw_monitoring::{
+    Bundle, Error, LabelSelector, Names, Options, Port, Problems, SelectorOperator,
+    SelectorRequirement,
+};
+
+fn problems(options: Options) -> Problems {
+    match options.build() {
+        Err(Error::Invalid(problems)) => problems,
+        other => panic!("expected invalid options, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_bad_label_value_is_reported_with_field_value_and_rule() {
+    let found = problems(Options {
+        selector: LabelSelector::default().match_label("app", "Bad Value!"),
+        ..Options::default()
+    });
+    assert_eq!(found.len(), 1);
+    let text = found.to_string();
+    assert!(
+        text.starts_with(
+            "  selector.matchLabels[\"app\"]: \"Bad Value!\" is not a valid label value (a valid label must be an empty string or consist of alphanumeric characters"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let found = problems(Options {
+        namespace: "Not_A_Namespace".to_owned(),
+        selector: LabelSelector::default()
+            .match_label("bad key!", "ok")
+            .match_expression(SelectorRequirement {
+                key: "tier".to_owned(),
+                operator: SelectorOperator::In,
+                values: vec![],
+            })
+            .match_expression(SelectorRequirement {
+                key: "debug".to_owned(),
+                operator: SelectorOperator::Exists,
+                values: vec!["x".to_owned()],
+            }),
+        port: Port::Number(0),
+        interval: "5".to_owned(),
+        timeout: Some("1d".to_owned()),
+        path: "metrics".to_owned(),
+        names: Names {
+            service_account: Some("Reader".to_owned()),
+            reader_cluster_role: Some("..".to_owned()),
+            ..Names::default()
+        },
+        monitoring_labels: [("app".to_owned(), "-x".to_owned())].into(),
+        extra_labels: [("app".to_owned(), "other".to_owned())].into(),
+        extra_annotations: [(
+            "kubernetes.io/service-account.name".to_owned(),
+            "x".to_owned(),
+        )]
+        .into(),
+        ..Options::default()
+    });
+    let expected = [
+        "namespace",
+        "selector.matchLabels[\"bad key!\"]",
+        "selector.matchExpressions[0].values",
+        "selector.matchExpressions[1].values",
+        "port",
+        "interval",
+        "timeout",
+        "path",
+        "names.readerClusterRole",
+        "names.serviceAccount",
+        "monitoringLabels[\"app\"]",
+        "extraLabels[\"app\"]",
+        "extraAnnotations[\"kubernetes.io/service-account.name\"]",
+    ];
+    for field in expected {
+        assert!(found.mentions(field), "no problem for {field} in:\n{found}");
+    }
+    let fields: Vec<&str> = found.iter().map(|p| p.field.as_str()).collect();
+    assert!(fields.iter().all(|f| expected.contains(f)), "{fields:?}");
+}
+
+#[test]
+fn timeout_longer_than_interval_is_refused() {
+    let found = problems(Options {
+        interval: "5s".to_owned(),
+        timeout: Some("5001ms".to_owned()),
+        ..Options::default()
+    });
+    let problem = found
+        .iter()
+        .next()
+        .map(|p| (p.field.as_str(), p.value.as_str()));
+    assert_eq!(problem, Some(("timeout", "5001ms")));
+    assert_eq!(found.len(), 1, "{found}");
+    // equal is fine
+    assert!(
+        Bundle::builder()
+            .interval("1m")
+            .timeout("60s")
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
+fn port_numbers_are_checked_against_the_valid_range() {
+    for bad in [0, -1, 65536, i32::MAX, i32::MIN] {
+        assert!(
+            problems(Options {
+                port: Port::Number(bad),
+                ..Options::default()
+            })
+            .mentions("port")
+        );
+    }
+    for good in [1u16, 9090, 65535] {
+        assert!(Bundle::builder().port(good).build().is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn port_names_follow_iana_rules() {
+    for bad in [
+        "",
+        "METRICS",
+        "1234",
+        "-metrics",
+        "metrics-",
+        "a--b",
+        "sixteen-chars-xx",
+    ] {
+        assert!(
+            Bundle::builder().port(bad).build().is_err(),
+            "{bad:?} accepted"
+        );
+    }
+    for good in ["metrics", "http-metrics", "m1", "fifteen-chars-x"] {
+        assert!(
+            Bundle::builder().port(good).build().is_ok(),
+            "{good:?} refused"
+        );
+    }
+}
+
+#[test]
+fn an_empty_selector_is_refused() {
+    let found = problems(Options {
+        selector: LabelSelector::default(),
+        ..Options::default()
+    });
+    assert!(found.mentions("selector"), "{found}");
+}
+
+#[test]
+fn huge_values_are_refused_and_shortened_in_messages() {
+    let huge = "a".repeat(1 << 20);
+    let found = problems(Options {
+        namespace: huge.clone(),
+        ..Options::default()
+    });
+    let text = found.to_string();
+    assert!(text.len() < 1000, "message of {} bytes", text.len());
+    assert!(text.contains("(1048576 characters)"), "{text}");
+    let annotations = problems(Options {
+        extra_annotations: [("big".to_owned(), huge.repeat(1))].into(),
+        ..Options::default()
+    });
+    assert!(annotations.mentions("extraAnnotations"), "{annotations}");
+}
+
+#[test]
+fn a_derived_name_too_long_names_its_source() {
+    let found = problems(Options {
+        names: Names {
+            service_account: Some("a".repeat(250)),
+            ..Names::default()
+        },
+        ..Options::default()
+    });
+    let fields: Vec<&str> = found.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["names.tokenSecret"], "{found}");
+    assert!(
+        found
+            .to_string()
+            .contains("derived from names.serviceAccount"),
+        "{found}"
+    );
+}
+
+#[test]
+fn derived_names_follow_the_service_account_and_the_flavor() -> Result<(), Error> {
+    let bundle = Bundle::builder()
+        .flavor(igw_monitoring::ClusterFlavor::Autopilot)
+        .names(Names {
+            service_account: Some("scraper".to_owned()),
+            ..Names::default()
+        })
+        .build()?;
+    assert_eq!(
+        bundle.token_secret().metadata.name.as_deref(),
+        Some("scraper-secret")
+    );
+    assert_eq!(
+        bundle.collector_binding().metadata.name.as_deref(),
+        Some("gke-gmp-system:collector:scraper-secret-read")
+    );
+    assert_eq!(
+        bundle.reader_binding().metadata.name.as_deref(),
+        Some("scraper-role-binding")
+    );
+    Ok(())
+}
