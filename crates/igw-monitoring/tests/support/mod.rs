@@ -204,3 +204,65 @@ pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
     }
     Ok(yaml)
 }
+
+/// The Python of the conformance validators (`../shared/conformance/setup.sh` installs it).
+pub fn conformance_python() -> Result<PathBuf, String> {
+    let home = std::env::var_os("IGW_CONFORMANCE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/igw-conformance"))
+        })
+        .ok_or("neither IGW_CONFORMANCE_HOME nor HOME is set")?;
+    let python = home.join("venv/bin/python");
+    if python.is_file() {
+        Ok(python)
+    } else {
+        Err(format!(
+            "{} is missing: run ../shared/conformance/setup.sh first",
+            python.display()
+        ))
+    }
+}
+
+/// Reads each YAML text with PyYAML (YAML 1.1, as kubectl reads), returning every text's
+/// documents as JSON: one Python process for the whole batch.
+pub fn read_as_yaml_1_1(texts: &[String]) -> Result<Vec<serde_json::Value>, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    const READER: &str = "import json, sys, yaml\n\
+        texts = json.load(sys.stdin)\n\
+        json.dump([list(yaml.safe_load_all(t)) for t in texts], sys.stdout)\n";
+    let mut child = Command::new(conformance_python()?)
+        .args(["-c", READER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let input = serde_json::to_vec(texts).map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(&input)
+        .map_err(|e| e.to_string())?;
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    match serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())? {
+        serde_json::Value::Array(docs) => Ok(docs),
+        other => Err(format!("unexpected reader output {other}")),
+    }
+}
+
+/// The bundle's objects as JSON, the way any reader of the rendered YAML should see them.
+pub fn objects_json(bundle: &Bundle) -> serde_json::Value {
+    serde_json::Value::Array(
+        bundle
+            .objects()
+            .iter()
+            .map(|o| serde_json::to_value(o).unwrap_or_default())
+            .collect(),
+    )
+}

@@ -1,0 +1,47 @@
+//! Every snapshot case is judged as a cluster would judge it (`../shared/conformance/check.sh`)
+//! and read with YAML 1.1 (what kubectl reads) as exactly the typed objects it came from.
+
+mod support;
+
+use std::process::Command;
+
+use support::{TestResult, cases, conformance_python, objects_json, read_as_yaml_1_1, shared_dir};
+
+#[test]
+fn every_case_passes_the_conformance_check() -> TestResult {
+    conformance_python()?;
+    let dir = tempfile::tempdir()?;
+    let mut files = Vec::new();
+    for (name, options) in cases() {
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, options.build()?.to_yaml()?)?;
+        files.push(file);
+    }
+    let output = Command::new(shared_dir().join("conformance/check.sh"))
+        .args(&files)
+        .output()?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains(" 0 failed"), "{report}");
+    Ok(())
+}
+
+#[test]
+fn yaml_1_1_reads_every_case_as_built() -> TestResult {
+    let mut texts = Vec::new();
+    let mut expected = Vec::new();
+    for (_, options) in cases() {
+        let bundle = options.build()?;
+        texts.push(bundle.to_yaml()?);
+        expected.push(objects_json(&bundle));
+    }
+    let read = read_as_yaml_1_1(&texts)?;
+    for ((name, _), (read, expected)) in cases().iter().zip(read.iter().zip(&expected)) {
+        assert_eq!(read, expected, "{name}: YAML 1.1 reads it differently");
+    }
+    Ok(())
+}
