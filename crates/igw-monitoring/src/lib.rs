@@ -42,3 +42,8 @@ pub use options::{
     ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SelectorOperator,
     SelectorRequirement,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -2,6 +2,9 @@
 //! would read it as anything but that string. Judged against an independent oracle: the
 //! resolver patterns of the YAML 1.1 type repository and of the YAML 1.2 core schema.
 
+// A pattern that does not compile is a broken test: failing loudly is the report.
+#![allow(clippy::expect_used)]
+
 use igw_monitoring::emit::scalar;
 use proptest::prelude::*;
 use regex::Regex;
@@ -52,8 +55,10 @@ fn needs_quotes_by_syntax(s: &str) -> bool {
         || s.contains(" #")
         || s.starts_with([' ', '\t'])
         || s.ends_with([' ', '\t'])
-        || s.starts_with("---")
-        || s.starts_with("...")
+        || ["---", "..."].iter().any(|marker| {
+            s.strip_prefix(marker)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        })
         || s.chars()
             .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
 }
