@@ -91,6 +91,12 @@ impl BundleBuilder {
         self
     }
 
+    /// Prefix of every object name the bundle creates. Default: none.
+    pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.options.name_prefix = prefix.into();
+        self
+    }
+
     /// Labels of the ClusterPodMonitoring, replacing the seed's two.
     pub fn monitoring_labels<K: Into<String>, V: Into<String>>(
         mut self,

@@ -22,12 +22,31 @@ pub const HEADER: &str =
 impl Bundle {
     /// The bundle as multi-document YAML: fixed object order, sorted keys, one final newline.
     pub fn to_yaml(&self) -> Result<String, Error> {
-        Ok(BundleYaml {
-            header: HEADER,
-            documents: self.objects().map(|object| Document { object }),
-        }
-        .render()?)
+        to_yaml(self.objects())
     }
+
+    /// The bundle as one Kubernetes `List` in JSON (sorted keys, two-space indent, final newline).
+    pub fn to_json_list(&self) -> Result<String, Error> {
+        let items = self
+            .objects()
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items });
+        let mut text = serde_json::to_string_pretty(&list)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// Objects as one YAML text: the generated-by header, then one document per object.
+pub fn to_yaml<'a>(objects: impl IntoIterator<Item = Object<'a>>) -> Result<String, Error> {
+    let documents: Vec<Document<'_>> = objects.into_iter().map(|object| Document { object }).collect();
+    Ok(DocumentsYaml {
+        header: HEADER,
+        documents: &documents,
+    }
+    .render()?)
 }
 
 /// The askama escaper for YAML: writes a string as a plain scalar when YAML 1.1 (kubectl) and
@@ -57,12 +76,12 @@ pub fn scalar(value: &str) -> Result<String, serde_saphyr::SerializeError> {
     Ok(quoted)
 }
 
-/// The whole bundle: header, then the documents separated by `---`.
+/// The header, then the documents separated by `---`.
 #[derive(Template)]
-#[template(path = "bundle.yaml")]
-struct BundleYaml<'a> {
+#[template(path = "documents.yaml")]
+struct DocumentsYaml<'a> {
     header: &'a str,
-    documents: [Document<'a>; 7],
+    documents: &'a [Document<'a>],
 }
 
 /// One object, rendered by the template of its kind.

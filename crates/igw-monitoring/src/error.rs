@@ -11,6 +11,9 @@ pub enum Error {
     /// The emitter could not write an object as YAML (never expected: a bug if seen).
     #[error("rendering the bundle as YAML failed: {0}")]
     Render(#[from] askama::Error),
+    /// An object could not be written as JSON (never expected: a bug if seen).
+    #[error("writing the bundle as JSON failed: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// One rule one input breaks: where, what, and why it is refused.

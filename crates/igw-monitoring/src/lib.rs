@@ -30,8 +30,10 @@ pub mod builder;
 pub mod bundle;
 pub mod emit;
 pub mod error;
+pub mod kustomize;
 pub mod options;
 mod rules;
+pub mod selector_syntax;
 mod validate;
 
 pub use builder::BundleBuilder;

@@ -36,6 +36,10 @@ pub struct Options {
     pub path: String,
     /// Name of every object the bundle creates. Default: the seed document's names.
     pub names: Names,
+    /// Prefix of every object name, after defaults and derivations (not of the GMP collector's
+    /// ServiceAccount, which the bundle only references). Default: none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name_prefix: String,
     /// Labels of the ClusterPodMonitoring. Default: the seed's `app.kubernetes.io/name` and
     /// `app.kubernetes.io/part-of`.
     pub monitoring_labels: BTreeMap<String, String>,
@@ -58,6 +62,7 @@ impl Default for Options {
             timeout: None,
             path: "/metrics".to_owned(),
             names: Names::default(),
+            name_prefix: String::new(),
             monitoring_labels: BTreeMap::from([
                 (
                     "app.kubernetes.io/name".to_owned(),
@@ -305,41 +310,58 @@ pub struct ResolvedNames {
 }
 
 impl Names {
-    /// Applies the defaults; derived names follow the names they derive from.
-    pub fn resolve(&self, flavor: ClusterFlavor) -> ResolvedNames {
-        let service_account = self
-            .service_account
-            .clone()
-            .unwrap_or_else(|| "inference-gateway-sa-metrics-reader".to_owned());
-        let secret_reader_role = self
-            .secret_reader_role
-            .clone()
-            .unwrap_or_else(|| format!("{service_account}-secret-read"));
-        ResolvedNames {
-            reader_cluster_role: self
-                .reader_cluster_role
-                .clone()
-                .unwrap_or_else(|| "inference-gateway-metrics-reader".to_owned()),
-            reader_binding: self
-                .reader_binding
-                .clone()
-                .unwrap_or_else(|| format!("{service_account}-role-binding")),
-            token_secret: self
-                .token_secret
-                .clone()
-                .unwrap_or_else(|| format!("{service_account}-secret")),
-            collector_binding: self.collector_binding.clone().unwrap_or_else(|| {
-                format!(
-                    "{}:{COLLECTOR_SERVICE_ACCOUNT}:{secret_reader_role}",
-                    flavor.collector_namespace()
-                )
-            }),
-            pod_monitoring: self
-                .pod_monitoring
-                .clone()
-                .unwrap_or_else(|| "inference-optimized-gateway-monitoring".to_owned()),
+    /// Applies the defaults (derived names follow the names they derive from), then `prefix`.
+    pub fn resolve(&self, flavor: ClusterFlavor, prefix: &str) -> ResolvedNames {
+        let or = |given: &Option<String>, default: String| given.clone().unwrap_or(default);
+        let service_account = or(
+            &self.service_account,
+            "inference-gateway-sa-metrics-reader".to_owned(),
+        );
+        let secret_reader_role = or(
+            &self.secret_reader_role,
+            format!("{service_account}-secret-read"),
+        );
+        let collector_binding = or(
+            &self.collector_binding,
+            format!(
+                "{}:{COLLECTOR_SERVICE_ACCOUNT}:{secret_reader_role}",
+                flavor.collector_namespace()
+            ),
+        );
+        let names = ResolvedNames {
+            reader_cluster_role: or(
+                &self.reader_cluster_role,
+                "inference-gateway-metrics-reader".to_owned(),
+            ),
+            reader_binding: or(&self.reader_binding, format!("{service_account}-role-binding")),
+            token_secret: or(&self.token_secret, format!("{service_account}-secret")),
+            collector_binding,
+            pod_monitoring: or(
+                &self.pod_monitoring,
+                "inference-optimized-gateway-monitoring".to_owned(),
+            ),
             service_account,
             secret_reader_role,
+        };
+        if prefix.is_empty() {
+            names
+        } else {
+            names.map(|name| format!("{prefix}{name}"))
+        }
+    }
+}
+
+impl ResolvedNames {
+    /// The same names, each passed through `f`.
+    pub fn map(self, mut f: impl FnMut(String) -> String) -> Self {
+        Self {
+            reader_cluster_role: f(self.reader_cluster_role),
+            service_account: f(self.service_account),
+            reader_binding: f(self.reader_binding),
+            token_secret: f(self.token_secret),
+            secret_reader_role: f(self.secret_reader_role),
+            collector_binding: f(self.collector_binding),
+            pod_monitoring: f(self.pod_monitoring),
         }
     }
 }

@@ -60,7 +60,20 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         "metrics path",
         rules::metrics_path(&options.path),
     );
-    let names = options.names.resolve(options.flavor);
+    // A bad prefix would make every name bad: report it once, and judge the names without it.
+    let prefix_ok = options.name_prefix.is_empty() || {
+        let probe = format!("{}x", options.name_prefix);
+        let outcome = rules::dns1123_subdomain(&probe);
+        found.rule(
+            || "namePrefix".to_owned(),
+            &options.name_prefix,
+            "name prefix",
+            outcome.clone().map_err(|reason| format!("the prefix starts every object name, so it must begin one: {reason}")),
+        );
+        outcome.is_ok()
+    };
+    let prefix = if prefix_ok { options.name_prefix.as_str() } else { "" };
+    let names = options.names.resolve(options.flavor, prefix);
     check_names(&mut found, &options.names, &names);
     found.labels("monitoringLabels", &options.monitoring_labels);
     found.labels("extraLabels", &options.extra_labels);

@@ -1,0 +1,216 @@
+//! The command line, as clap reads it, and how flags land on [`Options`] over a config file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use igw_monitoring::{ClusterFlavor, Options, Port, Scheme, SelectorRequirement};
+
+/// Worked examples shown at the end of `--help`.
+const EXAMPLES: &str = "\
+Examples:
+  # The seed document's bundle, ready for kubectl
+  igw-monitoring render > bundle.yaml
+
+  # GKE Autopilot, reader in namespace `monitoring`, pods of one InferencePool
+  igw-monitoring render --autopilot --namespace monitoring --selector inferencepool=llama3-8b-epp
+
+  # Set-based selector, slower scrapes, everything prefixed
+  igw-monitoring render --selector-expression 'app in (llama3-8b-epp,qwen-7b-epp)' \\
+      --interval 30s --timeout 10s --name-prefix team-a-
+
+  # Options from a file, one flag on top, as a JSON List
+  igw-monitoring render --config monitoring.yaml --namespace staging -o json
+
+  # A Kustomize base; overlays may set namespace:, namePrefix:, nameSuffix:
+  igw-monitoring kustomize --out deploy/base --autopilot
+  igw-monitoring kustomize --out deploy/base --autopilot --check   # exit 1 when stale
+
+Exit codes: 0 success; 1 `--check` found the output stale, or writing failed; 2 invalid input
+(flags, config file, options), nothing written.";
+
+/// Generates the Kubernetes objects that let Google Cloud Managed Service for Prometheus scrape
+/// GKE Inference Gateway's endpoint picker.
+#[derive(Debug, Parser)]
+#[command(name = "igw-monitoring", version, after_long_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the bundle: multi-document YAML, or one JSON `List` with `-o json`.
+    Render {
+        /// The bundle's options.
+        #[command(flatten)]
+        options: OptionArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
+        output: Format,
+    },
+    /// Write the bundle as a Kustomize base that survives namespace and name overlays.
+    Kustomize {
+        /// Folder of the base; replaced as a whole, or created.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace DIR even if this tool did not generate what is in it.
+        #[arg(long)]
+        force: bool,
+        /// Write nothing; exit 1 if DIR differs from what would be written.
+        #[arg(long, conflicts_with = "force")]
+        check: bool,
+        /// The bundle's options.
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Print the JSON Schema of the config file (for editor validation and completion).
+    Schema,
+    /// Print the CustomResourceDefinitions derived from the GMP types.
+    Crd,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How `render` prints the bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Multi-document YAML.
+    Yaml,
+    /// One Kubernetes `List` as JSON.
+    Json,
+}
+
+/// The bundle's options as flags; each one overrides the config file's value.
+#[derive(Debug, Default, Args)]
+pub struct OptionArgs {
+    /// Read options from this YAML file (keys as in `igw-monitoring schema`); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Namespace of the reader ServiceAccount and its token Secret [default: default].
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// GKE Autopilot: GMP's collector runs in gke-gmp-system instead of gmp-system.
+    #[arg(long)]
+    pub autopilot: bool,
+    /// Select pods with this label (repeatable; replaces the default app=inference-gateway-ext-proc).
+    #[arg(long = "selector", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub selectors: Vec<(String, String)>,
+    /// Set-based requirement, kubectl syntax: 'tier in (a,b)', 'tier notin (c)', 'tier', '!tier'
+    /// (repeatable).
+    #[arg(long = "selector-expression", value_name = "EXPR", value_parser = requirement)]
+    pub selector_expressions: Vec<SelectorRequirement>,
+    /// Time between scrapes, e.g. 30s or 1m30s [default: 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// Time a scrape may take, at most the interval [default: GMP's].
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Container port to scrape, by name or number [default: metrics].
+    #[arg(long, value_name = "NAME|NUMBER", value_parser = port)]
+    pub port: Option<Port>,
+    /// HTTP path of the metrics endpoint [default: /metrics].
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Scrape protocol [default: http].
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub scheme: Option<SchemeArg>,
+    /// Prefix of every object name the bundle creates (not of GMP's collector).
+    #[arg(long, value_name = "PREFIX")]
+    pub name_prefix: Option<String>,
+    /// Add this label to every object (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub labels: Vec<(String, String)>,
+}
+
+/// `--scheme` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// Plain HTTP.
+    Http,
+    /// HTTP over TLS.
+    Https,
+}
+
+impl OptionArgs {
+    /// Lays the flags that were given over `options` (the config file's, or the defaults).
+    pub fn apply(&self, mut options: Options) -> Options {
+        let set = |target: &mut String, flag: &Option<String>| {
+            if let Some(value) = flag {
+                target.clone_from(value);
+            }
+        };
+        set(&mut options.namespace, &self.namespace);
+        if self.autopilot {
+            options.flavor = ClusterFlavor::Autopilot;
+        }
+        if !self.selectors.is_empty() {
+            options.selector.match_labels = self.selectors.iter().cloned().collect();
+        }
+        if !self.selector_expressions.is_empty() {
+            options.selector.match_expressions = self.selector_expressions.clone();
+        }
+        set(&mut options.interval, &self.interval);
+        if let Some(timeout) = &self.timeout {
+            options.timeout = Some(timeout.clone());
+        }
+        if let Some(port) = &self.port {
+            options.port = port.clone();
+        }
+        set(&mut options.path, &self.path);
+        if let Some(scheme) = self.scheme {
+            options.scheme = match scheme {
+                SchemeArg::Http => Scheme::Http,
+                SchemeArg::Https => Scheme::Https,
+            };
+        }
+        set(&mut options.name_prefix, &self.name_prefix);
+        options.extra_labels.extend(self.labels.iter().cloned());
+        options
+    }
+
+    /// The flag that sets the option at `field` (a problem's field path), if one was given.
+    pub fn flag_for(&self, field: &str) -> Option<&'static str> {
+        let root = field.split(['.', '[']).next().unwrap_or_default();
+        let (flag, given) = match root {
+            "namespace" => ("--namespace", self.namespace.is_some()),
+            "selector" if field.starts_with("selector.matchExpressions") => {
+                ("--selector-expression", !self.selector_expressions.is_empty())
+            }
+            "selector" => ("--selector", !self.selectors.is_empty()),
+            "interval" => ("--interval", self.interval.is_some()),
+            "timeout" => ("--timeout", self.timeout.is_some()),
+            "port" => ("--port", self.port.is_some()),
+            "path" => ("--path", self.path.is_some()),
+            "namePrefix" => ("--name-prefix", self.name_prefix.is_some()),
+            "extraLabels" => ("--label", !self.labels.is_empty()),
+            _ => return None,
+        };
+        given.then_some(flag)
+    }
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not KEY=VALUE"))
+}
+
+fn requirement(text: &str) -> Result<SelectorRequirement, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn port(text: &str) -> Result<Port, String> {
+    // Digits are a number (range checked by the library, with the rule); anything else a name.
+    match text.parse::<i64>() {
+        Ok(n) => i32::try_from(n)
+            .map(Port::Number)
+            .map_err(|_| "is not a valid port number (must be between 1 and 65535, inclusive)".to_owned()),
+        Err(_) => Ok(Port::Name(text.to_owned())),
+    }
+}

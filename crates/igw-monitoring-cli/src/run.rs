@@ -1,0 +1,157 @@
+//! Runs one parsed command line: everything the binary does, with its output streams passed in.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use gmp_types::{ClusterPodMonitoring, CustomResourceExt, PodMonitoring};
+use igw_monitoring::{Bundle, Error, Options};
+
+use crate::args::{Cli, Command, Format, OptionArgs};
+use crate::config;
+use crate::output;
+
+/// How the command ended, as its exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done: exit 0.
+    Success,
+    /// `--check` found a stale folder, or writing failed: exit 1.
+    Failure,
+    /// Invalid input (flags, config file, options); nothing was written: exit 2.
+    Invalid,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(match outcome {
+            Outcome::Success => 0,
+            Outcome::Failure => 1,
+            Outcome::Invalid => 2,
+        })
+    }
+}
+
+/// Runs `cli`, writing results to `out` and messages to `err`.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    match execute(cli, out) {
+        Ok(outcome) => outcome,
+        Err(failure) => {
+            // A closed stderr leaves nothing else to tell.
+            let _ = writeln!(err, "error: {}", failure.message);
+            failure.outcome
+        }
+    }
+}
+
+/// A message for stderr and the outcome it implies.
+struct Failed {
+    message: String,
+    outcome: Outcome,
+}
+
+fn invalid(message: impl ToString) -> Failed {
+    Failed {
+        message: message.to_string(),
+        outcome: Outcome::Invalid,
+    }
+}
+
+fn failure(message: impl ToString) -> Failed {
+    Failed {
+        message: message.to_string(),
+        outcome: Outcome::Failure,
+    }
+}
+
+fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
+    let text = match &cli.command {
+        Command::Render { options, output } => {
+            let bundle = build(options)?;
+            match output {
+                Format::Yaml => bundle.to_yaml(),
+                Format::Json => bundle.to_json_list(),
+            }
+            .map_err(failure)?
+        }
+        Command::Kustomize {
+            out: dir,
+            force,
+            check,
+            options,
+        } => {
+            let files = igw_monitoring::kustomize::base(&build(options)?).map_err(failure)?;
+            if *check {
+                let drift = output::check(dir, &files).map_err(failure)?;
+                if drift.is_empty() {
+                    format!("{}: up to date\n", dir.display())
+                } else {
+                    write_out(out, &format!("{}: stale\n{}", dir.display(), drift.summary()))?;
+                    return Ok(Outcome::Failure);
+                }
+            } else {
+                output::write(dir, &files, *force).map_err(|e| match e {
+                    output::OutputError::Foreign(_) | output::OutputError::NotAFolder(_) => {
+                        invalid(e)
+                    }
+                    output::OutputError::Io { .. } => failure(e),
+                })?;
+                String::new()
+            }
+        }
+        Command::Schema => schema_json().map_err(failure)?,
+        Command::Crd => crds_yaml().map_err(failure)?,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "igw-monitoring", &mut script);
+            String::from_utf8_lossy(&script).into_owned()
+        }
+    };
+    write_out(out, &text)?;
+    Ok(Outcome::Success)
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| failure(format!("writing the output: {e}")))
+}
+
+/// The options from the config file (if any) with the flags over them, built into a bundle.
+fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
+    let base = match &args.config {
+        Some(path) => config::load(path).map_err(invalid)?,
+        None => Options::default(),
+    };
+    args.apply(base).build().map_err(|e| match e {
+        Error::Invalid(problems) => {
+            let mut message = String::from("invalid options:");
+            for problem in &problems {
+                message.push_str(&format!("\n  {problem}"));
+                if let Some(flag) = args.flag_for(&problem.field) {
+                    message.push_str(&format!(" [from {flag}]"));
+                }
+            }
+            invalid(message)
+        }
+        other => failure(other),
+    })
+}
+
+/// The JSON Schema of the config file.
+pub fn schema_json() -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(Options))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The CRDs derived from the GMP types, as multi-document YAML with sorted keys.
+pub fn crds_yaml() -> Result<String, String> {
+    let crds = [ClusterPodMonitoring::crd(), PodMonitoring::crd()]
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let yaml = serde_saphyr::to_string_multiple(&crds).map_err(|e| e.to_string())?;
+    Ok(format!("{}\n{yaml}", igw_monitoring::emit::HEADER))
+}
