@@ -179,9 +179,10 @@ impl OptionArgs {
         let root = field.split(['.', '[']).next().unwrap_or_default();
         let (flag, given) = match root {
             "namespace" => ("--namespace", self.namespace.is_some()),
-            "selector" if field.starts_with("selector.matchExpressions") => {
-                ("--selector-expression", !self.selector_expressions.is_empty())
-            }
+            "selector" if field.starts_with("selector.matchExpressions") => (
+                "--selector-expression",
+                !self.selector_expressions.is_empty(),
+            ),
             "selector" => ("--selector", !self.selectors.is_empty()),
             "interval" => ("--interval", self.interval.is_some()),
             "timeout" => ("--timeout", self.timeout.is_some()),
@@ -208,9 +209,9 @@ fn requirement(text: &str) -> Result<SelectorRequirement, String> {
 fn port(text: &str) -> Result<Port, String> {
     // Digits are a number (range checked by the library, with the rule); anything else a name.
     match text.parse::<i64>() {
-        Ok(n) => i32::try_from(n)
-            .map(Port::Number)
-            .map_err(|_| "is not a valid port number (must be between 1 and 65535, inclusive)".to_owned()),
+        Ok(n) => i32::try_from(n).map(Port::Number).map_err(|_| {
+            "is not a valid port number (must be between 1 and 65535, inclusive)".to_owned()
+        }),
         Err(_) => Ok(Port::Name(text.to_owned())),
     }
 }

@@ -1,6 +1,6 @@
 //! Stub until the real loader lands.
-use std::path::Path;
 use igw_monitoring::Options;
+use std::path::Path;
 /// Stub.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

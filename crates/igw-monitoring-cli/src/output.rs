@@ -82,7 +82,8 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Drift, OutputError> 
     for file in files {
         if !present.contains(&file.name) {
             drift.missing.push(file.name.clone());
-        } else if fs::read(dir.join(&file.name)).map_err(io_error(dir))? != file.contents.as_bytes() {
+        } else if fs::read(dir.join(&file.name)).map_err(io_error(dir))? != file.contents.as_bytes()
+        {
             drift.changed.push(file.name.clone());
         }
     }

@@ -86,7 +86,10 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                 if drift.is_empty() {
                     format!("{}: up to date\n", dir.display())
                 } else {
-                    write_out(out, &format!("{}: stale\n{}", dir.display(), drift.summary()))?;
+                    write_out(
+                        out,
+                        &format!("{}: stale\n{}", dir.display(), drift.summary()),
+                    )?;
                     return Ok(Outcome::Failure);
                 }
             } else {

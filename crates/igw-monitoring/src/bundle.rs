@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::options::{COLLECTOR_SERVICE_ACCOUNT, Options, Port, ResolvedNames};
+use crate::options::{COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, Options, Port, ResolvedNames};
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
@@ -25,6 +25,7 @@ pub const TOKEN_KEY: &str = "token";
 /// The fields are read-only so that what is rendered is always what was validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bundle {
+    flavor: ClusterFlavor,
     reader_role: ClusterRole,
     service_account: ServiceAccount,
     reader_binding: ClusterRoleBinding,
@@ -86,6 +87,11 @@ impl Bundle {
     /// A builder starting from the seed document's defaults.
     pub fn builder() -> crate::BundleBuilder {
         crate::BundleBuilder::default()
+    }
+
+    /// The cluster flavor the bundle was built for.
+    pub fn flavor(&self) -> ClusterFlavor {
+        self.flavor
     }
 
     /// ClusterRole granting `get` on the metrics endpoint.
@@ -165,6 +171,7 @@ impl Bundle {
         let mut monitoring_labels = options.monitoring_labels.clone();
         monitoring_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         Self {
+            flavor: options.flavor,
             reader_role: ClusterRole {
                 metadata: meta(&names.reader_cluster_role, false, labels),
                 rules: Some(vec![PolicyRule {

@@ -41,7 +41,10 @@ impl Bundle {
 
 /// Objects as one YAML text: the generated-by header, then one document per object.
 pub fn to_yaml<'a>(objects: impl IntoIterator<Item = Object<'a>>) -> Result<String, Error> {
-    let documents: Vec<Document<'_>> = objects.into_iter().map(|object| Document { object }).collect();
+    let documents: Vec<Document<'_>> = objects
+        .into_iter()
+        .map(|object| Document { object })
+        .collect();
     Ok(DocumentsYaml {
         header: HEADER,
         documents: &documents,

@@ -32,6 +32,7 @@ pub mod emit;
 pub mod error;
 pub mod kustomize;
 pub mod options;
+pub mod relations;
 mod rules;
 pub mod selector_syntax;
 mod validate;

@@ -333,7 +333,10 @@ impl Names {
                 &self.reader_cluster_role,
                 "inference-gateway-metrics-reader".to_owned(),
             ),
-            reader_binding: or(&self.reader_binding, format!("{service_account}-role-binding")),
+            reader_binding: or(
+                &self.reader_binding,
+                format!("{service_account}-role-binding"),
+            ),
             token_secret: or(&self.token_secret, format!("{service_account}-secret")),
             collector_binding,
             pod_monitoring: or(

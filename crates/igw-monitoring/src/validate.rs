@@ -68,11 +68,17 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
             || "namePrefix".to_owned(),
             &options.name_prefix,
             "name prefix",
-            outcome.clone().map_err(|reason| format!("the prefix starts every object name, so it must begin one: {reason}")),
+            outcome.clone().map_err(|reason| {
+                format!("the prefix starts every object name, so it must begin one: {reason}")
+            }),
         );
         outcome.is_ok()
     };
-    let prefix = if prefix_ok { options.name_prefix.as_str() } else { "" };
+    let prefix = if prefix_ok {
+        options.name_prefix.as_str()
+    } else {
+        ""
+    };
     let names = options.names.resolve(options.flavor, prefix);
     check_names(&mut found, &options.names, &names);
     found.labels("monitoringLabels", &options.monitoring_labels);

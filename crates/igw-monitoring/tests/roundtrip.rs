@@ -121,6 +121,7 @@ prop_compose! {
         pod_monitoring in proptest::option::of(subdomain()),
         reader_cluster_role in proptest::option::of("[^/%\u{0}-\u{1f}]{1,12}"
             .prop_filter("not . or ..", |n| n != "." && n != "..")),
+        name_prefix in proptest::option::of("[a-z0-9]{1,5}[-.]"),
         monitoring_labels in labels(3),
         extra_labels in labels(3),
         extra_annotations in btree_map(label_key(), annotation_value(), 0..4),
@@ -135,6 +136,7 @@ prop_compose! {
             timeout: timeout.filter(|(_, ms)| *ms <= interval_ms).map(|(t, _)| t),
             path,
             names: Names { service_account, pod_monitoring, reader_cluster_role, ..Names::default() },
+            name_prefix: name_prefix.unwrap_or_default(),
             monitoring_labels: monitoring_labels
                 .into_iter()
                 .filter(|(k, _)| !extra_labels.contains_key(k))

@@ -12,7 +12,12 @@ use igw_monitoring_cli::run::{crds_yaml, schema_json};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let check = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let check = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["codegen"] => false,
         ["codegen", "--check"] => true,
         _ => {
@@ -85,7 +90,8 @@ fn sync_file(dir: &Path, files: &[GeneratedFile], check: bool) -> Result<bool, S
     if !check {
         for file in files {
             let path = dir.join(&file.name);
-            std::fs::write(&path, &file.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, &file.contents)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
     Ok(!check || drift.is_empty())

@@ -76,6 +76,7 @@ fn every_option() -> Options {
             collector_binding: Some("gmp-collector-reads-epp-scraper-token".to_owned()),
             pod_monitoring: Some("epp".to_owned()),
         },
+        name_prefix: "team-a-".to_owned(),
         monitoring_labels: [("team".to_owned(), "inference".to_owned())].into(),
         extra_labels: [("env".to_owned(), "prod".to_owned())].into(),
         extra_annotations: [("owner".to_owned(), "platform@example.com".to_owned())].into(),
@@ -183,8 +184,13 @@ impl Parsed {
     }
 }
 
-/// Renders `bundle` and checks that every document reads back as the object it came from.
+/// Checks the bundle's scrape chain, renders it, and checks that every document reads back as
+/// the object it came from.
 pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
+    let broken = bundle.broken_links();
+    if !broken.is_empty() {
+        return Err(format!("the scrape chain is broken: {broken:#?}"));
+    }
     let yaml = bundle.to_yaml().map_err(|e| e.to_string())?;
     let parsed = read_back(&yaml).map_err(|e| format!("{e}\n--- rendered:\n{yaml}"))?;
     let objects = bundle.objects();
