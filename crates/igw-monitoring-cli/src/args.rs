@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use igw_monitoring::{ClusterFlavor, Options, Port, Scheme, SelectorRequirement};
+use igw_monitoring::{ClusterFlavor, LabelSelector, Options, Port, Scheme, SelectorRequirement};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\
@@ -42,6 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the bundle: multi-document YAML, or one JSON `List` with `-o json`.
+    #[command(after_long_help = EXAMPLES)]
     Render {
         /// The bundle's options.
         #[command(flatten)]
@@ -51,6 +52,7 @@ pub enum Command {
         output: Format,
     },
     /// Write the bundle as a Kustomize base that survives namespace and name overlays.
+    #[command(after_long_help = EXAMPLES)]
     Kustomize {
         /// Folder of the base; replaced as a whole, or created.
         #[arg(long, value_name = "DIR")]
@@ -95,10 +97,12 @@ pub struct OptionArgs {
     /// Namespace of the reader ServiceAccount and its token Secret [default: default].
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
-    /// GKE Autopilot: GMP's collector runs in gke-gmp-system instead of gmp-system.
-    #[arg(long)]
-    pub autopilot: bool,
-    /// Select pods with this label (repeatable; replaces the default app=inference-gateway-ext-proc).
+    /// GKE Autopilot: GMP's collector runs in gke-gmp-system instead of gmp-system
+    /// (`--autopilot=false` undoes a config file's `flavor: autopilot`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub autopilot: Option<bool>,
+    /// Select pods with this label (repeatable). Any selector flag replaces the whole selector of
+    /// the config file or the default (app=inference-gateway-ext-proc).
     #[arg(long = "selector", value_name = "KEY=VALUE", value_parser = key_value)]
     pub selectors: Vec<(String, String)>,
     /// Set-based requirement, kubectl syntax: 'tier in (a,b)', 'tier notin (c)', 'tier', '!tier'
@@ -112,7 +116,7 @@ pub struct OptionArgs {
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// Container port to scrape, by name or number [default: metrics].
-    #[arg(long, value_name = "NAME|NUMBER", value_parser = port)]
+    #[arg(long, value_name = "NAME|NUMBER", value_parser = port, allow_negative_numbers = true)]
     pub port: Option<Port>,
     /// HTTP path of the metrics endpoint [default: /metrics].
     #[arg(long, value_name = "PATH")]
@@ -146,14 +150,18 @@ impl OptionArgs {
             }
         };
         set(&mut options.namespace, &self.namespace);
-        if self.autopilot {
-            options.flavor = ClusterFlavor::Autopilot;
+        if let Some(autopilot) = self.autopilot {
+            options.flavor = if autopilot {
+                ClusterFlavor::Autopilot
+            } else {
+                ClusterFlavor::Standard
+            };
         }
-        if !self.selectors.is_empty() {
-            options.selector.match_labels = self.selectors.iter().cloned().collect();
-        }
-        if !self.selector_expressions.is_empty() {
-            options.selector.match_expressions = self.selector_expressions.clone();
+        if !self.selectors.is_empty() || !self.selector_expressions.is_empty() {
+            options.selector = LabelSelector {
+                match_labels: self.selectors.iter().cloned().collect(),
+                match_expressions: self.selector_expressions.clone(),
+            };
         }
         set(&mut options.interval, &self.interval);
         if let Some(timeout) = &self.timeout {

@@ -82,7 +82,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
         } => {
             let files = igw_monitoring::kustomize::base(&build(options)?).map_err(failure)?;
             if *check {
-                let drift = output::check(dir, &files).map_err(failure)?;
+                let drift = output::check(dir, &files).map_err(output_failure)?;
                 if drift.is_empty() {
                     format!("{}: up to date\n", dir.display())
                 } else {
@@ -93,12 +93,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                     return Ok(Outcome::Failure);
                 }
             } else {
-                output::write(dir, &files, *force).map_err(|e| match e {
-                    output::OutputError::Foreign(_) | output::OutputError::NotAFolder(_) => {
-                        invalid(e)
-                    }
-                    output::OutputError::Io { .. } => failure(e),
-                })?;
+                output::write(dir, &files, *force).map_err(output_failure)?;
                 String::new()
             }
         }
@@ -112,6 +107,14 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
     };
     write_out(out, &text)?;
     Ok(Outcome::Success)
+}
+
+/// A folder the user pointed at wrongly is invalid input; a failing disk is a failure.
+fn output_failure(e: output::OutputError) -> Failed {
+    match e {
+        output::OutputError::Foreign(..) | output::OutputError::NotAFolder(_) => invalid(e),
+        output::OutputError::Io { .. } => failure(e),
+    }
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {

@@ -1016,8 +1016,13 @@ fn check_reports_changed_extra_and_missing_files_and_writes_nothing() {
         Vec::<String>::new()
     );
 
-    // Writing again repairs all three.
-    assert_eq!(igw(["kustomize", "--out", out_arg]).unwrap().code, Some(0));
+    // Writing again refuses to delete the file the tool did not write...
+    let refused = igw(["kustomize", "--out", out_arg]).unwrap();
+    assert_eq!(refused.code, Some(2), "{}", refused.show());
+    assert!(refused.stderr.contains("notes.txt"), "{}", refused.show());
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    // ... and with --force repairs all three.
+    assert_eq!(igw(["kustomize", "--out", out_arg, "--force"]).unwrap().code, Some(0));
     assert_base(&out, &Options::default()).unwrap();
     let check = igw(["kustomize", "--out", out_arg, "--check"]).unwrap();
     assert_eq!(check.code, Some(0), "{}", check.show());
