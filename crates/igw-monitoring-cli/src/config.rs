@@ -1,12 +1,446 @@
-//! Stub until the real loader lands.
-use igw_monitoring::Options;
-use std::path::Path;
-/// Stub.
+//! The config file given with `--config`: YAML whose keys are named as in [`Options`].
+//!
+//! [`parse`] works in three steps. It reads the text into a YAML value; it walks that value
+//! against the JSON Schema of [`Options`]; and only then does serde deserialize it. The schema walk
+//! exists because serde (with `deny_unknown_fields`) stops at the first unknown key and suggests
+//! nothing: the walk reports every unknown key at once, each with its path and the closest known
+//! key at its level, so that one run is enough to fix them all. It also catches the values YAML
+//! reads as numbers or booleans where a string is expected (`interval: 5`, a label value `1.0`)
+//! and says to quote them. A wrong type is then reported by serde, through
+//! `serde_path_to_error`, with its path in the same style as the walk's.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use igw_monitoring::options::Options;
+use serde_json::Value as Schema;
+use serde_yaml::Value;
+
+/// Why a config file could not be turned into [`Options`].
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(String);
-/// Stub.
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("config file {path:?}: cannot read: {source}")]
+    Read {
+        /// The file given with `--config`.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A problem inside the file given with `--config` (from [`load`]).
+    #[error("config file {path:?}: {source}")]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong inside it.
+        source: Box<ConfigError>,
+    },
+    /// The text is not valid YAML.
+    #[error("{message}")]
+    Syntax {
+        /// `invalid YAML: ` and the parser's message, with line and column where it has them.
+        message: String,
+    },
+    /// Keys that no option has, every one of them, each on its own line.
+    #[error("{}", lines(.0))]
+    UnknownKeys(Vec<UnknownKey>),
+    /// A value whose type does not fit its key.
+    #[error("{}: {message}", if path.is_empty() { "top level" } else { path })]
+    Type {
+        /// Where the value is, e.g. `selector.matchLabels.app` (empty for the top level).
+        path: String,
+        /// What was found and what was expected.
+        message: String,
+    },
+    /// The top level of the file is a list or a single value, not a mapping.
+    #[error(
+        "the config file must be a mapping of option names to values, like `namespace: default`"
+    )]
+    NotAMapping,
+}
+
+/// A key of the config file that the schema of [`Options`] does not have at its place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownKey {
+    /// Where the key is, e.g. `names.tokenSecrt` or `selector.matchExpressions[0].operatr`.
+    pub path: String,
+    /// The known key at the same level closest to it, when one is close enough.
+    pub suggestion: Option<String>,
+    /// Every key known at that level, in alphabetical order.
+    pub expected: Vec<String>,
+}
+
+impl fmt::Display for UnknownKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown key \"{}\"", self.path)?;
+        match &self.suggestion {
+            Some(key) => write!(f, " (did you mean \"{key}\"?)"),
+            None if self.expected.is_empty() => Ok(()),
+            None => write!(f, " (expected one of: {})", self.expected.join(", ")),
+        }
+    }
+}
+
+fn lines(keys: &[UnknownKey]) -> String {
+    let lines: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}
+
+/// Reads the config file at `path` and [`parse`]s it; a read or syntax error names the file.
 pub fn load(path: &Path) -> Result<Options, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError(e.to_string()))?;
-    serde_yaml::from_str(&text).map_err(|e| ConfigError(e.to_string()))
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text).map_err(|error| ConfigError::InFile {
+        path: path.to_owned(),
+        source: Box::new(error),
+    })
+}
+
+/// Parses the text of a config file; an empty file (or one of comments only) gives the defaults.
+pub fn parse(text: &str) -> Result<Options, ConfigError> {
+    let syntax = |error: serde_yaml::Error| ConfigError::Syntax {
+        message: format!("invalid YAML: {error}"),
+    };
+    let mut value: Value = serde_yaml::from_str(text).map_err(syntax)?;
+    value.apply_merge().map_err(syntax)?;
+    match value {
+        Value::Null => return Ok(Options::default()),
+        Value::Mapping(_) => {}
+        _ => return Err(ConfigError::NotAMapping),
+    }
+
+    let schema = schemars::schema_for!(Options);
+    let mut findings = Vec::new();
+    Walker::new(schema.as_value()).walk(schema.as_value(), &value, &mut Vec::new(), &mut findings);
+    let mut unknown = Vec::new();
+    let mut unquoted = None;
+    for finding in findings {
+        match finding {
+            Finding::Unknown(key) => unknown.push(key),
+            Finding::Unquoted { path, message } => {
+                unquoted.get_or_insert(ConfigError::Type { path, message });
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ConfigError::UnknownKeys(unknown));
+    }
+    if let Some(error) = unquoted {
+        return Err(error);
+    }
+
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
+        ConfigError::Type {
+            path: render(&path),
+            message: error.into_inner().to_string(),
+        }
+    })
+}
+
+/// One step of a key path.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&serde_path_to_error::Segment> for Segment {
+    fn from(segment: &serde_path_to_error::Segment) -> Self {
+        use serde_path_to_error::Segment as S;
+        match segment {
+            S::Seq { index } => Self::Index(*index),
+            S::Map { key } => Self::Key(key.clone()),
+            S::Enum { variant } => Self::Key(variant.clone()),
+            S::Unknown => Self::Key("?".to_owned()),
+        }
+    }
+}
+
+/// `a.b[0].c`; a key that holds `.`, `[`, `]`, `"` or spaces is written `["app.kubernetes.io/name"]`.
+fn render(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Index(index) => out.push_str(&format!("[{index}]")),
+            Segment::Key(key) if is_plain(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Key(key) => out.push_str(&format!("[{key:?}]")),
+        }
+    }
+    out
+}
+
+fn is_plain(key: &str) -> bool {
+    !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace() || c.is_control())
+}
+
+/// What the schema walk found wrong with one value.
+enum Finding {
+    Unknown(UnknownKey),
+    Unquoted { path: String, message: String },
+}
+
+/// Walks a YAML value against a JSON Schema made by schemars.
+struct Walker<'s> {
+    root: &'s Schema,
+}
+
+impl<'s> Walker<'s> {
+    fn new(root: &'s Schema) -> Self {
+        Self { root }
+    }
+
+    /// Follows `$ref`s (`#` or `#/$defs/Name`) to the schema they name.
+    fn resolve(&self, mut schema: &'s Schema) -> &'s Schema {
+        // A bound, so that a schema whose refs form a loop cannot hang the walk.
+        for _ in 0..32 {
+            let Some(reference) = schema.get("$ref").and_then(Schema::as_str) else {
+                break;
+            };
+            let target = match reference.strip_prefix("#/$defs/") {
+                Some(name) => self.root.get("$defs").and_then(|defs| defs.get(name)),
+                None if reference == "#" => Some(self.root),
+                None => None,
+            };
+            match target {
+                Some(target) => schema = target,
+                None => break,
+            }
+        }
+        schema
+    }
+
+    /// The `anyOf` and `oneOf` alternatives of a schema, resolved.
+    fn alternatives(&self, schema: &'s Schema) -> Vec<&'s Schema> {
+        ["anyOf", "oneOf"]
+            .iter()
+            .filter_map(|keyword| schema.get(keyword).and_then(Schema::as_array))
+            .flatten()
+            .map(|alternative| self.resolve(alternative))
+            .collect()
+    }
+
+    /// The schema itself if it has one of `keywords`, else those of its alternatives that do.
+    fn candidates(&self, schema: &'s Schema, keywords: &[&str]) -> Vec<&'s Schema> {
+        let fits = |s: &Schema| keywords.iter().any(|keyword| s.get(keyword).is_some());
+        if fits(schema) {
+            return vec![schema];
+        }
+        self.alternatives(schema)
+            .into_iter()
+            .filter(|s| fits(s))
+            .collect()
+    }
+
+    /// Adds to `findings` what is wrong with `value` (at `path`) under `schema`.
+    fn walk(
+        &self,
+        schema: &'s Schema,
+        value: &Value,
+        path: &mut Vec<Segment>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let schema = self.resolve(schema);
+        match value {
+            Value::Tagged(tagged) => self.walk(schema, &tagged.value, path, findings),
+            Value::Mapping(mapping) => {
+                let candidates = self.candidates(schema, &["properties", "additionalProperties"]);
+                self.best(&candidates, findings, |s, found| {
+                    self.walk_mapping(s, mapping, path, found);
+                });
+            }
+            Value::Sequence(items) => {
+                let candidates = self.candidates(schema, &["items"]);
+                self.best(&candidates, findings, |s, found| {
+                    if let Some(item_schema) = s.get("items").filter(|items| items.is_object()) {
+                        for (index, item) in items.iter().enumerate() {
+                            path.push(Segment::Index(index));
+                            self.walk(item_schema, item, path, found);
+                            path.pop();
+                        }
+                    }
+                });
+            }
+            Value::Number(_) | Value::Bool(_) => self.check_scalar(schema, value, path, findings),
+            Value::Null | Value::String(_) => {}
+        }
+    }
+
+    /// Walks every candidate schema and keeps the findings of the one that fits best.
+    fn best(
+        &self,
+        candidates: &[&'s Schema],
+        findings: &mut Vec<Finding>,
+        mut walk: impl FnMut(&'s Schema, &mut Vec<Finding>),
+    ) {
+        let best = candidates
+            .iter()
+            .map(|candidate| {
+                let mut found = Vec::new();
+                walk(candidate, &mut found);
+                found
+            })
+            .min_by_key(Vec::len);
+        findings.extend(best.into_iter().flatten());
+    }
+
+    fn walk_mapping(
+        &self,
+        schema: &'s Schema,
+        mapping: &serde_yaml::Mapping,
+        path: &mut Vec<Segment>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let properties = schema.get("properties").and_then(Schema::as_object);
+        for (key, value) in mapping {
+            // A key that is a list or a mapping is left to serde, which reports it with its path.
+            let key = match key {
+                Value::String(key) => key.clone(),
+                Value::Number(_) | Value::Bool(_) => {
+                    let Some((_, what, text)) = describe(key) else {
+                        continue;
+                    };
+                    if properties.is_none() {
+                        // A key of a map (labels, annotations), where every key is a string.
+                        path.push(Segment::Key(text));
+                        findings.push(Finding::Unquoted {
+                            path: render(path),
+                            message: format!(
+                                "invalid type: {what} key, expected a string; \
+                                 put the key in quotes so that YAML reads it as a string"
+                            ),
+                        });
+                        path.pop();
+                        continue;
+                    }
+                    text
+                }
+                _ => continue,
+            };
+            let known = properties.and_then(|properties| properties.get(&key));
+            path.push(Segment::Key(key.clone()));
+            match (known, schema.get("additionalProperties")) {
+                (Some(property), _) => self.walk(property, value, path, findings),
+                (None, Some(Schema::Bool(false))) => {
+                    let expected: Vec<String> = properties
+                        .map(|properties| properties.keys().cloned().collect())
+                        .unwrap_or_default();
+                    findings.push(Finding::Unknown(UnknownKey {
+                        path: render(path),
+                        suggestion: closest(&key, &expected),
+                        expected,
+                    }));
+                }
+                (None, Some(extra)) if extra.is_object() => self.walk(extra, value, path, findings),
+                (None, _) => {}
+            }
+            path.pop();
+        }
+    }
+
+    /// A number or boolean where the schema wants a string (or one of some string constants).
+    fn check_scalar(
+        &self,
+        schema: &'s Schema,
+        value: &Value,
+        path: &[Segment],
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some((kind, what, text)) = describe(value) else {
+            return;
+        };
+        let (types, constants) = self.accepted(schema);
+        let fits = types.contains(&kind) || (kind == "integer" && types.contains(&"number"));
+        let free_string = types.contains(&"string");
+        if fits || (!free_string && constants.is_empty()) {
+            return;
+        }
+        let mut expected: Vec<String> = types
+            .iter()
+            .filter_map(|t| match *t {
+                "integer" => Some("an integer".to_owned()),
+                "number" => Some("a number".to_owned()),
+                "boolean" => Some("a boolean".to_owned()),
+                "string" => Some("a string".to_owned()),
+                _ => None,
+            })
+            .collect();
+        if !constants.is_empty() {
+            let constants: Vec<String> = constants.iter().map(|c| format!("`{c}`")).collect();
+            expected.push(format!("one of {}", constants.join(", ")));
+        }
+        let mut message = format!(
+            "invalid type: {what} `{text}`, expected {}",
+            expected.join(" or ")
+        );
+        if free_string {
+            message.push_str("; put the value in quotes so that YAML reads it as a string");
+        }
+        findings.push(Finding::Unquoted {
+            path: render(path),
+            message,
+        });
+    }
+
+    /// The JSON types a schema (or one of its alternatives) takes any value of, and the string
+    /// constants (`const`, `enum`) it takes.
+    fn accepted(&self, schema: &'s Schema) -> (Vec<&'s str>, Vec<&'s str>) {
+        let mut types = Vec::new();
+        let mut constants = Vec::new();
+        for s in std::iter::once(schema).chain(self.alternatives(schema)) {
+            let listed: Vec<&'s Schema> = match (s.get("const"), s.get("enum")) {
+                (Some(single), _) => vec![single],
+                (None, Some(Schema::Array(many))) => many.iter().collect(),
+                _ => Vec::new(),
+            };
+            if !listed.is_empty() {
+                constants.extend(listed.into_iter().filter_map(Schema::as_str));
+                continue;
+            }
+            match s.get("type") {
+                Some(Schema::String(single)) => types.push(single.as_str()),
+                Some(Schema::Array(many)) => types.extend(many.iter().filter_map(Schema::as_str)),
+                _ => {}
+            }
+        }
+        (types, constants)
+    }
+}
+
+/// The JSON type, serde's name for it and the text of a number or boolean.
+fn describe(value: &Value) -> Option<(&'static str, &'static str, String)> {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            Some(("number", "floating point", number.to_string()))
+        }
+        Value::Number(number) => Some(("integer", "integer", number.to_string())),
+        Value::Bool(boolean) => Some(("boolean", "boolean", boolean.to_string())),
+        _ => None,
+    }
+}
+
+/// The known key most like `key` (ignoring case, `_` and `-`), if it is close enough.
+fn closest(key: &str, known: &[String]) -> Option<String> {
+    let normalize = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let key = normalize(key);
+    known
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(&key, &normalize(candidate)), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate.clone())
 }

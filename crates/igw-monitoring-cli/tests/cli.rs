@@ -552,14 +552,7 @@ fn the_help_s_selector_expression_example_selects_the_named_pools() {
 
 #[test]
 fn malformed_selector_expressions_are_refused_naming_the_flag() {
-    for expression in [
-        "tier in (",
-        "tier in ()",
-        "in (a)",
-        "tier notin a",
-        "tier = = b",
-        "!",
-    ] {
+    for expression in ["tier in (", "in (a)", "tier notin a", "tier = = b", "!"] {
         let run = igw(["render", "--selector-expression", expression]).unwrap();
         assert_eq!(run.code, Some(2), "{expression:?}: {}", run.show());
         assert_eq!(run.stdout, "", "{expression:?}");
@@ -1022,7 +1015,12 @@ fn check_reports_changed_extra_and_missing_files_and_writes_nothing() {
     assert!(refused.stderr.contains("notes.txt"), "{}", refused.show());
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
     // ... and with --force repairs all three.
-    assert_eq!(igw(["kustomize", "--out", out_arg, "--force"]).unwrap().code, Some(0));
+    assert_eq!(
+        igw(["kustomize", "--out", out_arg, "--force"])
+            .unwrap()
+            .code,
+        Some(0)
+    );
     assert_base(&out, &Options::default()).unwrap();
     let check = igw(["kustomize", "--out", out_arg, "--check"]).unwrap();
     assert_eq!(check.code, Some(0), "{}", check.show());
