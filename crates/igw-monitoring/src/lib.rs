@@ -41,11 +41,11 @@ pub use builder::BundleBuilder;
 pub use bundle::{Bundle, Object};
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
-pub use selector_syntax::SyntaxError;
 pub use options::{
     ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SelectorOperator,
     SelectorRequirement,
 };
+pub use selector_syntax::SyntaxError;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
