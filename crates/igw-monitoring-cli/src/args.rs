@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use igw_monitoring::{ClusterFlavor, LabelSelector, Options, Port, Scheme, SelectorRequirement};
+use igw_monitoring::{
+    ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
+};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\
@@ -101,6 +103,10 @@ pub struct OptionArgs {
     /// (`--autopilot=false` undoes a config file's `flavor: autopilot`).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub autopilot: Option<bool>,
+    /// How GMP's collector may read the token Secret: a cluster-wide ClusterRole binding (the
+    /// seed's form), or a Role binding in the Secret's namespace only [default: cluster].
+    #[arg(long, value_enum, value_name = "SCOPE")]
+    pub secret_access: Option<SecretAccessArg>,
     /// Select pods with this label (repeatable). Any selector flag replaces the whole selector of
     /// the config file or the default (app=inference-gateway-ext-proc).
     #[arg(long = "selector", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -132,6 +138,15 @@ pub struct OptionArgs {
     pub labels: Vec<(String, String)>,
 }
 
+/// `--secret-access` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SecretAccessArg {
+    /// ClusterRole + ClusterRoleBinding.
+    Cluster,
+    /// Role + RoleBinding in the Secret's namespace.
+    Namespaced,
+}
+
 /// `--scheme` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SchemeArg {
@@ -155,6 +170,12 @@ impl OptionArgs {
                 ClusterFlavor::Autopilot
             } else {
                 ClusterFlavor::Standard
+            };
+        }
+        if let Some(access) = self.secret_access {
+            options.secret_access = match access {
+                SecretAccessArg::Cluster => SecretAccess::Cluster,
+                SecretAccessArg::Namespaced => SecretAccess::Namespaced,
             };
         }
         if !self.selectors.is_empty() || !self.selector_expressions.is_empty() {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use igw_monitoring::Scheme;
 use igw_monitoring::options::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, SelectorRequirement,
+    ClusterFlavor, LabelSelector, Names, Options, Port, SecretAccess, SelectorRequirement,
 };
 use igw_monitoring_cli::config::{ConfigError, UnknownKey, load, parse};
 use proptest::prelude::*;
@@ -46,6 +46,7 @@ fn every_key_is_read() {
 # Every option, with values unlike the defaults.
 namespace: monitoring
 flavor: autopilot
+secretAccess: namespaced
 selector:
   matchLabels:
     app: vllm-llama3-8b-instruct-epp
@@ -80,6 +81,7 @@ extraAnnotations:
     let expected = Options {
         namespace: "monitoring".to_owned(),
         flavor: ClusterFlavor::Autopilot,
+        secret_access: SecretAccess::Namespaced,
         selector: LabelSelector::default()
             .match_label("app", "vllm-llama3-8b-instruct-epp")
             .match_label("tier", "1.0")

@@ -32,18 +32,6 @@ fn kustomize(dir: &Path) -> Result<Vec<Resource>, String> {
         .map_err(|e| format!("{e}\n{yaml}"))
 }
 
-fn metadata(resource: &Resource) -> Option<(&str, Option<&str>)> {
-    let meta = match resource {
-        Resource::ClusterRole(o) => &o.metadata,
-        Resource::ServiceAccount(o) => &o.metadata,
-        Resource::ClusterRoleBinding(o) => &o.metadata,
-        Resource::Secret(o) => &o.metadata,
-        Resource::ClusterPodMonitoring(o) => &o.metadata,
-        _ => return None,
-    };
-    Some((meta.name.as_deref()?, meta.namespace.as_deref()))
-}
-
 struct Overlay {
     name: &'static str,
     kustomization: &'static str,
@@ -86,56 +74,85 @@ const OVERLAYS: [Overlay; 4] = [
 #[test]
 fn overlays_keep_the_scrape_chain_closed() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    for (flavor, collector_ns) in [("standard", "gmp-system"), ("autopilot", "gke-gmp-system")] {
+    let flavors = [("standard", "gmp-system"), ("autopilot", "gke-gmp-system")];
+    for (flavor, collector_ns) in flavors {
         for base_ns in ["default", "inference"] {
-            let base = tmp.path().join(format!("{flavor}-{base_ns}"));
-            let mut generate = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"));
-            generate
-                .args(["kustomize", "--namespace", base_ns, "--out"])
-                .arg(base.join("base"));
-            if flavor == "autopilot" {
-                generate.arg("--autopilot");
-            }
-            run(&mut generate)?;
-            for overlay in &OVERLAYS {
-                let dir = base.join(overlay.name);
-                std::fs::create_dir_all(&dir)?;
-                std::fs::write(
-                    dir.join("kustomization.yaml"),
-                    format!("{}resources:\n- ../base\n", overlay.kustomization),
-                )?;
-                let case = format!("{flavor} base in {base_ns}, overlay {}", overlay.name);
-                let resources = kustomize(&dir)?;
-                assert_eq!(resources.len(), 7, "{case}");
-                let broken = broken_links(&resources, collector_ns);
-                assert!(broken.is_empty(), "{case}: {broken:#?}");
-                let namespace = overlay.namespace.unwrap_or(base_ns);
-                for resource in &resources {
-                    let Some((name, ns)) = metadata(resource) else {
-                        panic!("{case}: unexpected kind {resource:?}");
-                    };
-                    assert!(
-                        name.starts_with(overlay.prefix) && name.ends_with(overlay.suffix),
-                        "{case}: {name}"
+            for access in ["cluster", "namespaced"] {
+                let base = tmp.path().join(format!("{flavor}-{base_ns}-{access}"));
+                let mut generate = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"));
+                generate
+                    .args([
+                        "kustomize",
+                        "--namespace",
+                        base_ns,
+                        "--secret-access",
+                        access,
+                    ])
+                    .arg("--out")
+                    .arg(base.join("base"));
+                if flavor == "autopilot" {
+                    generate.arg("--autopilot");
+                }
+                run(&mut generate)?;
+                for overlay in &OVERLAYS {
+                    let case = format!(
+                        "{flavor} base in {base_ns} with {access} secret access, overlay {}",
+                        overlay.name
                     );
-                    if matches!(resource, Resource::ServiceAccount(_) | Resource::Secret(_)) {
-                        assert_eq!(ns, Some(namespace), "{case}: {name}");
-                    }
-                    if let Resource::ClusterRoleBinding(binding) = resource {
-                        for subject in binding.subjects.iter().flatten() {
-                            if subject.name == "collector" {
-                                assert_eq!(
-                                    subject.namespace.as_deref(),
-                                    Some(collector_ns),
-                                    "{case}"
-                                );
-                            } else {
-                                assert_eq!(subject.namespace.as_deref(), Some(namespace), "{case}");
-                            }
-                        }
-                    }
+                    check_overlay(&base, overlay, base_ns, collector_ns, &case)?;
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Builds `overlay` over `base/base` and checks the chain, the names and the namespaces.
+fn check_overlay(
+    base: &Path,
+    overlay: &Overlay,
+    base_ns: &str,
+    collector_ns: &str,
+    case: &str,
+) -> TestResult {
+    let dir = base.join(overlay.name);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        format!("{}resources:\n- ../base\n", overlay.kustomization),
+    )?;
+    let resources = kustomize(&dir)?;
+    assert_eq!(resources.len(), 7, "{case}");
+    let broken = broken_links(&resources, collector_ns);
+    assert!(broken.is_empty(), "{case}: {broken:#?}");
+    let namespace = overlay.namespace.unwrap_or(base_ns);
+    for resource in &resources {
+        let object = resource.object();
+        let meta = object.metadata();
+        let name = meta.name.as_deref().unwrap_or_default();
+        assert!(
+            name.starts_with(overlay.prefix) && name.ends_with(overlay.suffix),
+            "{case}: {name}"
+        );
+        if !object.is_cluster_scoped() {
+            assert_eq!(meta.namespace.as_deref(), Some(namespace), "{case}: {name}");
+        }
+        let subjects = match resource {
+            Resource::ClusterRoleBinding(b) => b.subjects.as_deref(),
+            Resource::RoleBinding(b) => b.subjects.as_deref(),
+            _ => None,
+        };
+        for subject in subjects.unwrap_or_default() {
+            let expected = if subject.name == "collector" {
+                collector_ns
+            } else {
+                namespace
+            };
+            assert_eq!(
+                subject.namespace.as_deref(),
+                Some(expected),
+                "{case}: {name}"
+            );
         }
     }
     Ok(())

@@ -1,12 +1,15 @@
-//! The built bundle: the seven objects as typed Kubernetes values, ready for kube-rs or YAML.
+//! The built bundle: its objects as typed Kubernetes values, ready for kube-rs or YAML.
 
 use std::collections::BTreeMap;
 
 use gmp_types::{
-    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, ScrapeEndpoint, SecretSelector,
+    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, PodMonitoring, ScrapeEndpoint,
+    SecretSelector,
 };
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
 };
@@ -14,13 +17,15 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::options::{COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, Options, Port, ResolvedNames};
+use crate::options::{
+    COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, Options, Port, ResolvedNames, SecretAccess,
+};
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
 pub const TOKEN_KEY: &str = "token";
 
-/// The seven objects of one metrics-collection setup, built from valid [`Options`].
+/// The objects of one metrics-collection setup, built from valid [`Options`].
 ///
 /// The fields are read-only so that what is rendered is always what was validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,36 +35,89 @@ pub struct Bundle {
     service_account: ServiceAccount,
     reader_binding: ClusterRoleBinding,
     token_secret: Secret,
-    secret_reader_role: ClusterRole,
-    collector_binding: ClusterRoleBinding,
+    secret_reader: SecretReader,
     pod_monitoring: ClusterPodMonitoring,
 }
 
-/// One object of a bundle, borrowed; serializes as the object itself.
+/// The grant that lets GMP's collector read the token Secret, in the form
+/// [`SecretAccess`](crate::SecretAccess) chose.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SecretReader {
+    /// A ClusterRole bound cluster-wide (the seed document's form).
+    Cluster {
+        /// Grants get/list/watch on the one Secret.
+        role: ClusterRole,
+        /// Binds it to the collector.
+        binding: ClusterRoleBinding,
+    },
+    /// A Role bound in the Secret's namespace: the least privilege that works.
+    Namespaced {
+        /// Grants get/list/watch on the one Secret.
+        role: Role,
+        /// Binds it to the collector.
+        binding: RoleBinding,
+    },
+}
+
+impl SecretReader {
+    /// The role, then its binding.
+    pub fn objects(&self) -> [Object<'_>; 2] {
+        match self {
+            Self::Cluster { role, binding } => [
+                Object::ClusterRole(role),
+                Object::ClusterRoleBinding(binding),
+            ],
+            Self::Namespaced { role, binding } => {
+                [Object::Role(role), Object::RoleBinding(binding)]
+            }
+        }
+    }
+
+    /// The binding's subjects (GMP's collector).
+    pub fn subjects(&self) -> &[Subject] {
+        match self {
+            Self::Cluster { binding, .. } => binding.subjects.as_deref(),
+            Self::Namespaced { binding, .. } => binding.subjects.as_deref(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// One object, borrowed; serializes as the object itself. The kinds a bundle holds, and the
+/// kinds the scrape chain is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object<'a> {
     /// A ClusterRole.
     ClusterRole(&'a ClusterRole),
+    /// A namespaced Role.
+    Role(&'a Role),
     /// A ServiceAccount.
     ServiceAccount(&'a ServiceAccount),
     /// A ClusterRoleBinding.
     ClusterRoleBinding(&'a ClusterRoleBinding),
+    /// A namespaced RoleBinding.
+    RoleBinding(&'a RoleBinding),
     /// A Secret.
     Secret(&'a Secret),
     /// A ClusterPodMonitoring.
     ClusterPodMonitoring(&'a ClusterPodMonitoring),
+    /// A namespaced PodMonitoring.
+    PodMonitoring(&'a PodMonitoring),
 }
 
-impl Object<'_> {
+impl<'a> Object<'a> {
     /// The object's `metadata`.
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
+    pub fn metadata(&self) -> &'a ObjectMeta {
+        match *self {
             Self::ClusterRole(o) => &o.metadata,
+            Self::Role(o) => &o.metadata,
             Self::ServiceAccount(o) => &o.metadata,
             Self::ClusterRoleBinding(o) => &o.metadata,
+            Self::RoleBinding(o) => &o.metadata,
             Self::Secret(o) => &o.metadata,
             Self::ClusterPodMonitoring(o) => &o.metadata,
+            Self::PodMonitoring(o) => &o.metadata,
         }
     }
 
@@ -67,11 +125,22 @@ impl Object<'_> {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ClusterRole(_) => "ClusterRole",
+            Self::Role(_) => "Role",
             Self::ServiceAccount(_) => "ServiceAccount",
             Self::ClusterRoleBinding(_) => "ClusterRoleBinding",
+            Self::RoleBinding(_) => "RoleBinding",
             Self::Secret(_) => "Secret",
             Self::ClusterPodMonitoring(_) => "ClusterPodMonitoring",
+            Self::PodMonitoring(_) => "PodMonitoring",
         }
+    }
+
+    /// Whether the kind is cluster-scoped (and so must carry no namespace).
+    pub fn is_cluster_scoped(&self) -> bool {
+        matches!(
+            self,
+            Self::ClusterRole(_) | Self::ClusterRoleBinding(_) | Self::ClusterPodMonitoring(_)
+        )
     }
 }
 
@@ -114,14 +183,9 @@ impl Bundle {
         &self.token_secret
     }
 
-    /// ClusterRole letting GMP's collector read the token Secret.
-    pub fn secret_reader_role(&self) -> &ClusterRole {
-        &self.secret_reader_role
-    }
-
-    /// ClusterRoleBinding of that role to GMP's collector ServiceAccount.
-    pub fn collector_binding(&self) -> &ClusterRoleBinding {
-        &self.collector_binding
+    /// The role and binding letting GMP's collector read the token Secret.
+    pub fn secret_reader(&self) -> &SecretReader {
+        &self.secret_reader
     }
 
     /// The ClusterPodMonitoring that tells GMP what to scrape and with which token.
@@ -130,14 +194,15 @@ impl Bundle {
     }
 
     /// Every object, in the order they are rendered and applied (the seed document's order).
-    pub fn objects(&self) -> [Object<'_>; 7] {
-        [
+    pub fn objects(&self) -> Vec<Object<'_>> {
+        let [secret_role, secret_binding] = self.secret_reader.objects();
+        vec![
             Object::ClusterRole(&self.reader_role),
             Object::ServiceAccount(&self.service_account),
             Object::ClusterRoleBinding(&self.reader_binding),
             Object::Secret(&self.token_secret),
-            Object::ClusterRole(&self.secret_reader_role),
-            Object::ClusterRoleBinding(&self.collector_binding),
+            secret_role,
+            secret_binding,
             Object::ClusterPodMonitoring(&self.pod_monitoring),
         ]
     }
@@ -157,12 +222,7 @@ impl Bundle {
             namespace: Some(options.namespace.clone()),
             ..Default::default()
         };
-        let collector_subject = Subject {
-            kind: "ServiceAccount".to_owned(),
-            name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
-            namespace: Some(options.flavor.collector_namespace().to_owned()),
-            ..Default::default()
-        };
+        let namespaced = options.secret_access == SecretAccess::Namespaced;
         let mut secret_meta = meta(&names.token_secret, true, labels);
         secret_meta.annotations.get_or_insert_default().insert(
             SERVICE_ACCOUNT_ANNOTATION.to_owned(),
@@ -187,7 +247,7 @@ impl Bundle {
             },
             reader_binding: ClusterRoleBinding {
                 metadata: meta(&names.reader_binding, false, labels),
-                role_ref: cluster_role_ref(&names.reader_cluster_role),
+                role_ref: role_ref("ClusterRole", &names.reader_cluster_role),
                 subjects: Some(vec![reader_subject]),
             },
             token_secret: Secret {
@@ -195,22 +255,12 @@ impl Bundle {
                 type_: Some("kubernetes.io/service-account-token".to_owned()),
                 ..Default::default()
             },
-            secret_reader_role: ClusterRole {
-                metadata: meta(&names.secret_reader_role, false, labels),
-                rules: Some(vec![PolicyRule {
-                    api_groups: Some(vec![String::new()]),
-                    resources: Some(vec!["secrets".to_owned()]),
-                    resource_names: Some(vec![names.token_secret.clone()]),
-                    verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            },
-            collector_binding: ClusterRoleBinding {
-                metadata: meta(&names.collector_binding, false, labels),
-                role_ref: cluster_role_ref(&names.secret_reader_role),
-                subjects: Some(vec![collector_subject]),
-            },
+            secret_reader: secret_reader(
+                options,
+                names,
+                meta(&names.secret_reader_role, namespaced, labels),
+                meta(&names.collector_binding, namespaced, labels),
+            ),
             pod_monitoring: ClusterPodMonitoring {
                 metadata: meta(&names.pod_monitoring, false, &monitoring_labels),
                 spec: ClusterPodMonitoringSpec {
@@ -243,14 +293,61 @@ impl Bundle {
     }
 }
 
+/// The role and binding of the collector's read access to the token Secret.
+fn secret_reader(
+    options: &Options,
+    names: &ResolvedNames,
+    role_meta: ObjectMeta,
+    binding_meta: ObjectMeta,
+) -> SecretReader {
+    let rules = Some(vec![PolicyRule {
+        api_groups: Some(vec![String::new()]),
+        resources: Some(vec!["secrets".to_owned()]),
+        resource_names: Some(vec![names.token_secret.clone()]),
+        verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
+        ..Default::default()
+    }]);
+    let subjects = Some(vec![Subject {
+        kind: "ServiceAccount".to_owned(),
+        name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
+        namespace: Some(options.flavor.collector_namespace().to_owned()),
+        ..Default::default()
+    }]);
+    match options.secret_access {
+        SecretAccess::Cluster => SecretReader::Cluster {
+            role: ClusterRole {
+                metadata: role_meta,
+                rules,
+                ..Default::default()
+            },
+            binding: ClusterRoleBinding {
+                metadata: binding_meta,
+                role_ref: role_ref("ClusterRole", &names.secret_reader_role),
+                subjects,
+            },
+        },
+        SecretAccess::Namespaced => SecretReader::Namespaced {
+            role: Role {
+                metadata: role_meta,
+                rules,
+            },
+            binding: RoleBinding {
+                metadata: binding_meta,
+                role_ref: role_ref("Role", &names.secret_reader_role),
+                subjects,
+            },
+        },
+    }
+}
+
 fn non_empty(map: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
     (!map.is_empty()).then_some(map)
 }
 
-fn cluster_role_ref(name: &str) -> RoleRef {
+fn role_ref(kind: &str, name: &str) -> RoleRef {
     RoleRef {
         api_group: Some("rbac.authorization.k8s.io".to_owned()),
-        kind: "ClusterRole".to_owned(),
+        kind: kind.to_owned(),
         name: name.to_owned(),
     }
 }

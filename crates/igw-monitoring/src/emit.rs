@@ -7,9 +7,9 @@
 use std::fmt::{self, Write};
 
 use askama::Template;
-use gmp_types::ClusterPodMonitoring;
+use gmp_types::{ClusterPodMonitoring, PodMonitoring};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::bundle::{Bundle, Object};
@@ -96,12 +96,15 @@ impl fmt::Display for Document<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.object {
             Object::ClusterRole(role) => ClusterRoleYaml { role }.fmt(f),
+            Object::Role(role) => RoleYaml { role }.fmt(f),
             Object::ServiceAccount(account) => ServiceAccountYaml { account }.fmt(f),
             Object::ClusterRoleBinding(binding) => ClusterRoleBindingYaml { binding }.fmt(f),
+            Object::RoleBinding(binding) => RoleBindingYaml { binding }.fmt(f),
             Object::Secret(secret) => SecretYaml { secret }.fmt(f),
             Object::ClusterPodMonitoring(monitoring) => {
                 ClusterPodMonitoringYaml { monitoring }.fmt(f)
             }
+            Object::PodMonitoring(monitoring) => PodMonitoringYaml { monitoring }.fmt(f),
         }
     }
 }
@@ -110,6 +113,24 @@ impl fmt::Display for Document<'_> {
 #[template(path = "cluster_role.yaml")]
 struct ClusterRoleYaml<'a> {
     role: &'a ClusterRole,
+}
+
+#[derive(Template)]
+#[template(path = "role.yaml")]
+struct RoleYaml<'a> {
+    role: &'a Role,
+}
+
+#[derive(Template)]
+#[template(path = "role_binding.yaml")]
+struct RoleBindingYaml<'a> {
+    binding: &'a RoleBinding,
+}
+
+#[derive(Template)]
+#[template(path = "pod_monitoring.yaml")]
+struct PodMonitoringYaml<'a> {
+    monitoring: &'a PodMonitoring,
 }
 
 #[derive(Template)]

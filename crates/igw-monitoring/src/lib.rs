@@ -15,7 +15,7 @@
 //!         ["vllm-llama3-8b-instruct-epp"],
 //!     )))
 //!     .build()?;
-//! let collector = &bundle.collector_binding().subjects.as_ref().unwrap()[0];
+//! let collector = &bundle.secret_reader().subjects()[0];
 //! assert_eq!(collector.namespace.as_deref(), Some("gke-gmp-system"));
 //! assert!(bundle.to_yaml()?.contains("namespace: monitoring\n"));
 //!
@@ -38,12 +38,12 @@ pub mod selector_syntax;
 mod validate;
 
 pub use builder::BundleBuilder;
-pub use bundle::{Bundle, Object};
+pub use bundle::{Bundle, Object, SecretReader};
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
 pub use options::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SelectorOperator,
-    SelectorRequirement,
+    ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SecretAccess,
+    SelectorOperator, SelectorRequirement,
 };
 pub use selector_syntax::SyntaxError;
 

@@ -21,6 +21,8 @@ pub struct Options {
     pub namespace: String,
     /// Where the cluster runs GMP's collector. Default: `standard`.
     pub flavor: ClusterFlavor,
+    /// How the collector is granted read access to the token Secret. Default: `cluster`.
+    pub secret_access: SecretAccess,
     /// The endpoint picker pods to scrape. Default: `matchLabels: {app: inference-gateway-ext-proc}`.
     pub selector: LabelSelector,
     /// Container port to scrape, by name or number. Default: `metrics`.
@@ -54,6 +56,7 @@ impl Default for Options {
         Self {
             namespace: "default".to_owned(),
             flavor: ClusterFlavor::default(),
+            secret_access: SecretAccess::default(),
             selector: LabelSelector::default()
                 .match_label(DEFAULT_SELECTOR_LABEL.0, DEFAULT_SELECTOR_LABEL.1),
             port: Port::default(),
@@ -98,6 +101,17 @@ impl ClusterFlavor {
             Self::Autopilot => "gke-gmp-system",
         }
     }
+}
+
+/// How GMP's collector is granted read access to the token Secret.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretAccess {
+    /// A ClusterRole and ClusterRoleBinding, as the seed document and the GKE docs have it.
+    #[default]
+    Cluster,
+    /// A Role and RoleBinding in the Secret's namespace: enough, and no cluster-wide grant.
+    Namespaced,
 }
 
 /// Name of GMP's collector ServiceAccount, the same on every flavor.
@@ -278,10 +292,10 @@ pub struct Names {
     /// The ServiceAccount's token Secret. Default: `<serviceAccount>-secret`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_secret: Option<String>,
-    /// ClusterRole letting the collector read the Secret. Default: `<serviceAccount>-secret-read`.
+    /// (Cluster)Role letting the collector read the Secret. Default: `<serviceAccount>-secret-read`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_reader_role: Option<String>,
-    /// ClusterRoleBinding of that role to the collector.
+    /// (Cluster)RoleBinding of that role to the collector.
     /// Default: `<collector namespace>:collector:<secretReaderRole>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collector_binding: Option<String>,

@@ -45,69 +45,48 @@ pub enum Resource {
     PodMonitoring(PodMonitoring),
 }
 
-impl From<Object<'_>> for Resource {
-    fn from(object: Object<'_>) -> Self {
-        match object {
-            Object::ClusterRole(o) => Self::ClusterRole(o.clone()),
-            Object::ServiceAccount(o) => Self::ServiceAccount(o.clone()),
-            Object::ClusterRoleBinding(o) => Self::ClusterRoleBinding(o.clone()),
-            Object::Secret(o) => Self::Secret(o.clone()),
-            Object::ClusterPodMonitoring(o) => Self::ClusterPodMonitoring(o.clone()),
+impl Resource {
+    /// The object, borrowed.
+    pub fn object(&self) -> Object<'_> {
+        match self {
+            Self::ClusterRole(o) => Object::ClusterRole(o),
+            Self::Role(o) => Object::Role(o),
+            Self::ServiceAccount(o) => Object::ServiceAccount(o),
+            Self::ClusterRoleBinding(o) => Object::ClusterRoleBinding(o),
+            Self::RoleBinding(o) => Object::RoleBinding(o),
+            Self::Secret(o) => Object::Secret(o),
+            Self::ClusterPodMonitoring(o) => Object::ClusterPodMonitoring(o),
+            Self::PodMonitoring(o) => Object::PodMonitoring(o),
         }
     }
 }
 
-impl Resource {
-    fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Self::ClusterRole(o) => &o.metadata,
-            Self::Role(o) => &o.metadata,
-            Self::ServiceAccount(o) => &o.metadata,
-            Self::ClusterRoleBinding(o) => &o.metadata,
-            Self::RoleBinding(o) => &o.metadata,
-            Self::Secret(o) => &o.metadata,
-            Self::ClusterPodMonitoring(o) => &o.metadata,
-            Self::PodMonitoring(o) => &o.metadata,
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::ClusterRole(_) => "ClusterRole",
-            Self::Role(_) => "Role",
-            Self::ServiceAccount(_) => "ServiceAccount",
-            Self::ClusterRoleBinding(_) => "ClusterRoleBinding",
-            Self::RoleBinding(_) => "RoleBinding",
-            Self::Secret(_) => "Secret",
-            Self::ClusterPodMonitoring(_) => "ClusterPodMonitoring",
-            Self::PodMonitoring(_) => "PodMonitoring",
-        }
-    }
-
-    fn cluster_scoped(&self) -> bool {
-        matches!(
-            self,
-            Self::ClusterRole(_) | Self::ClusterRoleBinding(_) | Self::ClusterPodMonitoring(_)
-        )
+impl<'a> From<&'a Resource> for Object<'a> {
+    fn from(resource: &'a Resource) -> Self {
+        resource.object()
     }
 }
 
 /// Every broken link of the scrape chain among `resources`, for a cluster whose GMP collector
 /// runs in `collector_namespace`; empty when the chain is closed for every endpoint.
-pub fn broken_links(resources: &[Resource], collector_namespace: &str) -> Vec<String> {
-    let index = Index::new(resources);
+pub fn broken_links<'a>(
+    objects: impl IntoIterator<Item = impl Into<Object<'a>>>,
+    collector_namespace: &str,
+) -> Vec<String> {
+    let objects: Vec<Object<'a>> = objects.into_iter().map(Into::into).collect();
+    let index = Index::new(&objects);
     let mut broken = Vec::new();
-    for resource in resources {
-        let meta = resource.metadata();
-        let what = format!("{} {:?}", resource.kind(), name(meta));
-        match (resource.cluster_scoped(), &meta.namespace) {
+    for object in &objects {
+        let meta = object.metadata();
+        let what = format!("{} {:?}", object.kind(), name(meta));
+        match (object.is_cluster_scoped(), &meta.namespace) {
             (true, Some(ns)) => {
                 broken.push(format!("{what}: cluster-scoped but has namespace {ns:?}"))
             }
             (false, None) => broken.push(format!("{what}: namespaced but has no namespace")),
             _ => {}
         }
-        if let Some(role_ref) = role_ref(resource) {
+        if let Some(role_ref) = role_ref(object) {
             let binding_ns = meta.namespace.as_deref();
             if index.role(role_ref, binding_ns).is_none() {
                 broken.push(format!(
@@ -117,9 +96,9 @@ pub fn broken_links(resources: &[Resource], collector_namespace: &str) -> Vec<St
             }
         }
     }
-    let monitorings = resources.iter().filter_map(|r| match r {
-        Resource::ClusterPodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, true)),
-        Resource::PodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, false)),
+    let monitorings = objects.iter().filter_map(|o| match *o {
+        Object::ClusterPodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, true)),
+        Object::PodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, false)),
         _ => None,
     });
     let mut any = false;
@@ -239,18 +218,18 @@ fn name(meta: &ObjectMeta) -> &str {
     meta.name.as_deref().unwrap_or_default()
 }
 
-fn role_ref(resource: &Resource) -> Option<&RoleRef> {
-    match resource {
-        Resource::ClusterRoleBinding(b) => Some(&b.role_ref),
-        Resource::RoleBinding(b) => Some(&b.role_ref),
+fn role_ref<'a>(object: &Object<'a>) -> Option<&'a RoleRef> {
+    match *object {
+        Object::ClusterRoleBinding(b) => Some(&b.role_ref),
+        Object::RoleBinding(b) => Some(&b.role_ref),
         _ => None,
     }
 }
 
-fn subjects(resource: &Resource) -> &[Subject] {
-    match resource {
-        Resource::ClusterRoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
-        Resource::RoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
+fn subjects<'a>(object: &Object<'a>) -> &'a [Subject] {
+    match *object {
+        Object::ClusterRoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
+        Object::RoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
         _ => &[],
     }
 }
@@ -286,26 +265,26 @@ fn grants_secret_read(rule: &PolicyRule, secret: &str) -> bool {
 
 /// The objects by what looks them up.
 struct Index<'a> {
-    resources: &'a [Resource],
+    objects: &'a [Object<'a>],
     secrets: BTreeMap<(&'a str, &'a str), &'a Secret>,
     accounts: BTreeMap<(&'a str, &'a str), &'a ServiceAccount>,
 }
 
 impl<'a> Index<'a> {
-    fn new(resources: &'a [Resource]) -> Self {
+    fn new(objects: &'a [Object<'a>]) -> Self {
         let key =
             |meta: &'a ObjectMeta| (meta.namespace.as_deref().unwrap_or_default(), name(meta));
         let mut index = Self {
-            resources,
+            objects,
             secrets: BTreeMap::new(),
             accounts: BTreeMap::new(),
         };
-        for resource in resources {
-            match resource {
-                Resource::Secret(s) => {
+        for object in objects {
+            match *object {
+                Object::Secret(s) => {
                     index.secrets.insert(key(&s.metadata), s);
                 }
-                Resource::ServiceAccount(a) => {
+                Object::ServiceAccount(a) => {
                     index.accounts.insert(key(&a.metadata), a);
                 }
                 _ => {}
@@ -316,13 +295,13 @@ impl<'a> Index<'a> {
 
     /// The rules a roleRef points at: a ClusterRole, or a Role in the binding's namespace.
     fn role(&self, role_ref: &RoleRef, binding_ns: Option<&str>) -> Option<&'a [PolicyRule]> {
-        self.resources
+        self.objects
             .iter()
-            .find_map(|r| match (r, role_ref.kind.as_str()) {
-                (Resource::ClusterRole(c), "ClusterRole") if name(&c.metadata) == role_ref.name => {
+            .find_map(|o| match (*o, role_ref.kind.as_str()) {
+                (Object::ClusterRole(c), "ClusterRole") if name(&c.metadata) == role_ref.name => {
                     Some(c.rules.as_deref().unwrap_or_default())
                 }
-                (Resource::Role(c), "Role")
+                (Object::Role(c), "Role")
                     if name(&c.metadata) == role_ref.name
                         && c.metadata.namespace.as_deref() == binding_ns =>
                 {
@@ -351,19 +330,19 @@ impl<'a> Index<'a> {
         who: &'a Subject,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a PolicyRule> + '_ {
-        self.resources
+        self.objects
             .iter()
-            .filter(move |r| match r {
-                Resource::ClusterRoleBinding(_) => true,
-                Resource::RoleBinding(b) => {
+            .filter(move |o| match **o {
+                Object::ClusterRoleBinding(_) => true,
+                Object::RoleBinding(b) => {
                     namespace.is_some() && b.metadata.namespace.as_deref() == namespace
                 }
                 _ => false,
             })
-            .filter(move |r| subjects(r).iter().any(|s| is(s, who)))
-            .filter_map(move |r| {
-                let role_ref = role_ref(r)?;
-                self.role(role_ref, r.metadata().namespace.as_deref())
+            .filter(move |o| subjects(o).iter().any(|s| is(s, who)))
+            .filter_map(move |o| {
+                let role_ref = role_ref(o)?;
+                self.role(role_ref, o.metadata().namespace.as_deref())
             })
             .flatten()
     }
@@ -373,7 +352,6 @@ impl crate::bundle::Bundle {
     /// Every broken link of this bundle's scrape chain (see [`broken_links`]) on its cluster
     /// flavor; always empty for a bundle this crate built, which its tests prove.
     pub fn broken_links(&self) -> Vec<String> {
-        let resources: Vec<Resource> = self.objects().into_iter().map(Resource::from).collect();
-        broken_links(&resources, self.flavor().collector_namespace())
+        broken_links(self.objects(), self.flavor().collector_namespace())
     }
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use igw_monitoring::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SelectorOperator,
+    ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,
     SelectorRequirement,
 };
 use proptest::collection::{btree_map, vec};
@@ -106,6 +106,7 @@ prop_compose! {
     fn valid_options()(
         namespace in dns_label(),
         autopilot in any::<bool>(),
+        namespaced_access in any::<bool>(),
         selector in selector(),
         port in prop_oneof![
             (1i32..=65535).prop_map(Port::Number),
@@ -129,6 +130,7 @@ prop_compose! {
         Options {
             namespace,
             flavor: if autopilot { ClusterFlavor::Autopilot } else { ClusterFlavor::Standard },
+            secret_access: if namespaced_access { SecretAccess::Namespaced } else { SecretAccess::Cluster },
             selector,
             port,
             scheme: if https { Scheme::Https } else { Scheme::Http },

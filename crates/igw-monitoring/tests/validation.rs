@@ -209,7 +209,10 @@ fn derived_names_follow_the_service_account_and_the_flavor() -> Result<(), Error
         Some("scraper-secret")
     );
     assert_eq!(
-        bundle.collector_binding().metadata.name.as_deref(),
+        bundle.secret_reader().objects()[1]
+            .metadata()
+            .name
+            .as_deref(),
         Some("gke-gmp-system:collector:scraper-secret-read")
     );
     assert_eq!(

@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
+use igw_monitoring::relations::Resource;
 use igw_monitoring::{
-    Bundle, ClusterFlavor, LabelSelector, Names, Object, Options, Port, Scheme, SelectorRequirement,
+    Bundle, ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess,
+    SelectorRequirement,
 };
 use serde::Deserialize;
 
@@ -59,6 +61,7 @@ fn every_option() -> Options {
     Options {
         namespace: "inference".to_owned(),
         flavor: ClusterFlavor::Autopilot,
+        secret_access: SecretAccess::Namespaced,
         selector: LabelSelector::default()
             .match_label("app", "vllm-llama3-8b-instruct-epp")
             .match_expression(SelectorRequirement::is_in("tier", ["gold", "silver"])),
@@ -153,35 +156,10 @@ fn adversarial() -> Options {
 }
 
 /// The objects of a rendered bundle, read back with serde_yaml into their typed values.
-pub fn read_back(yaml: &str) -> Result<Vec<Parsed>, serde_yaml::Error> {
+pub fn read_back(yaml: &str) -> Result<Vec<Resource>, serde_yaml::Error> {
     serde_yaml::Deserializer::from_str(yaml)
-        .map(Parsed::deserialize)
+        .map(Resource::deserialize)
         .collect()
-}
-
-/// One document of a rendered bundle, typed by its `kind`.
-#[derive(Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind")]
-pub enum Parsed {
-    ClusterRole(k8s_openapi::api::rbac::v1::ClusterRole),
-    ServiceAccount(k8s_openapi::api::core::v1::ServiceAccount),
-    ClusterRoleBinding(k8s_openapi::api::rbac::v1::ClusterRoleBinding),
-    Secret(k8s_openapi::api::core::v1::Secret),
-    ClusterPodMonitoring(gmp_types::ClusterPodMonitoring),
-}
-
-impl Parsed {
-    /// Whether this is the same object as `object`, field for field.
-    pub fn is(&self, object: &Object<'_>) -> bool {
-        match (self, object) {
-            (Self::ClusterRole(a), Object::ClusterRole(b)) => a == *b,
-            (Self::ServiceAccount(a), Object::ServiceAccount(b)) => a == *b,
-            (Self::ClusterRoleBinding(a), Object::ClusterRoleBinding(b)) => a == *b,
-            (Self::Secret(a), Object::Secret(b)) => a == *b,
-            (Self::ClusterPodMonitoring(a), Object::ClusterPodMonitoring(b)) => a == *b,
-            _ => false,
-        }
-    }
 }
 
 /// Checks the bundle's scrape chain, renders it, and checks that every document reads back as
@@ -202,7 +180,7 @@ pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
         ));
     }
     for (parsed, object) in parsed.iter().zip(&objects) {
-        if !parsed.is(object) {
+        if parsed.object() != *object {
             return Err(format!(
                 "read back differently:\n{parsed:#?}\nexpected:\n{object:#?}\n--- rendered:\n{yaml}"
             ));
