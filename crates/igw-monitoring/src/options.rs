@@ -119,7 +119,10 @@ pub const COLLECTOR_SERVICE_ACCOUNT: &str = "collector";
 
 /// A container port, by IANA service name or by number.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a port name (e.g. metrics) or a port number from 1 to 65535"
+)]
 pub enum Port {
     /// A port number; valid from 1 to 65535.
     Number(i32),

@@ -1,0 +1,1018 @@
+//! The bad-input catalogue: one table of invalid inputs (config files, flags, or both), each with
+//! the field path (or config key path, or flag) it must be blamed on and a fragment of the rule.
+//!
+//! Every case is judged twice: through the library (`config::parse`, clap's `try_parse_from`,
+//! `OptionArgs::apply`, `Options::build`) and through the real binary, as `render` (exit 2,
+//! nothing on stdout, stderr names the field) and as `kustomize --out` (exit 2, nothing written,
+//! no staging folder left). A new top-level option without a case fails the coverage test.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use clap::Parser;
+use igw_monitoring::{Error, Options};
+use igw_monitoring_cli::Cli;
+use igw_monitoring_cli::args::Command as CliCommand;
+use igw_monitoring_cli::config;
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+/// Where a case must be refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// `Options::build` reports a problem at exactly `field` whose rule contains `rule`.
+    Problem,
+    /// `config::parse` fails with a message containing `field` (the key path) and `rule`.
+    Config,
+    /// clap refuses the command line with a message containing `field` (the flag) and `rule`.
+    Clap,
+}
+
+/// One invalid input.
+#[derive(Debug)]
+struct Case {
+    /// Arguments after `render` (or after `kustomize --out DIR`).
+    flags: Vec<String>,
+    /// Text of a config file passed with `--config`, if any.
+    config: Option<String>,
+    expect: Expect,
+    /// Field path, config key path or flag, as described by [`Expect`].
+    field: String,
+    /// A fragment of the rule (or of the loader's or clap's message).
+    rule: String,
+}
+
+impl Case {
+    /// The input, short enough for an assertion message even when it is huge.
+    fn label(&self) -> String {
+        let mut label = format!("flags {:?}", self.flags);
+        if let Some(text) = &self.config {
+            let chars = text.chars().count();
+            if chars > 160 {
+                let head: String = text.chars().take(160).collect();
+                label.push_str(&format!(", config {head:?}... ({chars} characters)"));
+            } else {
+                label.push_str(&format!(", config {text:?}"));
+            }
+        }
+        format!(
+            "{label} => {:?} at {:?} containing {:?}",
+            self.expect, self.field, self.rule
+        )
+    }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// A config file whose options `Options::build` refuses.
+fn cfg(text: impl Into<String>, field: impl Into<String>, rule: &str) -> Case {
+    Case {
+        flags: Vec::new(),
+        config: Some(text.into()),
+        expect: Expect::Problem,
+        field: field.into(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// Flags whose options `Options::build` refuses.
+fn flag(args: &[&str], field: impl Into<String>, rule: &str) -> Case {
+    Case {
+        flags: strings(args),
+        config: None,
+        expect: Expect::Problem,
+        field: field.into(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// A config file with flags over it, whose options `Options::build` refuses.
+fn both(text: &str, args: &[&str], field: impl Into<String>, rule: &str) -> Case {
+    Case {
+        flags: strings(args),
+        config: Some(text.to_owned()),
+        expect: Expect::Problem,
+        field: field.into(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// A config file the loader refuses, reporting `path`.
+fn cfg_err(text: impl Into<String>, path: &str, rule: &str) -> Case {
+    Case {
+        flags: Vec::new(),
+        config: Some(text.into()),
+        expect: Expect::Config,
+        field: path.to_owned(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// A command line clap refuses, naming `flag`.
+fn clap(args: &[&str], flag: &str, rule: &str) -> Case {
+    Case {
+        flags: strings(args),
+        config: None,
+        expect: Expect::Clap,
+        field: flag.to_owned(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// `s` as a YAML double-quoted scalar (JSON's string syntax is a subset of it).
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// `key: "value"`.
+fn kv(key: &str, value: &str) -> String {
+    format!("{key}: {}\n", q(value))
+}
+
+/// `outer: {"key": "value"}` in block style.
+fn map1(outer: &str, key: &str, value: &str) -> String {
+    format!("{outer}:\n  {}: {}\n", q(key), q(value))
+}
+
+/// `selector.matchLabels` holding one pair.
+fn match_label(key: &str, value: &str) -> String {
+    format!("selector:\n  matchLabels:\n    {}: {}\n", q(key), q(value))
+}
+
+/// `selector.matchExpressions` holding one requirement (`values` as YAML flow text, if any).
+fn expression(key: &str, operator: &str, values: Option<&str>) -> String {
+    let mut text = format!(
+        "selector:\n  matchExpressions:\n  - key: {}\n    operator: {operator}\n",
+        q(key)
+    );
+    if let Some(values) = values {
+        text.push_str(&format!("    values: {values}\n"));
+    }
+    text
+}
+
+/// The field path of `key` in the map option `map`, as the library writes it.
+fn at(map: &str, key: &str) -> String {
+    format!("{map}[{key:?}]")
+}
+
+// Fragments of the rules, as the library words them.
+const NS_RULE: &str = "is not a valid namespace (a lowercase RFC 1123 label";
+const MAX_63: &str = "must be no more than 63 characters";
+const MAX_253: &str = "must be no more than 253 characters";
+const KEY_RULE: &str = "is not a valid label key";
+const NAME_PART_EMPTY: &str = "name part must be non-empty";
+const NAME_PART_CHARS: &str = "name part must consist of alphanumeric characters";
+const NAME_PART_LONG: &str = "name part must be no more than 63 characters";
+const PREFIX_EMPTY: &str = "prefix part must be non-empty";
+const PREFIX_CHARS: &str = "prefix part a lowercase RFC 1123 subdomain";
+const VALUE_CHARS: &str = "is not a valid label value (a valid label must be an empty string";
+const VALUE_LONG: &str = "is not a valid label value (must be no more than 63 characters";
+const PORT_RANGE: &str = "must be between 1 and 65535, inclusive";
+const PORT_CHARS: &str = "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
+const SYNTAX: &str = "must be a whole number followed by a unit";
+const POSITIVE: &str = "must be greater than zero";
+const OVERFLOW: &str = "must be no more than 2562047h47m16s854ms";
+const ONCE: &str = "must give each unit at most once";
+const GREATER: &str = "must not be greater than interval";
+const SUBDOMAIN: &str = "is not a valid object name (a lowercase RFC 1123 subdomain";
+const OBJECT_LONG: &str = "is not a valid object name (must be no more than 253 characters";
+const RBAC: &str = "is not a valid RBAC object name";
+const PREFIX_RULE: &str = "the prefix starts every object name, so it must begin one";
+const ANNOTATION_KEY: &str = "is not a valid annotation key";
+const INVALID_TYPE: &str = "invalid type";
+const UNKNOWN_VARIANT: &str = "unknown variant";
+const QUOTES: &str = "put the value in quotes";
+const NOT_A_MAPPING: &str = "must be a mapping of option names to values";
+
+/// The names whose rule is an RFC 1123 subdomain (and so has a length limit and no capitals).
+const SUBDOMAIN_NAMES: [&str; 3] = ["serviceAccount", "tokenSecret", "podMonitoring"];
+/// The RBAC object names: any path segment name (no `/`, `%`, not `.` or `..`, not empty).
+const RBAC_NAMES: [&str; 4] = [
+    "readerClusterRole",
+    "readerBinding",
+    "secretReaderRole",
+    "collectorBinding",
+];
+
+/// Every bad input, with where and why it must be refused.
+fn catalogue() -> Vec<Case> {
+    let mib = 1024 * 1024;
+    let mut cases = vec![
+        // ---- namespace
+        cfg("namespace: Bad_NS\n", "namespace", NS_RULE),
+        flag(
+            &["--namespace", "a.b"],
+            "namespace",
+            "must not contain dots",
+        ),
+        cfg("namespace: \"\"\n", "namespace", NS_RULE),
+        flag(&["--namespace", ""], "namespace", NS_RULE),
+        cfg(kv("namespace", &"a".repeat(64)), "namespace", MAX_63),
+        cfg("namespace: -a\n", "namespace", NS_RULE),
+        flag(&["--namespace", "ünï"], "namespace", NS_RULE),
+        cfg(kv("namespace", &"n".repeat(mib)), "namespace", MAX_63),
+        both(
+            "namespace: good\n",
+            &["--namespace", "UPPER"],
+            "namespace",
+            NS_RULE,
+        ),
+        cfg_err("namespace: [a]\n", "namespace", INVALID_TYPE),
+        cfg_err("namespace: {a: b}\n", "namespace", INVALID_TYPE),
+        cfg_err("namespace: 5\n", "namespace", QUOTES),
+        // ---- flavor
+        cfg_err("flavor: hybrid\n", "flavor", UNKNOWN_VARIANT),
+        cfg_err("flavor: Autopilot\n", "flavor", UNKNOWN_VARIANT),
+        cfg_err("flavor: 1\n", "flavor", INVALID_TYPE),
+        cfg_err("flavor: [standard]\n", "flavor", INVALID_TYPE),
+        clap(&["--autopilot=maybe"], "--autopilot", "invalid value"),
+        // ---- secretAccess (cluster | namespaced)
+        cfg_err("secretAccess: both\n", "secretAccess", UNKNOWN_VARIANT),
+        cfg_err("secretAccess: Cluster\n", "secretAccess", UNKNOWN_VARIANT),
+        cfg_err("secretAccess: 1\n", "secretAccess", INVALID_TYPE),
+        cfg_err("secretAccess: [cluster]\n", "secretAccess", INVALID_TYPE),
+        clap(
+            &["--secret-access", "both"],
+            "--secret-access",
+            "invalid value",
+        ),
+        clap(
+            &["--secret-access", "Cluster"],
+            "--secret-access",
+            "invalid value",
+        ),
+        clap(
+            &["--secret-access", "1"],
+            "--secret-access",
+            "invalid value",
+        ),
+        cfg(
+            "secretAccess: namespaced\nnames:\n  collectorBinding: \"a%b\"\n",
+            "names.collectorBinding",
+            "may not contain '%'",
+        ),
+        flag(
+            &["--secret-access", "namespaced", "--namespace", "Bad_NS"],
+            "namespace",
+            NS_RULE,
+        ),
+        // ---- selector.matchLabels
+        clap(&["--selector", "novalue"], "--selector", "is not KEY=VALUE"),
+        flag(
+            &["--selector", "="],
+            at("selector.matchLabels", ""),
+            NAME_PART_EMPTY,
+        ),
+        flag(
+            &["--selector", "app=Bad Value!"],
+            at("selector.matchLabels", "app"),
+            VALUE_CHARS,
+        ),
+        flag(
+            &["--selector", "a/=v"],
+            at("selector.matchLabels", "a/"),
+            NAME_PART_EMPTY,
+        ),
+        cfg(
+            match_label("UPPER.example.com/x", "a"),
+            at("selector.matchLabels", "UPPER.example.com/x"),
+            PREFIX_CHARS,
+        ),
+        cfg(
+            match_label("a b", "v"),
+            at("selector.matchLabels", "a b"),
+            NAME_PART_CHARS,
+        ),
+        cfg(
+            match_label("/a", "v"),
+            at("selector.matchLabels", "/a"),
+            PREFIX_EMPTY,
+        ),
+        cfg(
+            match_label("app", &"v".repeat(64)),
+            at("selector.matchLabels", "app"),
+            VALUE_LONG,
+        ),
+        cfg(
+            match_label("app", "-a"),
+            at("selector.matchLabels", "app"),
+            VALUE_CHARS,
+        ),
+        cfg(
+            match_label("app", "ünï"),
+            at("selector.matchLabels", "app"),
+            VALUE_CHARS,
+        ),
+        cfg(
+            "selector:\n  matchLabels: {}\n",
+            "selector",
+            "must name at least one label",
+        ),
+        cfg("selector: {}\n", "selector", "must name at least one label"),
+        cfg_err("selector: x\n", "selector", INVALID_TYPE),
+        cfg_err(
+            "selector:\n  matchLabels: [a]\n",
+            "selector.matchLabels",
+            INVALID_TYPE,
+        ),
+        cfg_err(
+            "selector:\n  matchLabels:\n    app: 1\n",
+            "selector.matchLabels.app",
+            QUOTES,
+        ),
+        // ---- selector.matchExpressions
+        cfg(
+            expression("tier", "In", None),
+            "selector.matchExpressions[0].values",
+            "must not be empty when the operator is In",
+        ),
+        cfg(
+            expression("tier", "NotIn", Some("[]")),
+            "selector.matchExpressions[0].values",
+            "must not be empty when the operator is NotIn",
+        ),
+        cfg(
+            expression("tier", "Exists", Some("[a]")),
+            "selector.matchExpressions[0].values",
+            "must be empty when the operator is Exists",
+        ),
+        cfg(
+            expression("tier", "DoesNotExist", Some("[a, b]")),
+            "selector.matchExpressions[0].values",
+            "must be empty when the operator is DoesNotExist",
+        ),
+        cfg(
+            expression("tier", "In", Some("[\"a b\"]")),
+            "selector.matchExpressions[0].values[0]",
+            VALUE_CHARS,
+        ),
+        cfg(
+            expression("tier", "NotIn", Some(&format!("[ok, {}]", "v".repeat(64)))),
+            "selector.matchExpressions[0].values[1]",
+            VALUE_LONG,
+        ),
+        cfg(
+            expression("Bad Key", "Exists", None),
+            "selector.matchExpressions[0].key",
+            KEY_RULE,
+        ),
+        cfg(
+            expression("", "Exists", None),
+            "selector.matchExpressions[0].key",
+            NAME_PART_EMPTY,
+        ),
+        cfg(
+            "selector:\n  matchExpressions:\n  - {key: a, operator: Exists}\n  - {key: -b, operator: Exists}\n",
+            "selector.matchExpressions[1].key",
+            NAME_PART_CHARS,
+        ),
+        flag(
+            &["--selector-expression", "a in (-x)"],
+            "selector.matchExpressions[0].values[0]",
+            VALUE_CHARS,
+        ),
+        flag(
+            &["--selector-expression", "UPPER.example.com/x"],
+            "selector.matchExpressions[0].key",
+            PREFIX_CHARS,
+        ),
+        clap(
+            &["--selector-expression", "a in (b c)"],
+            "--selector-expression",
+            "expected ',' or ')'",
+        ),
+        clap(
+            &["--selector-expression", "Bad Key"],
+            "--selector-expression",
+            "expected an operator",
+        ),
+        cfg_err(
+            expression("tier", "Foo", Some("[a]")),
+            "selector.matchExpressions[0].operator",
+            UNKNOWN_VARIANT,
+        ),
+        cfg_err(
+            expression("tier", "in", Some("[a]")),
+            "selector.matchExpressions[0].operator",
+            UNKNOWN_VARIANT,
+        ),
+        cfg_err(
+            "selector:\n  matchExpressions:\n  - key: a\n",
+            "selector.matchExpressions[0]",
+            "missing field `operator`",
+        ),
+        cfg_err(
+            "selector:\n  matchExpressions:\n  - key: a\n    operator: Exists\n    x: 1\n",
+            "selector.matchExpressions[0].x",
+            "unknown key",
+        ),
+        // ---- port
+        flag(&["--port", "0"], "port", PORT_RANGE),
+        flag(&["--port=-1"], "port", PORT_RANGE),
+        flag(&["--port", "65536"], "port", PORT_RANGE),
+        clap(&["--port", "99999999999"], "--port", PORT_RANGE),
+        cfg("port: 0\n", "port", PORT_RANGE),
+        cfg("port: -1\n", "port", PORT_RANGE),
+        cfg("port: 65536\n", "port", PORT_RANGE),
+        cfg_err("port: 99999999999\n", "port", "expected a port name"),
+        flag(&["--port", ""], "port", PORT_CHARS),
+        cfg("port: \"\"\n", "port", PORT_CHARS),
+        flag(&["--port", "METRICS"], "port", PORT_CHARS),
+        // Quoted, so a name (a flag's "1234" is the port number 1234, which is valid).
+        cfg(
+            "port: \"1234\"\n",
+            "port",
+            "must contain at least one letter (a-z)",
+        ),
+        flag(
+            &["--port=-m"],
+            "port",
+            "must not begin or end with a hyphen",
+        ),
+        cfg("port: m-\n", "port", "must not begin or end with a hyphen"),
+        flag(
+            &["--port", "a--b"],
+            "port",
+            "must not contain consecutive hyphens",
+        ),
+        cfg(
+            kv("port", "abcdefghijklmnop"),
+            "port",
+            "must be no more than 15 characters",
+        ),
+        flag(&["--port", "my port"], "port", PORT_CHARS),
+        cfg(kv("port", "mëtrics"), "port", PORT_CHARS),
+        cfg_err("port: [1]\n", "port", "expected a port name"),
+        cfg_err("port: 1.5\n", "port", INVALID_TYPE),
+        cfg_err("port: true\n", "port", INVALID_TYPE),
+        // ---- scheme
+        clap(&["--scheme", "ftp"], "--scheme", "invalid value"),
+        clap(&["--scheme", "HTTP"], "--scheme", "invalid value"),
+        cfg_err("scheme: ftp\n", "scheme", UNKNOWN_VARIANT),
+        cfg_err("scheme: HTTP\n", "scheme", UNKNOWN_VARIANT),
+        cfg_err("scheme: \"\"\n", "scheme", UNKNOWN_VARIANT),
+        // ---- interval
+        flag(&["--interval", ""], "interval", "must be non-empty"),
+        cfg("interval: \"\"\n", "interval", "must be non-empty"),
+        flag(&["--interval", "5"], "interval", SYNTAX),
+        flag(&["--interval", "5 s"], "interval", SYNTAX),
+        cfg("interval: 1.5s\n", "interval", SYNTAX),
+        flag(&["--interval=-1s"], "interval", SYNTAX),
+        cfg("interval: 1d\n", "interval", "must not use the unit 'd'"),
+        flag(
+            &["--interval", "1w"],
+            "interval",
+            "must not use the unit 'w'",
+        ),
+        cfg("interval: 1y\n", "interval", "must not use the unit 'y'"),
+        flag(&["--interval", "0"], "interval", POSITIVE),
+        cfg("interval: 0s\n", "interval", POSITIVE),
+        flag(&["--interval", "5S"], "interval", SYNTAX),
+        cfg("interval: s\n", "interval", SYNTAX),
+        flag(&["--interval", "1s1m"], "interval", ONCE),
+        cfg("interval: 9999999999999999h\n", "interval", OVERFLOW),
+        cfg_err("interval: 5\n", "interval", QUOTES),
+        cfg_err("interval: [30s]\n", "interval", INVALID_TYPE),
+        // ---- timeout
+        cfg("timeout: \"\"\n", "timeout", "must be non-empty"),
+        flag(&["--timeout", "5"], "timeout", SYNTAX),
+        flag(&["--timeout=-1s"], "timeout", SYNTAX),
+        cfg("timeout: 1.5s\n", "timeout", SYNTAX),
+        flag(&["--timeout", "1d"], "timeout", "must not use the unit 'd'"),
+        cfg("timeout: 0s\n", "timeout", POSITIVE),
+        cfg("timeout: 1s1m\n", "timeout", ONCE),
+        flag(&["--timeout", "9999999999999999h"], "timeout", OVERFLOW),
+        cfg_err("timeout: 5\n", "timeout", QUOTES),
+        // timeout > interval, in several spellings
+        flag(
+            &["--interval", "1m", "--timeout", "61s"],
+            "timeout",
+            GREATER,
+        ),
+        cfg("interval: 100ms\ntimeout: 1s\n", "timeout", GREATER),
+        // The default interval is 5s.
+        flag(&["--timeout", "6s"], "timeout", GREATER),
+        cfg("interval: 1h\ntimeout: 3601s\n", "timeout", GREATER),
+        cfg("interval: 1m30s\ntimeout: 90001ms\n", "timeout", GREATER),
+        both("interval: 30s\n", &["--timeout", "31s"], "timeout", GREATER),
+        both("timeout: 10s\n", &["--interval", "9s"], "timeout", GREATER),
+        // ---- path
+        flag(&["--path", ""], "path", "must start with '/'"),
+        cfg("path: metrics\n", "path", "must start with '/'"),
+        flag(&["--path", "/a b"], "path", "must not contain whitespace"),
+        cfg(kv("path", "/a?x=1"), "path", "must not contain '?'"),
+        flag(&["--path", "/a#f"], "path", "must not contain '#'"),
+        cfg(
+            kv("path", "/a\tb"),
+            "path",
+            "must not contain control characters",
+        ),
+        cfg(
+            kv("path", "/a\0b"),
+            "path",
+            "must not contain control characters",
+        ),
+        flag(
+            &["--path", "/a\u{7f}"],
+            "path",
+            "must not contain control characters",
+        ),
+        cfg_err("path: 5\n", "path", QUOTES),
+        // ---- names: derived names and wrong types
+        cfg(
+            map1("names", "serviceAccount", &"s".repeat(250)),
+            "names.tokenSecret",
+            "it is derived from names.serviceAccount",
+        ),
+        cfg_err("names: x\n", "names", INVALID_TYPE),
+        cfg_err(
+            "names:\n  serviceAccount: [x]\n",
+            "names.serviceAccount",
+            INVALID_TYPE,
+        ),
+        cfg_err(
+            "names:\n  podMonitoring: 1\n",
+            "names.podMonitoring",
+            QUOTES,
+        ),
+        // ---- namePrefix
+        flag(&["--name-prefix", "UPPER"], "namePrefix", PREFIX_RULE),
+        cfg("namePrefix: -x\n", "namePrefix", PREFIX_RULE),
+        flag(&["--name-prefix", "a_b"], "namePrefix", PREFIX_RULE),
+        cfg(kv("namePrefix", &"p".repeat(260)), "namePrefix", MAX_253),
+        // A valid prefix that makes the names too long.
+        cfg(
+            kv("namePrefix", &format!("{}-", "p".repeat(240))),
+            "names.serviceAccount",
+            OBJECT_LONG,
+        ),
+        cfg_err("namePrefix: [a]\n", "namePrefix", INVALID_TYPE),
+        // ---- extraLabels and monitoringLabels: conflicts, flags, types
+        cfg(
+            map1("extraLabels", "app.kubernetes.io/name", "other"),
+            at("extraLabels", "app.kubernetes.io/name"),
+            "conflicts with monitoringLabels[\"app.kubernetes.io/name\"]",
+        ),
+        flag(
+            &["--label", "app.kubernetes.io/part-of=x"],
+            at("extraLabels", "app.kubernetes.io/part-of"),
+            "conflicts with monitoringLabels",
+        ),
+        cfg(
+            "monitoringLabels: {team: a}\nextraLabels: {team: b}\n",
+            at("extraLabels", "team"),
+            "conflicts with monitoringLabels[\"team\"]",
+        ),
+        both(
+            "monitoringLabels: {team: a}\n",
+            &["--label", "team=b"],
+            at("extraLabels", "team"),
+            "conflicts with monitoringLabels",
+        ),
+        flag(&["--label", "=v"], at("extraLabels", ""), NAME_PART_EMPTY),
+        clap(&["--label", "novalue"], "--label", "is not KEY=VALUE"),
+        cfg(
+            map1("extraLabels", "big", &"v".repeat(mib)),
+            at("extraLabels", "big"),
+            VALUE_LONG,
+        ),
+        cfg(
+            map1("extraLabels", &format!("{}/x", "p".repeat(254)), "v"),
+            at("extraLabels", &format!("{}/x", "p".repeat(254))),
+            "prefix part must be no more than 253 characters",
+        ),
+        cfg_err("extraLabels: {a: 1}\n", "extraLabels.a", QUOTES),
+        cfg_err("extraLabels: {a: true}\n", "extraLabels.a", QUOTES),
+        cfg_err(
+            "extraLabels: {1: a}\n",
+            "extraLabels.1",
+            "put the key in quotes",
+        ),
+        cfg_err("extraLabels: [a]\n", "extraLabels", INVALID_TYPE),
+        cfg_err("monitoringLabels: x\n", "monitoringLabels", INVALID_TYPE),
+        cfg_err("monitoringLabels: {a: 1.0}\n", "monitoringLabels.a", QUOTES),
+        // ---- extraAnnotations
+        cfg(
+            map1("extraAnnotations", "a b", "x"),
+            at("extraAnnotations", "a b"),
+            ANNOTATION_KEY,
+        ),
+        cfg(
+            map1("extraAnnotations", "", "x"),
+            at("extraAnnotations", ""),
+            ANNOTATION_KEY,
+        ),
+        cfg(
+            map1("extraAnnotations", "Bad.Example.com/x", "x"),
+            at("extraAnnotations", "Bad.Example.com/x"),
+            PREFIX_CHARS,
+        ),
+        cfg(
+            map1(
+                "extraAnnotations",
+                "kubernetes.io/service-account.name",
+                "x",
+            ),
+            at("extraAnnotations", "kubernetes.io/service-account.name"),
+            "is reserved",
+        ),
+        cfg(
+            map1("extraAnnotations", "big", &"x".repeat(256 * 1024)),
+            "extraAnnotations",
+            "must have at most 262144 bytes",
+        ),
+        cfg(
+            format!(
+                "extraAnnotations:\n  a: {}\n  b: {}\n",
+                q(&"x".repeat(140_000)),
+                q(&"y".repeat(140_000))
+            ),
+            "extraAnnotations",
+            "must have at most 262144 bytes",
+        ),
+        // Under the limit alone, but the token Secret also carries the reserved annotation
+        // (34 bytes of key and the ServiceAccount's name), so its annotations exceed 256 KiB.
+        cfg(
+            map1("extraAnnotations", "a", &"x".repeat(256 * 1024 - 1)),
+            "extraAnnotations",
+            "must have at most 262144 bytes",
+        ),
+        cfg_err("extraAnnotations: {a: 1}\n", "extraAnnotations.a", QUOTES),
+        cfg_err("extraAnnotations: [a]\n", "extraAnnotations", INVALID_TYPE),
+        // ---- unknown keys at several depths
+        cfg_err("namespce: a\n", "namespce", "did you mean \"namespace\""),
+        cfg_err("Namespace: a\n", "Namespace", "did you mean \"namespace\""),
+        cfg_err(
+            "name_prefix: a-\n",
+            "name_prefix",
+            "did you mean \"namePrefix\"",
+        ),
+        cfg_err(
+            "secretAcess: namespaced\n",
+            "secretAcess",
+            "did you mean \"secretAccess\"",
+        ),
+        cfg_err(
+            "names:\n  tokenSecrt: x\n",
+            "names.tokenSecrt",
+            "did you mean \"tokenSecret\"",
+        ),
+        cfg_err("names:\n  x: y\n", "names.x", "unknown key"),
+        cfg_err(
+            "selector:\n  matchLabel: {a: b}\n",
+            "selector.matchLabel",
+            "did you mean \"matchLabels\"",
+        ),
+        // ---- the file as a whole
+        cfg_err(
+            "namespace: a\nnamespace: b\n",
+            "namespace",
+            "duplicate entry",
+        ),
+        cfg_err(
+            "extraLabels:\n  a: b\n  a: c\n",
+            "extraLabels",
+            "duplicate entry",
+        ),
+        cfg_err("- a\n- b\n", "config file", NOT_A_MAPPING),
+        cfg_err("just a string\n", "config file", NOT_A_MAPPING),
+        cfg_err("42\n", "config file", NOT_A_MAPPING),
+        cfg_err("namespace: [a\n", "invalid YAML", "line"),
+    ];
+
+    // Every label map, every bad key and every bad value.
+    let name64 = "k".repeat(64);
+    let bad_keys = [
+        ("", NAME_PART_EMPTY),
+        ("a/", NAME_PART_EMPTY),
+        ("/a", PREFIX_EMPTY),
+        ("UPPER.example.com/x", PREFIX_CHARS),
+        (name64.as_str(), NAME_PART_LONG),
+        ("a b", NAME_PART_CHARS),
+    ];
+    let value64 = "v".repeat(64);
+    let bad_values = [
+        (value64.as_str(), VALUE_LONG),
+        ("-a", VALUE_CHARS),
+        ("a b", VALUE_CHARS),
+        ("ünï", VALUE_CHARS),
+    ];
+    for map in ["monitoringLabels", "extraLabels"] {
+        for (i, (key, rule)) in bad_keys.iter().enumerate() {
+            // Half of the extraLabels keys come from `--label`.
+            if map == "extraLabels" && i % 2 == 1 {
+                cases.push(flag(
+                    &["--label", format!("{key}=v").as_str()],
+                    at(map, key),
+                    rule,
+                ));
+            } else {
+                cases.push(cfg(map1(map, key, "v"), at(map, key), rule));
+            }
+        }
+        for (i, (value, rule)) in bad_values.iter().enumerate() {
+            if map == "extraLabels" && i % 2 == 0 {
+                cases.push(flag(
+                    &["--label", format!("team={value}").as_str()],
+                    at(map, "team"),
+                    rule,
+                ));
+            } else {
+                cases.push(cfg(map1(map, "team", value), at(map, "team"), rule));
+            }
+        }
+    }
+
+    // Every name: the rules of its kind of object.
+    let too_long = "n".repeat(254);
+    for name in SUBDOMAIN_NAMES {
+        let field = format!("names.{name}");
+        for (value, rule) in [
+            (too_long.as_str(), OBJECT_LONG),
+            ("UPPER", SUBDOMAIN),
+            ("..", SUBDOMAIN),
+            ("a/b", SUBDOMAIN),
+            ("a%b", SUBDOMAIN),
+            ("", SUBDOMAIN),
+            ("a_b", SUBDOMAIN),
+            ("-a", SUBDOMAIN),
+            ("a.", SUBDOMAIN),
+        ] {
+            cases.push(cfg(map1("names", name, value), field.as_str(), rule));
+        }
+    }
+    for name in RBAC_NAMES {
+        let field = format!("names.{name}");
+        for (value, rule) in [
+            ("..", "may not be '..'"),
+            (".", "may not be '.'"),
+            ("a/b", "may not contain '/'"),
+            ("a%b", "may not contain '%'"),
+            ("", "must be non-empty"),
+        ] {
+            cases.push(cfg(
+                map1("names", name, value),
+                field.as_str(),
+                &format!("{RBAC} ({rule}"),
+            ));
+        }
+    }
+
+    // 10 000 matchLabels entries, one of them bad.
+    let mut many = String::from("selector:\n  matchLabels:\n");
+    for i in 0..10_000 {
+        if i == 6_789 {
+            many.push_str("    \"bad key\": v\n");
+        } else {
+            many.push_str(&format!("    key-{i}: value-{i}\n"));
+        }
+    }
+    cases.push(cfg(
+        many,
+        at("selector.matchLabels", "bad key"),
+        NAME_PART_CHARS,
+    ));
+    cases
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the library
+
+/// Why `case` was not refused the way it says, through the library; `None` when it was.
+fn library_failure(case: &Case) -> Option<String> {
+    let base = match &case.config {
+        None => Options::default(),
+        Some(text) => match (config::parse(text), case.expect) {
+            (Err(e), Expect::Config) => {
+                let message = e.to_string();
+                return (!message.contains(&case.field) || !message.contains(&case.rule))
+                    .then(|| format!("config::parse said: {message}"));
+            }
+            (Err(e), _) => return Some(format!("config::parse refused the file: {e}")),
+            (Ok(_), Expect::Config) => {
+                return Some("config::parse accepted the file".to_owned());
+            }
+            (Ok(options), _) => options,
+        },
+    };
+    let argv = ["igw-monitoring", "render"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(case.flags.iter().cloned());
+    let cli = match (Cli::try_parse_from(argv), case.expect) {
+        (Err(e), Expect::Clap) => {
+            let message = e.to_string();
+            return (!message.contains(&case.field) || !message.contains(&case.rule))
+                .then(|| format!("clap said: {message}"));
+        }
+        (Err(e), _) => return Some(format!("clap refused the flags: {e}")),
+        (Ok(_), Expect::Clap) => return Some("clap accepted the flags".to_owned()),
+        (Ok(cli), _) => cli,
+    };
+    let CliCommand::Render { options: args, .. } = &cli.command else {
+        return Some(format!("not a render command: {:?}", cli.command));
+    };
+    match args.apply(base).build() {
+        Ok(_) => Some("Options::build accepted the options".to_owned()),
+        Err(Error::Invalid(problems)) => {
+            let found = problems.mentions(&case.field)
+                && problems
+                    .iter()
+                    .any(|p| p.field == case.field && p.rule.contains(&case.rule));
+            (!found).then(|| {
+                let all: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{:?} {:?}", p.field, p.rule))
+                    .collect();
+                format!("Options::build reported:\n      {}", all.join("\n      "))
+            })
+        }
+        Err(other) => Some(format!("Options::build failed otherwise: {other}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the command
+
+/// One finished run of the binary.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `igw-monitoring` with `args`.
+fn igw<I, S>(args: I) -> std::io::Result<Run>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+        .args(args)
+        .output()?;
+    Ok(Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// Entries of `parent` that look like the writer's staging or parking folders.
+fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(parent)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".igw-monitoring-") {
+            found.push(name);
+        }
+    }
+    Ok(found)
+}
+
+/// Each way the binary misbehaved on `case`, as `render` and as `kustomize --out`.
+fn command_failures(case: &Case) -> std::io::Result<Vec<String>> {
+    let dir = tempfile::tempdir()?;
+    let mut args: Vec<String> = Vec::new();
+    if let Some(text) = &case.config {
+        let file = dir.path().join("bad.yaml");
+        fs::write(&file, text)?;
+        args.push("--config".to_owned());
+        args.push(file.to_string_lossy().into_owned());
+    }
+    args.extend(case.flags.iter().cloned());
+    let out = dir.path().join("base");
+    let render: Vec<String> = std::iter::once("render".to_owned())
+        .chain(args.iter().cloned())
+        .collect();
+    let kustomize: Vec<String> = ["kustomize".to_owned(), "--out".to_owned()]
+        .into_iter()
+        .chain(std::iter::once(out.to_string_lossy().into_owned()))
+        .chain(args.iter().cloned())
+        .collect();
+    let mut failures = Vec::new();
+    for (name, command) in [("render", render), ("kustomize", kustomize)] {
+        let run = igw(&command)?;
+        let mut wrong = Vec::new();
+        if run.code != Some(2) {
+            wrong.push(format!("exit code {:?}, expected 2", run.code));
+        }
+        if !run.stdout.is_empty() {
+            wrong.push(format!("stdout is not empty ({} bytes)", run.stdout.len()));
+        }
+        for needle in [&case.field, &case.rule] {
+            if !run.stderr.contains(needle.as_str()) {
+                wrong.push(format!("stderr does not mention {needle:?}"));
+            }
+        }
+        if out.exists() {
+            wrong.push("the --out folder exists".to_owned());
+        }
+        let leftovers = staging_leftovers(dir.path())?;
+        if !leftovers.is_empty() {
+            wrong.push(format!("staging folders left: {leftovers:?}"));
+        }
+        if !wrong.is_empty() {
+            let stderr: String = run.stderr.trim_end().chars().take(2_000).collect();
+            failures.push(format!(
+                "{name}: {}\n      stderr: {}",
+                wrong.join("; "),
+                stderr.replace('\n', "\n              ")
+            ));
+        }
+    }
+    Ok(failures)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+
+#[test]
+fn the_catalogue_is_large_and_covers_every_option() {
+    let cases = catalogue();
+    assert!(
+        cases.len() >= 110,
+        "only {} cases in the catalogue",
+        cases.len()
+    );
+    let schema = schemars::schema_for!(Options);
+    let properties = schema.as_value()["properties"]
+        .as_object()
+        .expect("the schema of Options has properties");
+    assert!(!properties.is_empty());
+    let uncovered: Vec<&String> = properties
+        .keys()
+        .filter(|key| {
+            !cases.iter().any(|case| {
+                let root = case.field.split(['.', '[']).next().unwrap_or_default();
+                let in_config = case.config.as_deref().is_some_and(|text| {
+                    text.lines().any(|line| {
+                        line.strip_prefix(key.as_str())
+                            .is_some_and(|rest| rest.starts_with(':'))
+                    })
+                });
+                root == key.as_str() || in_config
+            })
+        })
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "options without a bad-input case: {uncovered:?}"
+    );
+}
+
+#[test]
+fn the_library_refuses_every_bad_input_naming_the_field_and_rule() {
+    let failures: Vec<String> = catalogue()
+        .iter()
+        .filter_map(|case| library_failure(case).map(|why| format!("{}\n    {why}", case.label())))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of the catalogue's cases misbehave through the library:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_command_exits_2_writes_nothing_and_names_the_field_for_every_bad_input() {
+    let cases = catalogue();
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
+    let chunk = cases.len().div_ceil(threads);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = cases
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .flat_map(|case| match command_failures(case) {
+                            Ok(wrong) if wrong.is_empty() => Vec::new(),
+                            Ok(wrong) => {
+                                vec![format!("{}\n    {}", case.label(), wrong.join("\n    "))]
+                            }
+                            Err(e) => vec![format!("{}\n    could not run: {e}", case.label())],
+                        })
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a worker thread panicked"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of the catalogue's cases misbehave through the command:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
