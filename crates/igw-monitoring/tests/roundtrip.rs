@@ -153,7 +153,7 @@ prop_compose! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1024))]
+    #![proptest_config(ProptestConfig::with_cases(2048))]
 
     #[test]
     fn valid_options_render_and_read_back_as_built(options in valid_options()) {
@@ -202,7 +202,7 @@ fn yaml_1_1_reads_generated_bundles_as_built() -> support::TestResult {
     let strategy = valid_options();
     let mut texts = Vec::new();
     let mut expected = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..1000 {
         let options = strategy
             .new_tree(&mut runner)
             .map_err(|e| e.to_string())?
