@@ -40,7 +40,7 @@ pub struct Bundle {
 }
 
 /// The grant that lets GMP's collector read the token Secret, in the form
-/// [`SecretAccess`](crate::SecretAccess) chose.
+/// [`SecretAccess`] chose.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SecretReader {
     /// A ClusterRole bound cluster-wide (the seed document's form).

@@ -5,7 +5,8 @@
 //! 1. each (Cluster)PodMonitoring endpoint's secret exists in the namespace the reference names;
 //! 2. it is a service-account-token Secret whose annotation names a ServiceAccount beside it;
 //! 3. that ServiceAccount is bound to a ClusterRole granting `get` on the endpoint's path;
-//! 4. GMP's collector can `get`, `list` and `watch` that Secret;
+//! 4. GMP's collector can `get`, `list` and `watch` that Secret, and no Secret beyond the
+//!    referenced ones;
 //! 5. every binding's `roleRef` resolves, and cluster-scoped objects carry no namespace.
 
 use std::collections::BTreeMap;
@@ -123,7 +124,64 @@ pub fn broken_links<'a>(
     if !any {
         broken.push("no ClusterPodMonitoring or PodMonitoring".to_owned());
     }
+    broken.extend(excess_secret_grants(&objects, collector_namespace));
     broken
+}
+
+/// Grants that let the collector read Secrets no endpoint references: the scrape needs exactly
+/// the referenced ones, and more is a wider grant than anyone asked for.
+fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Vec<String> {
+    let referenced: Vec<&str> = objects
+        .iter()
+        .filter_map(|o| match *o {
+            Object::ClusterPodMonitoring(m) => Some(&m.spec.endpoints),
+            Object::PodMonitoring(m) => Some(&m.spec.endpoints),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|e| {
+            e.authorization
+                .as_ref()?
+                .credentials
+                .as_ref()?
+                .secret
+                .as_ref()
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    let collector = collector_subject(collector_namespace);
+    let index = Index::new(objects);
+    index
+        .bound_rules(&collector, None)
+        .chain(
+            objects
+                .iter()
+                .filter_map(|o| o.metadata().namespace.as_deref())
+                .flat_map(|ns| index.bound_rules(&collector, Some(ns))),
+        )
+        .filter(|rule| has(rule.resources.as_deref().unwrap_or_default(), "secrets"))
+        .filter(|rule| {
+            let names = rule.resource_names.as_deref().unwrap_or_default();
+            names.is_empty() || names.iter().any(|n| !referenced.contains(&n.as_str()))
+        })
+        .map(|rule| {
+            format!(
+                "the collector may read Secrets no endpoint references (resourceNames {:?})",
+                rule.resource_names.as_deref().unwrap_or_default()
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn collector_subject(collector_namespace: &str) -> Subject {
+    Subject {
+        kind: "ServiceAccount".to_owned(),
+        name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
+        namespace: Some(collector_namespace.to_owned()),
+        ..Default::default()
+    }
 }
 
 /// The chain of one endpoint, up to its first broken link.
@@ -196,12 +254,7 @@ fn endpoint_chain(
             "ServiceAccount {namespace}/{account} may not get {path}"
         ));
     }
-    let collector = Subject {
-        kind: "ServiceAccount".to_owned(),
-        name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
-        namespace: Some(collector_namespace.to_owned()),
-        ..Default::default()
-    };
+    let collector = collector_subject(collector_namespace);
     let readable = index
         .rules_in(&collector, namespace)
         .any(|rule| grants_secret_read(rule, &secret_ref.name));

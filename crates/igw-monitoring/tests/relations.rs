@@ -268,3 +268,33 @@ fn no_monitoring_at_all_is_found() {
     let report = break_link(|all| all.retain(|r| !matches!(r, Resource::ClusterPodMonitoring(_))));
     assert!(report.contains("no ClusterPodMonitoring"), "{report}");
 }
+
+#[test]
+fn a_secret_grant_wider_than_the_referenced_secret_is_found() {
+    for widened in [
+        vec![],
+        vec!["inference-gateway-sa-metrics-reader-secret", "other"],
+    ] {
+        let report = break_link(|all| {
+            each(
+                all,
+                |r| match r {
+                    Resource::ClusterRole(c) => Some(c),
+                    _ => None,
+                },
+                |c| {
+                    for rule in c.rules.iter_mut().flatten() {
+                        if rule.resource_names.is_some() {
+                            rule.resource_names =
+                                Some(widened.iter().map(|n| (*n).to_owned()).collect());
+                        }
+                    }
+                },
+            )
+        });
+        assert!(
+            report.contains("the collector may read Secrets no endpoint references"),
+            "{report}"
+        );
+    }
+}
