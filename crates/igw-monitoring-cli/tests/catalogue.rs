@@ -232,6 +232,117 @@ fn catalogue() -> Vec<Case> {
         cfg_err("flavor: 1\n", "flavor", INVALID_TYPE),
         cfg_err("flavor: [standard]\n", "flavor", INVALID_TYPE),
         clap(&["--autopilot=maybe"], "--autopilot", "invalid value"),
+        // ---- monitoring (cluster | pod)
+        cfg_err("monitoring: both\n", "monitoring", UNKNOWN_VARIANT),
+        cfg_err("monitoring: [pod]\n", "monitoring", INVALID_TYPE),
+        // ---- instance
+        cfg(
+            "instance: Bad_Instance\n",
+            "instance",
+            "is not a valid instance name",
+        ),
+        cfg("instance: a.b\n", "instance", "must not contain dots"),
+        cfg(
+            format!("instance: {}\n", "i".repeat(64)),
+            "instance",
+            MAX_63,
+        ),
+        // ---- preset
+        cfg_err(
+            "preset: {flavor: helm, release: x}\n",
+            "preset.flavor",
+            UNKNOWN_VARIANT,
+        ),
+        cfg_err("preset: helm-inferencepool\n", "preset", INVALID_TYPE),
+        cfg(
+            "preset: {flavor: raw-v0.3}\n",
+            "preset.release",
+            "derives its label from the release name",
+        ),
+        cfg(
+            "preset: {flavor: helm-inferencepool, release: Bad Name}\n",
+            "preset.release",
+            "would be invalid",
+        ),
+        cfg(
+            format!(
+                "preset: {{flavor: helm-standalone, release: {}}}\n",
+                "r".repeat(60)
+            ),
+            "preset.release",
+            "would be invalid",
+        ),
+        cfg(
+            "selector: {matchLabels: {a: b}}\npreset: {flavor: raw-v0.1}\n",
+            "preset",
+            "conflicts with selector",
+        ),
+        // ---- targets
+        cfg(
+            "targets: [{name: Bad_Name, selector: {matchLabels: {a: b}}}]\n",
+            "targets[0].name",
+            "is not a valid target name",
+        ),
+        cfg(
+            "targets: [{name: a, selector: {matchLabels: {a: b}}}, {name: a, selector: {matchLabels: {a: c}}}]\n",
+            "targets[1].name",
+            "target names must be unique",
+        ),
+        cfg("targets: [{name: a}]\n", "targets[0]", "neither is set"),
+        cfg(
+            "targets: [{name: a, selector: {matchLabels: {a: b}}, preset: {flavor: raw-v0.1}}]\n",
+            "targets[0]",
+            "both are set",
+        ),
+        cfg(
+            "targets: [{name: a, namespace: Bad_NS, selector: {matchLabels: {a: b}}}]\n",
+            "targets[0].namespace",
+            NS_RULE,
+        ),
+        cfg(
+            "targets: [{name: a, selector: {matchLabels: {a: -b}}}]\n",
+            "targets[0].selector.matchLabels[\"a\"]",
+            VALUE_CHARS,
+        ),
+        cfg(
+            "targets: [{name: a, selector: {}}]\n",
+            "targets[0].selector",
+            "must name at least one label",
+        ),
+        cfg(
+            "targets: [{name: a, preset: {flavor: raw-v0.3, release: \"\"}}]\n",
+            "targets[0].preset.release",
+            "derives its label from the release name",
+        ),
+        cfg_err(
+            "targets: [{name: a, selectr: {}}]\n",
+            "targets[0].selectr",
+            "did you mean \"selector\"",
+        ),
+        cfg_err("targets: {name: a}\n", "targets", INVALID_TYPE),
+        // ---- eppVersion
+        cfg("eppVersion: \"1\"\n", "eppVersion", "must be MAJOR.MINOR"),
+        cfg("eppVersion: v1.1\n", "eppVersion", "must be MAJOR.MINOR"),
+        cfg("eppVersion: 1.x\n", "eppVersion", "must be MAJOR.MINOR"),
+        cfg_err("eppVersion: 1.1\n", "eppVersion", QUOTES),
+        // ---- authDelegation
+        cfg(
+            "authDelegation: epp\n",
+            "authDelegation",
+            "must be NAMESPACE/NAME",
+        ),
+        cfg(
+            "authDelegation: Bad_NS/epp\n",
+            "authDelegation",
+            "namespace part",
+        ),
+        cfg(
+            "authDelegation: ns/Bad_Name\n",
+            "authDelegation",
+            "name part",
+        ),
+        // ---- pprof
+        cfg_err("pprof: yes please\n", "pprof", INVALID_TYPE),
         // ---- secretAccess (cluster | namespaced)
         cfg_err("secretAccess: both\n", "secretAccess", UNKNOWN_VARIANT),
         cfg_err("secretAccess: Cluster\n", "secretAccess", UNKNOWN_VARIANT),

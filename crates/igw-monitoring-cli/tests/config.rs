@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use igw_monitoring::Scheme;
 use igw_monitoring::options::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, SecretAccess, SelectorRequirement,
+    ClusterFlavor, LabelSelector, MonitoringMode, Names, Options, Port, Preset, PresetFlavor,
+    SecretAccess, SelectorRequirement, Target,
 };
 use igw_monitoring_cli::config::{ConfigError, UnknownKey, load, parse};
 use proptest::prelude::*;
@@ -77,6 +78,17 @@ extraLabels:
   team: ml-platform
 extraAnnotations:
   example.com/owner: "someone@example.com"
+monitoring: pod
+instance: llama
+targets:
+  - name: llama
+    namespace: team-a
+    preset: {flavor: helm-inferencepool, release: llama3-8b}
+  - name: qwen
+    selector: {matchLabels: {app: qwen-epp}}
+eppVersion: "1.1"
+authDelegation: team-a/llama3-8b-epp
+pprof: true
 "#;
     let expected = Options {
         namespace: "monitoring".to_owned(),
@@ -105,6 +117,29 @@ extraAnnotations:
         monitoring_labels: map(&[("app.kubernetes.io/name", "my-gateway")]),
         extra_labels: map(&[("team", "ml-platform")]),
         extra_annotations: map(&[("example.com/owner", "someone@example.com")]),
+        monitoring: MonitoringMode::Pod,
+        instance: "llama".to_owned(),
+        preset: None,
+        targets: vec![
+            Target {
+                name: "llama".to_owned(),
+                namespace: Some("team-a".to_owned()),
+                selector: None,
+                preset: Some(Preset {
+                    flavor: PresetFlavor::HelmInferencepool,
+                    release: "llama3-8b".to_owned(),
+                }),
+            },
+            Target {
+                name: "qwen".to_owned(),
+                namespace: None,
+                selector: Some(LabelSelector::default().match_label("app", "qwen-epp")),
+                preset: None,
+            },
+        ],
+        epp_version: Some("1.1".to_owned()),
+        auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
+        pprof: true,
     };
     assert_eq!(parse(text).unwrap(), expected);
 }

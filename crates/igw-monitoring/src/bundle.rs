@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use gmp_types::{
-    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, PodMonitoring, ScrapeEndpoint,
-    SecretSelector,
+    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, PodMonitoring,
+    PodMonitoringSpec, ScrapeEndpoint, SecretSelector,
 };
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{
@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::options::{
-    COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, Options, Port, ResolvedNames, SecretAccess,
+    COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, MonitoringMode, Options, Port, ResolvedNames,
+    SecretAccess,
 };
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
@@ -31,12 +32,43 @@ pub const TOKEN_KEY: &str = "token";
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bundle {
     flavor: ClusterFlavor,
+    metric_prefix: &'static str,
     reader_role: ClusterRole,
-    service_account: ServiceAccount,
     reader_binding: ClusterRoleBinding,
-    token_secret: Secret,
-    secret_reader: SecretReader,
-    pod_monitoring: ClusterPodMonitoring,
+    identities: Vec<ReaderIdentity>,
+    monitorings: Vec<Monitoring>,
+    auth_delegation: Option<ClusterRoleBinding>,
+}
+
+/// The reader's identity in one namespace: its ServiceAccount, the token Secret, and the grant
+/// letting GMP's collector read that Secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReaderIdentity {
+    /// The ServiceAccount whose token scrapes the endpoint pickers.
+    pub service_account: ServiceAccount,
+    /// Its token Secret, filled in by the control plane.
+    pub token_secret: Secret,
+    /// The role and binding letting GMP's collector read the Secret.
+    pub secret_reader: SecretReader,
+}
+
+/// What tells GMP to scrape one target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Monitoring {
+    /// A ClusterPodMonitoring (`monitoring: cluster`).
+    Cluster(ClusterPodMonitoring),
+    /// A PodMonitoring in the pods' namespace (`monitoring: pod`).
+    Pod(PodMonitoring),
+}
+
+impl Monitoring {
+    /// The object, borrowed.
+    pub fn object(&self) -> Object<'_> {
+        match self {
+            Self::Cluster(m) => Object::ClusterPodMonitoring(m),
+            Self::Pod(m) => Object::PodMonitoring(m),
+        }
+    }
 }
 
 /// The grant that lets GMP's collector read the token Secret, in the form
@@ -163,133 +195,249 @@ impl Bundle {
         self.flavor
     }
 
+    /// The prefix of the endpoint picker's metric names (by `eppVersion`).
+    pub fn metric_prefix(&self) -> &'static str {
+        self.metric_prefix
+    }
+
     /// ClusterRole granting `get` on the metrics endpoint.
     pub fn reader_role(&self) -> &ClusterRole {
         &self.reader_role
     }
 
-    /// The ServiceAccount whose token scrapes the endpoint.
-    pub fn service_account(&self) -> &ServiceAccount {
-        &self.service_account
-    }
-
-    /// ClusterRoleBinding of the reader role to the ServiceAccount.
+    /// ClusterRoleBinding of the reader role to every reader ServiceAccount.
     pub fn reader_binding(&self) -> &ClusterRoleBinding {
         &self.reader_binding
     }
 
-    /// The ServiceAccount's token Secret, filled in by the control plane.
+    /// The reader identities: one in `namespace`, or (`monitoring: pod`) one per target namespace.
+    pub fn identities(&self) -> &[ReaderIdentity] {
+        &self.identities
+    }
+
+    /// The first reader identity's ServiceAccount (the only one with `monitoring: cluster`).
+    pub fn service_account(&self) -> &ServiceAccount {
+        &self.first_identity().service_account
+    }
+
+    /// The first reader identity's token Secret (the only one with `monitoring: cluster`).
     pub fn token_secret(&self) -> &Secret {
-        &self.token_secret
+        &self.first_identity().token_secret
     }
 
-    /// The role and binding letting GMP's collector read the token Secret.
+    /// The first reader identity's Secret grant to the collector.
     pub fn secret_reader(&self) -> &SecretReader {
-        &self.secret_reader
+        &self.first_identity().secret_reader
     }
 
-    /// The ClusterPodMonitoring that tells GMP what to scrape and with which token.
-    pub fn pod_monitoring(&self) -> &ClusterPodMonitoring {
-        &self.pod_monitoring
+    fn first_identity(&self) -> &ReaderIdentity {
+        // `assemble` makes one identity per target namespace, and there is always a target.
+        &self.identities[0]
     }
 
-    /// Every object, in the order they are rendered and applied (the seed document's order).
+    /// One (Cluster)PodMonitoring per target, in the order of the targets.
+    pub fn monitorings(&self) -> &[Monitoring] {
+        &self.monitorings
+    }
+
+    /// The ClusterRoleBinding of the endpoint picker's ServiceAccount to `system:auth-delegator`.
+    pub fn auth_delegation(&self) -> Option<&ClusterRoleBinding> {
+        self.auth_delegation.as_ref()
+    }
+
+    /// Every object, in the order they are rendered and applied: the seed document's order,
+    /// identities after the first following theirs, then the monitorings and the delegation.
     pub fn objects(&self) -> Vec<Object<'_>> {
-        let [secret_role, secret_binding] = self.secret_reader.objects();
-        vec![
-            Object::ClusterRole(&self.reader_role),
-            Object::ServiceAccount(&self.service_account),
-            Object::ClusterRoleBinding(&self.reader_binding),
-            Object::Secret(&self.token_secret),
-            secret_role,
-            secret_binding,
-            Object::ClusterPodMonitoring(&self.pod_monitoring),
-        ]
+        let mut objects = vec![Object::ClusterRole(&self.reader_role)];
+        objects.extend(
+            self.identities
+                .iter()
+                .map(|i| Object::ServiceAccount(&i.service_account)),
+        );
+        objects.push(Object::ClusterRoleBinding(&self.reader_binding));
+        for identity in &self.identities {
+            objects.push(Object::Secret(&identity.token_secret));
+            objects.extend(identity.secret_reader.objects());
+        }
+        objects.extend(self.monitorings.iter().map(Monitoring::object));
+        objects.extend(self.auth_delegation.iter().map(Object::ClusterRoleBinding));
+        objects
     }
 
     fn assemble(options: &Options, names: &ResolvedNames) -> Self {
-        let meta = |name: &str, namespaced: bool, labels: &BTreeMap<String, String>| ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: namespaced.then(|| options.namespace.clone()),
-            labels: non_empty(labels.clone()),
-            annotations: non_empty(options.extra_annotations.clone()),
-            ..Default::default()
-        };
         let labels = &options.extra_labels;
-        let reader_subject = Subject {
-            kind: "ServiceAccount".to_owned(),
-            name: names.service_account.clone(),
-            namespace: Some(options.namespace.clone()),
-            ..Default::default()
-        };
-        let namespaced = options.secret_access == SecretAccess::Namespaced;
-        let mut secret_meta = meta(&names.token_secret, true, labels);
-        secret_meta.annotations.get_or_insert_default().insert(
-            SERVICE_ACCOUNT_ANNOTATION.to_owned(),
-            names.service_account.clone(),
-        );
+        let meta =
+            |name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>| ObjectMeta {
+                name: Some(name.to_owned()),
+                namespace: namespace.map(str::to_owned),
+                labels: non_empty(labels.clone()),
+                annotations: non_empty(options.extra_annotations.clone()),
+                ..Default::default()
+            };
+        let pod_mode = options.monitoring == MonitoringMode::Pod;
+        let targets = options.resolved_targets();
+        // One reader identity where the monitorings read the token: in `namespace`, or (a
+        // PodMonitoring reads only its own namespace's Secrets) in each target's namespace.
+        let mut namespaces: Vec<&str> = Vec::new();
+        if pod_mode {
+            for target in &targets {
+                if !namespaces.contains(&target.namespace.as_str()) {
+                    namespaces.push(&target.namespace);
+                }
+            }
+        } else {
+            namespaces.push(&options.namespace);
+        }
+        let namespaced_grant = pod_mode || options.secret_access == SecretAccess::Namespaced;
+        let identities: Vec<ReaderIdentity> = namespaces
+            .iter()
+            .map(|ns| {
+                let mut secret_meta = meta(&names.token_secret, Some(ns), labels);
+                secret_meta.annotations.get_or_insert_default().insert(
+                    SERVICE_ACCOUNT_ANNOTATION.to_owned(),
+                    names.service_account.clone(),
+                );
+                let grant_ns = namespaced_grant.then_some(*ns);
+                ReaderIdentity {
+                    service_account: ServiceAccount {
+                        metadata: meta(&names.service_account, Some(ns), labels),
+                        ..Default::default()
+                    },
+                    token_secret: Secret {
+                        metadata: secret_meta,
+                        type_: Some("kubernetes.io/service-account-token".to_owned()),
+                        ..Default::default()
+                    },
+                    secret_reader: secret_reader(
+                        options,
+                        names,
+                        namespaced_grant,
+                        meta(&names.secret_reader_role, grant_ns, labels),
+                        meta(&names.collector_binding, grant_ns, labels),
+                    ),
+                }
+            })
+            .collect();
         let mut monitoring_labels = options.monitoring_labels.clone();
         monitoring_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let monitorings = targets
+            .iter()
+            .map(|target| {
+                let name = match &target.name {
+                    Some(t) => format!("{}-{t}", names.pod_monitoring),
+                    None => names.pod_monitoring.clone(),
+                };
+                // Always written for a ClusterPodMonitoring: left out, GMP reads the Secret from
+                // `default`; a PodMonitoring may not name one (its own namespace is used).
+                let secret_ns = (!pod_mode).then(|| options.namespace.clone());
+                let endpoints = vec![endpoint(options, names, secret_ns)];
+                let selector = label_selector(&target.selector);
+                if pod_mode {
+                    Monitoring::Pod(PodMonitoring {
+                        metadata: meta(&name, Some(&target.namespace), &monitoring_labels),
+                        spec: PodMonitoringSpec {
+                            selector,
+                            endpoints,
+                            ..Default::default()
+                        },
+                        status: None,
+                    })
+                } else {
+                    Monitoring::Cluster(ClusterPodMonitoring {
+                        metadata: meta(&name, None, &monitoring_labels),
+                        spec: ClusterPodMonitoringSpec {
+                            selector,
+                            endpoints,
+                            ..Default::default()
+                        },
+                        status: None,
+                    })
+                }
+            })
+            .collect();
+        let mut urls = vec![options.path.clone()];
+        if options.pprof {
+            urls.push(PPROF_URLS.to_owned());
+        }
         Self {
             flavor: options.flavor,
+            metric_prefix: options.metric_prefix(),
             reader_role: ClusterRole {
-                metadata: meta(&names.reader_cluster_role, false, labels),
+                metadata: meta(&names.reader_cluster_role, None, labels),
                 rules: Some(vec![PolicyRule {
-                    non_resource_urls: Some(vec![options.path.clone()]),
+                    non_resource_urls: Some(urls),
                     verbs: vec!["get".to_owned()],
                     ..Default::default()
                 }]),
                 ..Default::default()
             },
-            service_account: ServiceAccount {
-                metadata: meta(&names.service_account, true, labels),
-                ..Default::default()
-            },
             reader_binding: ClusterRoleBinding {
-                metadata: meta(&names.reader_binding, false, labels),
+                metadata: meta(&names.reader_binding, None, labels),
                 role_ref: role_ref("ClusterRole", &names.reader_cluster_role),
-                subjects: Some(vec![reader_subject]),
+                subjects: Some(
+                    namespaces
+                        .iter()
+                        .map(|ns| service_account_subject(&names.service_account, ns))
+                        .collect(),
+                ),
             },
-            token_secret: Secret {
-                metadata: secret_meta,
-                type_: Some("kubernetes.io/service-account-token".to_owned()),
-                ..Default::default()
-            },
-            secret_reader: secret_reader(
-                options,
-                names,
-                meta(&names.secret_reader_role, namespaced, labels),
-                meta(&names.collector_binding, namespaced, labels),
-            ),
-            pod_monitoring: ClusterPodMonitoring {
-                metadata: meta(&names.pod_monitoring, false, &monitoring_labels),
-                spec: ClusterPodMonitoringSpec {
-                    selector: label_selector(options),
-                    endpoints: vec![ScrapeEndpoint {
-                        port: match &options.port {
-                            Port::Number(n) => IntOrString::Int(*n),
-                            Port::Name(name) => IntOrString::String(name.clone()),
-                        },
-                        scheme: Some(options.scheme),
-                        interval: options.interval.clone(),
-                        timeout: options.timeout.clone(),
-                        path: Some(options.path.clone()),
-                        authorization: Some(Authorization {
-                            type_: Some("Bearer".to_owned()),
-                            // Always written: left out, GMP reads the Secret from `default`.
-                            credentials: Some(SecretSelector::new(
-                                names.token_secret.clone(),
-                                TOKEN_KEY,
-                                Some(options.namespace.clone()),
-                            )),
-                        }),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                },
-                status: None,
-            },
+            identities,
+            monitorings,
+            auth_delegation: options
+                .auth_delegation
+                .as_ref()
+                .zip(names.auth_delegation.as_ref())
+                .and_then(|(subject, name)| {
+                    let (ns, account) = subject.split_once('/')?;
+                    Some(ClusterRoleBinding {
+                        metadata: meta(name, None, labels),
+                        role_ref: role_ref("ClusterRole", AUTH_DELEGATOR),
+                        subjects: Some(vec![service_account_subject(account, ns)]),
+                    })
+                }),
         }
+    }
+}
+
+/// The ClusterRole that lets a server create TokenReviews and SubjectAccessReviews.
+pub const AUTH_DELEGATOR: &str = "system:auth-delegator";
+
+/// The non-resource URLs of Go's profiler, which the endpoint picker serves beside `/metrics`.
+pub const PPROF_URLS: &str = "/debug/pprof/*";
+
+fn service_account_subject(name: &str, namespace: &str) -> Subject {
+    Subject {
+        kind: "ServiceAccount".to_owned(),
+        name: name.to_owned(),
+        namespace: Some(namespace.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// The scrape endpoint, reading the token from `secret_namespace` (or the monitoring's own).
+fn endpoint(
+    options: &Options,
+    names: &ResolvedNames,
+    secret_namespace: Option<String>,
+) -> ScrapeEndpoint {
+    ScrapeEndpoint {
+        port: match &options.port {
+            Port::Number(n) => IntOrString::Int(*n),
+            Port::Name(name) => IntOrString::String(name.clone()),
+        },
+        scheme: Some(options.scheme),
+        interval: options.interval.clone(),
+        timeout: options.timeout.clone(),
+        path: Some(options.path.clone()),
+        authorization: Some(Authorization {
+            type_: Some("Bearer".to_owned()),
+            credentials: Some(SecretSelector::new(
+                names.token_secret.clone(),
+                TOKEN_KEY,
+                secret_namespace,
+            )),
+        }),
+        ..Default::default()
     }
 }
 
@@ -297,6 +445,7 @@ impl Bundle {
 fn secret_reader(
     options: &Options,
     names: &ResolvedNames,
+    namespaced: bool,
     role_meta: ObjectMeta,
     binding_meta: ObjectMeta,
 ) -> SecretReader {
@@ -307,14 +456,12 @@ fn secret_reader(
         verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
         ..Default::default()
     }]);
-    let subjects = Some(vec![Subject {
-        kind: "ServiceAccount".to_owned(),
-        name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
-        namespace: Some(options.flavor.collector_namespace().to_owned()),
-        ..Default::default()
-    }]);
-    match options.secret_access {
-        SecretAccess::Cluster => SecretReader::Cluster {
+    let subjects = Some(vec![service_account_subject(
+        COLLECTOR_SERVICE_ACCOUNT,
+        options.flavor.collector_namespace(),
+    )]);
+    if !namespaced {
+        SecretReader::Cluster {
             role: ClusterRole {
                 metadata: role_meta,
                 rules,
@@ -325,8 +472,9 @@ fn secret_reader(
                 role_ref: role_ref("ClusterRole", &names.secret_reader_role),
                 subjects,
             },
-        },
-        SecretAccess::Namespaced => SecretReader::Namespaced {
+        }
+    } else {
+        SecretReader::Namespaced {
             role: Role {
                 metadata: role_meta,
                 rules,
@@ -336,7 +484,7 @@ fn secret_reader(
                 role_ref: role_ref("Role", &names.secret_reader_role),
                 subjects,
             },
-        },
+        }
     }
 }
 
@@ -352,8 +500,7 @@ fn role_ref(kind: &str, name: &str) -> RoleRef {
     }
 }
 
-fn label_selector(options: &Options) -> LabelSelector {
-    let selector = &options.selector;
+fn label_selector(selector: &crate::options::LabelSelector) -> LabelSelector {
     LabelSelector {
         match_labels: non_empty(selector.match_labels.clone()),
         match_expressions: (!selector.match_expressions.is_empty()).then(|| {

@@ -23,8 +23,37 @@ pub struct Options {
     pub flavor: ClusterFlavor,
     /// How the collector is granted read access to the token Secret. Default: `cluster`.
     pub secret_access: SecretAccess,
-    /// The endpoint picker pods to scrape. Default: `matchLabels: {app: inference-gateway-ext-proc}`.
+    /// Which GMP object scrapes: one ClusterPodMonitoring per target, with one reader identity in
+    /// `namespace`; or one PodMonitoring per target with a reader identity in each target's
+    /// namespace (the `inferencepool` Helm chart's shape). Default: `cluster`.
+    pub monitoring: MonitoringMode,
+    /// Name of this installation, put into cluster-scoped object names so that bundles of several
+    /// installations never share one. Default: none (then a namespace other than `default` is
+    /// put in instead; the seed's names stay as they are).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub instance: String,
+    /// The endpoint picker pods to scrape, when `targets` is empty.
+    /// Default: `matchLabels: {app: inference-gateway-ext-proc}`.
     pub selector: LabelSelector,
+    /// Derives `selector` from how the endpoint picker was installed. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+    /// Several endpoint pickers, each with its own (Cluster)PodMonitoring; replaces `selector`
+    /// and `preset`. Default: none (one target: `selector` in `namespace`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+    /// Version of the endpoint picker, `X.Y`; picks the metric prefix (`inference_model_` before
+    /// 1.1, `inference_objective_` from 1.1). Default: none (the seed's `inference_model_`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epp_version: Option<String>,
+    /// The endpoint picker's own ServiceAccount, `NAMESPACE/NAME`, to bind to
+    /// `system:auth-delegator` so that its token reviews succeed (without it, scrapes get 500).
+    /// Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_delegation: Option<String>,
+    /// Also grant the reader `/debug/pprof/*`. Default: `false`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pprof: bool,
     /// Container port to scrape, by name or number. Default: `metrics`.
     pub port: Port,
     /// Scrape protocol. Default: `http`.
@@ -57,8 +86,15 @@ impl Default for Options {
             namespace: "default".to_owned(),
             flavor: ClusterFlavor::default(),
             secret_access: SecretAccess::default(),
+            monitoring: MonitoringMode::default(),
+            instance: String::new(),
             selector: LabelSelector::default()
                 .match_label(DEFAULT_SELECTOR_LABEL.0, DEFAULT_SELECTOR_LABEL.1),
+            preset: None,
+            targets: Vec::new(),
+            epp_version: None,
+            auth_delegation: None,
+            pprof: false,
             port: Port::default(),
             scheme: Scheme::Http,
             interval: "5s".to_owned(),
@@ -102,6 +138,126 @@ impl ClusterFlavor {
         }
     }
 }
+
+/// Which GMP object scrapes the endpoint pickers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum MonitoringMode {
+    /// ClusterPodMonitoring: cluster-scoped; may read the token from any namespace.
+    #[default]
+    Cluster,
+    /// PodMonitoring: in the pods' namespace, with the token Secret beside it.
+    Pod,
+}
+
+/// One endpoint picker (or group of them) to scrape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Target {
+    /// Short name, unique in the bundle; part of the object names (an RFC 1123 label).
+    pub name: String,
+    /// Namespace the pods run in. Default: the top-level `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The pods, by labels; exactly one of `selector` and `preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<LabelSelector>,
+    /// The pods, by how they were installed; exactly one of `selector` and `preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+}
+
+/// How an endpoint picker was installed, which decides its pods' labels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Preset {
+    /// The installation flavor.
+    pub flavor: PresetFlavor,
+    /// The InferencePool or Helm release name the labels derive from (unused by `raw-v0.1`).
+    #[serde(default)]
+    pub release: String,
+}
+
+/// The ways the endpoint picker has been installed, each labelling its pods differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PresetFlavor {
+    /// Raw manifests v0.1-v0.2: `app: inference-gateway-ext-proc`.
+    #[serde(rename = "raw-v0.1")]
+    RawV01,
+    /// Raw manifests v0.3-v1.0: `app: <release>-epp`.
+    #[serde(rename = "raw-v0.3")]
+    RawV03,
+    /// Helm chart `inferencepool` v0.3+: `inferencepool: <release>-epp`.
+    #[serde(rename = "helm-inferencepool")]
+    HelmInferencepool,
+    /// Helm chart `standalone` v1.4+: `epp: <release>-epp`.
+    #[serde(rename = "helm-standalone")]
+    HelmStandalone,
+    /// llm-d-router gateway chart: `llm-d-router-gateway: <release>-epp`.
+    #[serde(rename = "llm-d-router-gateway")]
+    LlmDRouterGateway,
+    /// llm-d-router standalone chart: `llm-d-router-standalone: <release>-epp`.
+    #[serde(rename = "llm-d-router-standalone")]
+    LlmDRouterStandalone,
+}
+
+impl PresetFlavor {
+    /// Every flavor, in the order they appeared.
+    pub const ALL: [Self; 6] = [
+        Self::RawV01,
+        Self::RawV03,
+        Self::HelmInferencepool,
+        Self::HelmStandalone,
+        Self::LlmDRouterGateway,
+        Self::LlmDRouterStandalone,
+    ];
+
+    /// The spelling of config files and flags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RawV01 => "raw-v0.1",
+            Self::RawV03 => "raw-v0.3",
+            Self::HelmInferencepool => "helm-inferencepool",
+            Self::HelmStandalone => "helm-standalone",
+            Self::LlmDRouterGateway => "llm-d-router-gateway",
+            Self::LlmDRouterStandalone => "llm-d-router-standalone",
+        }
+    }
+
+    /// Whether the labels derive from a release name.
+    pub fn needs_release(self) -> bool {
+        self != Self::RawV01
+    }
+}
+
+impl Preset {
+    /// The label (key, value) the endpoint picker's pods carry.
+    pub fn label(&self) -> (&'static str, String) {
+        let derived = format!("{}-epp", self.release);
+        match self.flavor {
+            PresetFlavor::RawV01 => (
+                DEFAULT_SELECTOR_LABEL.0,
+                DEFAULT_SELECTOR_LABEL.1.to_owned(),
+            ),
+            PresetFlavor::RawV03 => ("app", derived),
+            PresetFlavor::HelmInferencepool => ("inferencepool", derived),
+            PresetFlavor::HelmStandalone => ("epp", derived),
+            PresetFlavor::LlmDRouterGateway => ("llm-d-router-gateway", derived),
+            PresetFlavor::LlmDRouterStandalone => ("llm-d-router-standalone", derived),
+        }
+    }
+
+    /// The selector of the pods.
+    pub fn selector(&self) -> LabelSelector {
+        let (key, value) = self.label();
+        LabelSelector::default().match_label(key, value)
+    }
+}
+
+/// The metric name prefix of endpoint pickers before version 1.1.
+pub const METRIC_PREFIX_BEFORE_1_1: &str = "inference_model_";
+/// The metric name prefix of endpoint pickers from version 1.1.
+pub const METRIC_PREFIX_FROM_1_1: &str = "inference_objective_";
 
 /// How GMP's collector is granted read access to the token Secret.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -322,44 +478,68 @@ pub struct ResolvedNames {
     pub secret_reader_role: String,
     /// See [`Names::collector_binding`].
     pub collector_binding: String,
-    /// See [`Names::pod_monitoring`].
+    /// See [`Names::pod_monitoring`]; with `targets`, each target's is this, `-`, its name.
     pub pod_monitoring: String,
+    /// The ClusterRoleBinding of the endpoint picker's ServiceAccount to `system:auth-delegator`,
+    /// when `authDelegation` is set: `<namespace>:<name>:auth-delegator`.
+    pub auth_delegation: Option<String>,
 }
 
-impl Names {
-    /// Applies the defaults (derived names follow the names they derive from), then `prefix`.
-    pub fn resolve(&self, flavor: ClusterFlavor, prefix: &str) -> ResolvedNames {
+impl Options {
+    /// Applies the name defaults (derived names follow the names they derive from; defaults of
+    /// cluster-scoped objects carry [`Self::qualifier`]), then `prefix`.
+    pub fn resolve_names(&self, prefix: &str) -> ResolvedNames {
+        let given = &self.names;
         let or = |given: &Option<String>, default: String| given.clone().unwrap_or(default);
+        // Two installations' cluster-scoped objects must never share a name.
+        let qualify = |cluster_scoped: bool, name: String| match self.qualifier() {
+            Some(q) if cluster_scoped => format!("{q}-{name}"),
+            _ => name,
+        };
+        let secret_read_cluster_wide = self.secret_access == SecretAccess::Cluster
+            && self.monitoring == MonitoringMode::Cluster;
         let service_account = or(
-            &self.service_account,
+            &given.service_account,
             "inference-gateway-sa-metrics-reader".to_owned(),
         );
         let secret_reader_role = or(
-            &self.secret_reader_role,
-            format!("{service_account}-secret-read"),
+            &given.secret_reader_role,
+            qualify(
+                secret_read_cluster_wide,
+                format!("{service_account}-secret-read"),
+            ),
         );
         let collector_binding = or(
-            &self.collector_binding,
+            &given.collector_binding,
             format!(
                 "{}:{COLLECTOR_SERVICE_ACCOUNT}:{secret_reader_role}",
-                flavor.collector_namespace()
+                self.flavor.collector_namespace()
             ),
         );
         let names = ResolvedNames {
             reader_cluster_role: or(
-                &self.reader_cluster_role,
-                "inference-gateway-metrics-reader".to_owned(),
+                &given.reader_cluster_role,
+                qualify(true, "inference-gateway-metrics-reader".to_owned()),
             ),
             reader_binding: or(
-                &self.reader_binding,
-                format!("{service_account}-role-binding"),
+                &given.reader_binding,
+                qualify(true, format!("{service_account}-role-binding")),
             ),
-            token_secret: or(&self.token_secret, format!("{service_account}-secret")),
+            token_secret: or(&given.token_secret, format!("{service_account}-secret")),
             collector_binding,
             pod_monitoring: or(
-                &self.pod_monitoring,
-                "inference-optimized-gateway-monitoring".to_owned(),
+                &given.pod_monitoring,
+                qualify(
+                    self.monitoring == MonitoringMode::Cluster,
+                    "inference-optimized-gateway-monitoring".to_owned(),
+                ),
             ),
+            auth_delegation: self.auth_delegation.as_ref().map(|subject| {
+                qualify(
+                    true,
+                    format!("{}:auth-delegator", subject.replace('/', ":")),
+                )
+            }),
             service_account,
             secret_reader_role,
         };
@@ -369,6 +549,74 @@ impl Names {
             names.map(|name| format!("{prefix}{name}"))
         }
     }
+
+    /// What cluster-scoped default names carry so that installations never share one: the
+    /// instance name, else a namespace other than `default`, else nothing (the seed's names).
+    pub fn qualifier(&self) -> Option<&str> {
+        let q = if !self.instance.is_empty() {
+            &self.instance
+        } else if self.namespace != "default" {
+            &self.namespace
+        } else {
+            return None;
+        };
+        // An invalid one is reported on its own field; names built from it would only repeat that.
+        crate::rules::dns1123_label(q).is_ok().then_some(q)
+    }
+
+    /// The endpoint pickers to scrape: `targets`, or one unnamed target of `preset` or
+    /// `selector` in `namespace`.
+    pub fn resolved_targets(&self) -> Vec<ResolvedTarget> {
+        if self.targets.is_empty() {
+            return vec![ResolvedTarget {
+                name: None,
+                namespace: self.namespace.clone(),
+                selector: self
+                    .preset
+                    .as_ref()
+                    .map_or_else(|| self.selector.clone(), Preset::selector),
+            }];
+        }
+        self.targets
+            .iter()
+            .map(|t| ResolvedTarget {
+                name: Some(t.name.clone()),
+                namespace: t
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| self.namespace.clone()),
+                selector: match (&t.selector, &t.preset) {
+                    (Some(selector), _) => selector.clone(),
+                    (None, Some(preset)) => preset.selector(),
+                    (None, None) => LabelSelector::default(),
+                },
+            })
+            .collect()
+    }
+
+    /// The prefix of the endpoint picker's metric names, by `eppVersion`.
+    pub fn metric_prefix(&self) -> &'static str {
+        let at_least_1_1 = self.epp_version.as_deref().and_then(|v| {
+            let (major, minor) = v.split_once('.')?;
+            Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?) >= (1, 1))
+        });
+        if at_least_1_1 == Some(true) {
+            METRIC_PREFIX_FROM_1_1
+        } else {
+            METRIC_PREFIX_BEFORE_1_1
+        }
+    }
+}
+
+/// One endpoint picker target, defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTarget {
+    /// The target's name; `None` for the one unnamed target of a bundle without `targets`.
+    pub name: Option<String>,
+    /// The namespace its pods run in.
+    pub namespace: String,
+    /// Its pods.
+    pub selector: LabelSelector,
 }
 
 impl ResolvedNames {
@@ -382,6 +630,7 @@ impl ResolvedNames {
             secret_reader_role: f(self.secret_reader_role),
             collector_binding: f(self.collector_binding),
             pod_monitoring: f(self.pod_monitoring),
+            auth_delegation: self.auth_delegation.map(&mut f),
         }
     }
 }

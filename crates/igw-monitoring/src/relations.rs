@@ -23,6 +23,9 @@ use crate::bundle::Object;
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::validate::SERVICE_ACCOUNT_ANNOTATION;
 
+/// ClusterRoles the API server creates in every cluster, which a bundle may bind without holding.
+const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [crate::bundle::AUTH_DELEGATOR];
+
 /// One object of the kinds the chain is made of, read from YAML or JSON by its `kind`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "kind")]
@@ -347,7 +350,13 @@ impl<'a> Index<'a> {
     }
 
     /// The rules a roleRef points at: a ClusterRole, or a Role in the binding's namespace.
+    /// ClusterRoles every cluster has resolve too, with no rules this check relies on.
     fn role(&self, role_ref: &RoleRef, binding_ns: Option<&str>) -> Option<&'a [PolicyRule]> {
+        if role_ref.kind == "ClusterRole"
+            && BUILT_IN_CLUSTER_ROLES.contains(&role_ref.name.as_str())
+        {
+            return Some(&[]);
+        }
         self.objects
             .iter()
             .find_map(|o| match (*o, role_ref.kind.as_str()) {

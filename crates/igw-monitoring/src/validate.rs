@@ -21,7 +21,7 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         "namespace",
         rules::dns1123_label(&options.namespace),
     );
-    check_selector(&mut found, &options.selector);
+    check_targets(&mut found, options);
     match &options.port {
         Port::Number(n) => found.rule(
             || "port".to_owned(),
@@ -79,8 +79,34 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
     } else {
         ""
     };
-    let names = options.names.resolve(options.flavor, prefix);
+    let names = options.resolve_names(prefix);
     check_names(&mut found, &options.names, &names);
+    if !options.instance.is_empty() {
+        found.rule(
+            || "instance".to_owned(),
+            &options.instance,
+            "instance name",
+            rules::dns1123_label(&options.instance),
+        );
+    }
+    if let Some(version) = &options.epp_version {
+        let valid = version.split_once('.').is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if !valid {
+            found.push(
+                "eppVersion".to_owned(),
+                version,
+                "is not a valid endpoint picker version (must be MAJOR.MINOR, e.g. '1.1')"
+                    .to_owned(),
+            );
+        }
+    }
+    if let Some(subject) = &options.auth_delegation {
+        check_service_account_ref(&mut found, "authDelegation", subject);
+    }
     found.labels("monitoringLabels", &options.monitoring_labels);
     found.labels("extraLabels", &options.extra_labels);
     for (key, value) in &options.extra_labels {
@@ -100,18 +126,120 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
     found.finish(names)
 }
 
-fn check_selector(found: &mut Found, selector: &LabelSelector) {
+/// The targets: each a name, a namespace and exactly one of a selector and a preset; or, without
+/// targets, the top-level `selector` or `preset`.
+fn check_targets(found: &mut Found, options: &Options) {
+    if options.targets.is_empty() {
+        match &options.preset {
+            Some(preset) => {
+                if options.selector != Options::default().selector {
+                    found.push(
+                        "preset".to_owned(),
+                        preset.flavor.as_str(),
+                        "conflicts with selector: a preset derives the selector, so set one of them".to_owned(),
+                    );
+                }
+                check_preset(found, "preset", preset);
+            }
+            None => check_selector(found, "selector", &options.selector),
+        }
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, target) in options.targets.iter().enumerate() {
+        let at = format!("targets[{i}]");
+        found.rule(
+            || format!("{at}.name"),
+            &target.name,
+            "target name",
+            rules::dns1123_label(&target.name),
+        );
+        if !seen.insert(target.name.as_str()) {
+            found.push(
+                format!("{at}.name"),
+                &target.name,
+                "is used by another target: target names must be unique".to_owned(),
+            );
+        }
+        if let Some(namespace) = &target.namespace {
+            found.rule(
+                || format!("{at}.namespace"),
+                namespace,
+                "namespace",
+                rules::dns1123_label(namespace),
+            );
+        }
+        match (&target.selector, &target.preset) {
+            (Some(selector), None) => check_selector(found, &format!("{at}.selector"), selector),
+            (None, Some(preset)) => check_preset(found, &format!("{at}.preset"), preset),
+            (selector, _) => found.push(
+                at,
+                &target.name,
+                format!(
+                    "must have exactly one of selector and preset ({})",
+                    if selector.is_some() {
+                        "both are set"
+                    } else {
+                        "neither is set"
+                    }
+                ),
+            ),
+        }
+    }
+}
+
+fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
+    if preset.flavor.needs_release() {
+        let (_, value) = preset.label();
+        let outcome = if preset.release.is_empty() {
+            Err(format!(
+                "the {} preset derives its label from the release name",
+                preset.flavor.as_str()
+            ))
+        } else {
+            rules::label_value(&value).map_err(|reason| {
+                format!("its pods' label value {value:?} would be invalid: {reason}")
+            })
+        };
+        found.rule(
+            || format!("{at}.release"),
+            &preset.release,
+            "release name",
+            outcome,
+        );
+    }
+}
+
+/// A `NAMESPACE/NAME` reference to a ServiceAccount.
+fn check_service_account_ref(found: &mut Found, field: &str, subject: &str) {
+    let outcome = match subject.split_once('/') {
+        None => Err("must be NAMESPACE/NAME".to_owned()),
+        Some((namespace, name)) => rules::dns1123_label(namespace)
+            .map_err(|reason| format!("namespace part: {reason}"))
+            .and_then(|()| {
+                rules::dns1123_subdomain(name).map_err(|reason| format!("name part: {reason}"))
+            }),
+    };
+    found.rule(
+        || field.to_owned(),
+        subject,
+        "ServiceAccount reference",
+        outcome,
+    );
+}
+
+fn check_selector(found: &mut Found, at: &str, selector: &LabelSelector) {
     if selector.is_empty() {
         found.push(
-            "selector".to_owned(),
+            at.to_owned(),
             "{}",
             "must name at least one label: an empty selector scrapes every pod in the cluster"
                 .to_owned(),
         );
     }
-    found.labels("selector.matchLabels", &selector.match_labels);
+    found.labels(&format!("{at}.matchLabels"), &selector.match_labels);
     for (i, requirement) in selector.match_expressions.iter().enumerate() {
-        let at = || format!("selector.matchExpressions[{i}]");
+        let at = || format!("{at}.matchExpressions[{i}]");
         found.rule(
             || format!("{}.key", at()),
             &requirement.key,

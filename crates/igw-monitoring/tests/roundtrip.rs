@@ -4,6 +4,7 @@
 
 mod support;
 
+use igw_monitoring::options::{MonitoringMode, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,
     SelectorRequirement,
@@ -107,6 +108,12 @@ prop_compose! {
         namespace in dns_label(),
         autopilot in any::<bool>(),
         namespaced_access in any::<bool>(),
+        pod_mode in any::<bool>(),
+        instance in proptest::option::of(dns_label()),
+        targets in vec((dns_label(), proptest::option::of(dns_label()), selector()), 0..4),
+        epp_version in proptest::option::of((0u8..3, 0u8..12).prop_map(|(a, b)| format!("{a}.{b}"))),
+        auth_delegation in proptest::option::of((dns_label(), subdomain()).prop_map(|(ns, n)| format!("{ns}/{n}"))),
+        pprof in any::<bool>(),
         selector in selector(),
         port in prop_oneof![
             (1i32..=65535).prop_map(Port::Number),
@@ -131,6 +138,21 @@ prop_compose! {
             namespace,
             flavor: if autopilot { ClusterFlavor::Autopilot } else { ClusterFlavor::Standard },
             secret_access: if namespaced_access { SecretAccess::Namespaced } else { SecretAccess::Cluster },
+            monitoring: if pod_mode { MonitoringMode::Pod } else { MonitoringMode::Cluster },
+            instance: instance.unwrap_or_default(),
+            preset: None,
+            // Target names must be unique: keep the first of each.
+            targets: {
+                let mut seen = std::collections::BTreeSet::new();
+                targets
+                    .into_iter()
+                    .filter(|(name, _, _)| seen.insert(name.clone()))
+                    .map(|(name, namespace, selector)| Target { name, namespace, selector: Some(selector), preset: None })
+                    .collect()
+            },
+            epp_version,
+            auth_delegation,
+            pprof,
             selector,
             port,
             scheme: if https { Scheme::Https } else { Scheme::Http },

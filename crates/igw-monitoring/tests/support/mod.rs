@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, Target};
 use igw_monitoring::relations::Resource;
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess,
@@ -52,8 +53,45 @@ pub fn cases() -> Vec<(&'static str, Options)> {
             },
         ),
         ("every_option", every_option()),
+        ("fleet", fleet(MonitoringMode::Cluster)),
+        ("fleet_pod_monitoring", fleet(MonitoringMode::Pod)),
         ("adversarial_scalars", adversarial()),
     ]
+}
+
+/// Three endpoint pickers in two namespaces, each installed another way, with auth delegation.
+pub fn fleet(monitoring: MonitoringMode) -> Options {
+    let target = |name: &str, namespace: &str, flavor: PresetFlavor, release: &str| Target {
+        name: name.to_owned(),
+        namespace: Some(namespace.to_owned()),
+        selector: None,
+        preset: Some(Preset {
+            flavor,
+            release: release.to_owned(),
+        }),
+    };
+    Options {
+        namespace: "monitoring".to_owned(),
+        monitoring,
+        targets: vec![
+            target(
+                "llama",
+                "team-a",
+                PresetFlavor::HelmInferencepool,
+                "llama3-8b",
+            ),
+            target("qwen", "team-a", PresetFlavor::RawV03, "qwen2-7b"),
+            target(
+                "mistral",
+                "team-b",
+                PresetFlavor::LlmDRouterGateway,
+                "mistral",
+            ),
+        ],
+        epp_version: Some("1.1".to_owned()),
+        auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
+        ..Options::default()
+    }
 }
 
 /// Every option away from its default.
@@ -62,6 +100,13 @@ fn every_option() -> Options {
         namespace: "inference".to_owned(),
         flavor: ClusterFlavor::Autopilot,
         secret_access: SecretAccess::Namespaced,
+        monitoring: MonitoringMode::Cluster,
+        instance: "llama".to_owned(),
+        preset: None,
+        targets: Vec::new(),
+        epp_version: Some("1.2".to_owned()),
+        auth_delegation: Some("inference/llama3-8b-epp".to_owned()),
+        pprof: true,
         selector: LabelSelector::default()
             .match_label("app", "vllm-llama3-8b-instruct-epp")
             .match_expression(SelectorRequirement::is_in("tier", ["gold", "silver"])),
