@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
@@ -107,6 +108,33 @@ pub struct OptionArgs {
     /// seed's form), or a Role binding in the Secret's namespace only [default: cluster].
     #[arg(long, value_enum, value_name = "SCOPE")]
     pub secret_access: Option<SecretAccessArg>,
+    /// Scrape with ClusterPodMonitorings (reader in --namespace) or with PodMonitorings in each
+    /// target's namespace, each with its own reader [default: cluster].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub monitoring: Option<MonitoringArg>,
+    /// Name of this installation, put into cluster-scoped names so bundles never collide.
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
+    /// An endpoint picker to scrape, `NAME[:NAMESPACE]=SELECTOR` (SELECTOR in kubectl syntax,
+    /// comma-separated); repeatable, replaces the selector and the config file's targets.
+    #[arg(long = "target", value_name = "NAME[:NS]=SELECTOR", value_parser = target)]
+    pub targets: Vec<Target>,
+    /// Derive the selector from how the endpoint picker was installed: raw-v0.1, raw-v0.3,
+    /// helm-inferencepool, helm-standalone, llm-d-router-gateway, llm-d-router-standalone.
+    #[arg(long, value_name = "FLAVOR", value_parser = preset_flavor)]
+    pub preset: Option<PresetFlavor>,
+    /// The InferencePool or Helm release name the preset's labels derive from.
+    #[arg(long, value_name = "NAME", requires = "preset")]
+    pub release: Option<String>,
+    /// Version of the endpoint picker, X.Y; picks the metric prefix.
+    #[arg(long, value_name = "X.Y")]
+    pub epp_version: Option<String>,
+    /// The endpoint picker's ServiceAccount, NS/NAME: bind it to system:auth-delegator (fixes 500s).
+    #[arg(long, value_name = "NS/NAME")]
+    pub auth_delegation: Option<String>,
+    /// Also grant the reader /debug/pprof/*.
+    #[arg(long)]
+    pub pprof: bool,
     /// Select pods with this label (repeatable). Any selector flag replaces the whole selector of
     /// the config file or the default (app=inference-gateway-ext-proc).
     #[arg(long = "selector", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -136,6 +164,15 @@ pub struct OptionArgs {
     /// Add this label to every object (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
     pub labels: Vec<(String, String)>,
+}
+
+/// `--monitoring` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MonitoringArg {
+    /// ClusterPodMonitoring.
+    Cluster,
+    /// PodMonitoring.
+    Pod,
 }
 
 /// `--secret-access` values.
@@ -178,12 +215,38 @@ impl OptionArgs {
                 SecretAccessArg::Namespaced => SecretAccess::Namespaced,
             };
         }
+        if let Some(monitoring) = self.monitoring {
+            options.monitoring = match monitoring {
+                MonitoringArg::Cluster => MonitoringMode::Cluster,
+                MonitoringArg::Pod => MonitoringMode::Pod,
+            };
+        }
+        set(&mut options.instance, &self.instance);
+        if !self.targets.is_empty() {
+            options.targets = self.targets.clone();
+        }
+        if let Some(flavor) = self.preset {
+            // The flag overrides the file's selector rather than conflicting with it.
+            options.selector = Options::default().selector;
+            options.preset = Some(Preset {
+                flavor,
+                release: self.release.clone().unwrap_or_default(),
+            });
+        }
         if !self.selectors.is_empty() || !self.selector_expressions.is_empty() {
+            options.preset = None;
             options.selector = LabelSelector {
                 match_labels: self.selectors.iter().cloned().collect(),
                 match_expressions: self.selector_expressions.clone(),
             };
         }
+        if let Some(version) = &self.epp_version {
+            options.epp_version = Some(version.clone());
+        }
+        if let Some(subject) = &self.auth_delegation {
+            options.auth_delegation = Some(subject.clone());
+        }
+        options.pprof |= self.pprof;
         set(&mut options.interval, &self.interval);
         if let Some(timeout) = &self.timeout {
             options.timeout = Some(timeout.clone());
@@ -218,6 +281,12 @@ impl OptionArgs {
             "port" => ("--port", self.port.is_some()),
             "path" => ("--path", self.path.is_some()),
             "namePrefix" => ("--name-prefix", self.name_prefix.is_some()),
+            "instance" => ("--instance", self.instance.is_some()),
+            "targets" => ("--target", !self.targets.is_empty()),
+            "preset" if field.ends_with(".release") => ("--release", self.release.is_some()),
+            "preset" => ("--preset", self.preset.is_some()),
+            "eppVersion" => ("--epp-version", self.epp_version.is_some()),
+            "authDelegation" => ("--auth-delegation", self.auth_delegation.is_some()),
             "extraLabels" => ("--label", !self.labels.is_empty()),
             _ => return None,
         };
@@ -233,6 +302,36 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 
 fn requirement(text: &str) -> Result<SelectorRequirement, String> {
     text.parse().map_err(|e| format!("{e}"))
+}
+
+fn target(text: &str) -> Result<Target, String> {
+    let (head, selector) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME[:NAMESPACE]=SELECTOR"))?;
+    let (name, namespace) = match head.split_once(':') {
+        Some((name, namespace)) => (name, Some(namespace.to_owned())),
+        None => (head, None),
+    };
+    let selector: LabelSelector = selector.parse().map_err(|e| format!("{e}"))?;
+    Ok(Target {
+        name: name.to_owned(),
+        namespace,
+        selector: Some(selector),
+        preset: None,
+    })
+}
+
+fn preset_flavor(text: &str) -> Result<PresetFlavor, String> {
+    PresetFlavor::ALL
+        .into_iter()
+        .find(|flavor| flavor.as_str() == text)
+        .ok_or_else(|| {
+            let known: Vec<&str> = PresetFlavor::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "unknown preset {text:?}; known presets: {}",
+                known.join(", ")
+            )
+        })
 }
 
 fn port(text: &str) -> Result<Port, String> {

@@ -71,61 +71,110 @@ const OVERLAYS: [Overlay; 4] = [
     },
 ];
 
+/// One generated base: its flags and the collector's namespace on its flavor.
+struct Base {
+    name: String,
+    flags: Vec<&'static str>,
+    collector_ns: &'static str,
+}
+
+fn bases() -> Vec<Base> {
+    let mut bases = Vec::new();
+    for (flavor, collector_ns) in [("standard", "gmp-system"), ("autopilot", "gke-gmp-system")] {
+        let autopilot = if flavor == "autopilot" {
+            "--autopilot=true"
+        } else {
+            "--autopilot=false"
+        };
+        for namespace in ["default", "inference"] {
+            for access in ["cluster", "namespaced"] {
+                bases.push(Base {
+                    name: format!("{flavor}-{namespace}-{access}"),
+                    flags: vec![
+                        autopilot,
+                        "--namespace",
+                        namespace,
+                        "--secret-access",
+                        access,
+                    ],
+                    collector_ns,
+                });
+            }
+        }
+        // A fleet scraped by ClusterPodMonitorings, its endpoint pickers in two namespaces,
+        // one of them with auth delegation; and one scraped by PodMonitorings in one namespace.
+        bases.push(Base {
+            name: format!("{flavor}-fleet-cluster"),
+            flags: vec![
+                autopilot,
+                "--namespace",
+                "monitoring",
+                "--target",
+                "llama:team-a=inferencepool=llama3-8b-epp",
+                "--target",
+                "qwen:team-b=app in (qwen2-7b-epp),!canary",
+                "--auth-delegation",
+                "team-a/llama3-8b-epp",
+                "--pprof",
+            ],
+            collector_ns,
+        });
+        bases.push(Base {
+            name: format!("{flavor}-fleet-pod"),
+            flags: vec![
+                autopilot,
+                "--monitoring",
+                "pod",
+                "--target",
+                "llama:team-a=inferencepool=llama3-8b-epp",
+                "--target",
+                "qwen:team-a=app=qwen2-7b-epp",
+            ],
+            collector_ns,
+        });
+    }
+    bases
+}
+
 #[test]
 fn overlays_keep_the_scrape_chain_closed() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let flavors = [("standard", "gmp-system"), ("autopilot", "gke-gmp-system")];
-    for (flavor, collector_ns) in flavors {
-        for base_ns in ["default", "inference"] {
-            for access in ["cluster", "namespaced"] {
-                let base = tmp.path().join(format!("{flavor}-{base_ns}-{access}"));
-                let mut generate = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"));
-                generate
-                    .args([
-                        "kustomize",
-                        "--namespace",
-                        base_ns,
-                        "--secret-access",
-                        access,
-                    ])
-                    .arg("--out")
-                    .arg(base.join("base"));
-                if flavor == "autopilot" {
-                    generate.arg("--autopilot");
-                }
-                run(&mut generate)?;
-                for overlay in &OVERLAYS {
-                    let case = format!(
-                        "{flavor} base in {base_ns} with {access} secret access, overlay {}",
-                        overlay.name
-                    );
-                    check_overlay(&base, overlay, base_ns, collector_ns, &case)?;
-                }
-            }
+    for base in bases() {
+        let dir = tmp.path().join(&base.name);
+        run(Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+            .arg("kustomize")
+            .args(&base.flags)
+            .arg("--out")
+            .arg(dir.join("base")))?;
+        let mut count = None;
+        for overlay in &OVERLAYS {
+            let case = format!("base {}, overlay {}", base.name, overlay.name);
+            let resources = check_overlay(&dir, overlay, base.collector_ns, &case)?;
+            // Every overlay keeps every object of the base.
+            assert_eq!(*count.get_or_insert(resources), resources, "{case}");
         }
     }
     Ok(())
 }
 
-/// Builds `overlay` over `base/base` and checks the chain, the names and the namespaces.
+/// Builds `overlay` over `base/base`, checks the chain, the names and the namespaces, and
+/// returns how many objects it holds.
 fn check_overlay(
     base: &Path,
     overlay: &Overlay,
-    base_ns: &str,
     collector_ns: &str,
     case: &str,
-) -> TestResult {
+) -> Result<usize, String> {
     let dir = base.join(overlay.name);
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(
         dir.join("kustomization.yaml"),
         format!("{}resources:\n- ../base\n", overlay.kustomization),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let resources = kustomize(&dir)?;
-    assert_eq!(resources.len(), 7, "{case}");
     let broken = broken_links(&resources, collector_ns);
     assert!(broken.is_empty(), "{case}: {broken:#?}");
-    let namespace = overlay.namespace.unwrap_or(base_ns);
     for resource in &resources {
         let object = resource.object();
         let meta = object.metadata();
@@ -134,7 +183,7 @@ fn check_overlay(
             name.starts_with(overlay.prefix) && name.ends_with(overlay.suffix),
             "{case}: {name}"
         );
-        if !object.is_cluster_scoped() {
+        if let (Some(namespace), false) = (overlay.namespace, object.is_cluster_scoped()) {
             assert_eq!(meta.namespace.as_deref(), Some(namespace), "{case}: {name}");
         }
         let subjects = match resource {
@@ -143,17 +192,20 @@ fn check_overlay(
             _ => None,
         };
         for subject in subjects.unwrap_or_default() {
-            let expected = if subject.name == "collector" {
-                collector_ns
-            } else {
-                namespace
+            // Subjects outside the base are never rewritten; the base's own move with it.
+            let expected = match subject.name.as_str() {
+                "collector" => Some(collector_ns),
+                "llama3-8b-epp" => Some("team-a"),
+                _ => overlay.namespace,
             };
-            assert_eq!(
-                subject.namespace.as_deref(),
-                Some(expected),
-                "{case}: {name}"
-            );
+            if let Some(expected) = expected {
+                assert_eq!(
+                    subject.namespace.as_deref(),
+                    Some(expected),
+                    "{case}: {name}"
+                );
+            }
         }
     }
-    Ok(())
+    Ok(resources.len())
 }

@@ -214,6 +214,17 @@ pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
     if !broken.is_empty() {
         return Err(format!("the scrape chain is broken: {broken:#?}"));
     }
+    let mut ids = std::collections::BTreeSet::new();
+    for object in bundle.objects() {
+        let meta = object.metadata();
+        if !ids.insert((object.kind(), meta.namespace.clone(), meta.name.clone())) {
+            return Err(format!(
+                "two {} objects named {:?}",
+                object.kind(),
+                meta.name
+            ));
+        }
+    }
     let yaml = bundle.to_yaml().map_err(|e| e.to_string())?;
     let parsed = read_back(&yaml).map_err(|e| format!("{e}\n--- rendered:\n{yaml}"))?;
     let objects = bundle.objects();
