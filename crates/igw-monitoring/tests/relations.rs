@@ -4,8 +4,11 @@
 // Helpers here fail the test they serve when a valid bundle does not render: that is the report.
 #![allow(clippy::expect_used)]
 
+use gmp_types::{ClusterPodMonitoring, SecretKeySelector};
 use igw_monitoring::relations::{Resource, broken_links};
 use igw_monitoring::{ClusterFlavor, Options};
+use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use serde::Deserialize;
 
 fn resources(options: &Options) -> Vec<Resource> {
@@ -19,7 +22,7 @@ fn resources(options: &Options) -> Vec<Resource> {
         .expect("rendered YAML reads back")
 }
 
-/// Breaks one link with `edit` and returns what the checker reports.
+/// Breaks one link of the default bundle with `edit` and returns what the checker reports.
 fn break_link(edit: impl FnOnce(&mut Vec<Resource>)) -> String {
     let mut all = resources(&Options::default());
     assert!(broken_links(&all, "gmp-system").is_empty());
@@ -29,29 +32,58 @@ fn break_link(edit: impl FnOnce(&mut Vec<Resource>)) -> String {
     broken.join("\n")
 }
 
-fn each<T>(
-    all: &mut [Resource],
-    mut pick: impl FnMut(&mut Resource) -> Option<&mut T>,
-    edit: impl Fn(&mut T),
-) {
-    for resource in all.iter_mut() {
-        if let Some(found) = pick(resource) {
-            edit(found);
-        }
-    }
+fn secrets(all: &mut [Resource]) -> impl Iterator<Item = &mut Secret> {
+    all.iter_mut().filter_map(|r| match r {
+        Resource::Secret(o) => Some(o),
+        _ => None,
+    })
 }
 
-fn secret_ref(r: &mut Resource) -> Option<&mut gmp_types::SecretKeySelector> {
-    match r {
-        Resource::ClusterPodMonitoring(m) => m.spec.endpoints[0]
-            .authorization
-            .as_mut()?
-            .credentials
-            .as_mut()?
-            .secret
-            .as_mut(),
+fn accounts(all: &mut [Resource]) -> impl Iterator<Item = &mut ServiceAccount> {
+    all.iter_mut().filter_map(|r| match r {
+        Resource::ServiceAccount(o) => Some(o),
         _ => None,
-    }
+    })
+}
+
+fn bindings(all: &mut [Resource]) -> impl Iterator<Item = &mut ClusterRoleBinding> {
+    all.iter_mut().filter_map(|r| match r {
+        Resource::ClusterRoleBinding(o) => Some(o),
+        _ => None,
+    })
+}
+
+fn monitorings(all: &mut [Resource]) -> impl Iterator<Item = &mut ClusterPodMonitoring> {
+    all.iter_mut().filter_map(|r| match r {
+        Resource::ClusterPodMonitoring(o) => Some(o),
+        _ => None,
+    })
+}
+
+/// The rule that lets the collector read the Secret.
+fn secret_rules(all: &mut [Resource]) -> impl Iterator<Item = &mut PolicyRule> {
+    all.iter_mut()
+        .filter_map(|r| match r {
+            Resource::ClusterRole(ClusterRole {
+                rules: Some(rules), ..
+            }) => Some(rules),
+            _ => None,
+        })
+        .flatten()
+        .filter(|rule| rule.resource_names.is_some())
+}
+
+fn secret_refs(all: &mut [Resource]) -> impl Iterator<Item = &mut SecretKeySelector> {
+    monitorings(all)
+        .flat_map(|m| &mut m.spec.endpoints)
+        .filter_map(|e| {
+            e.authorization
+                .as_mut()?
+                .credentials
+                .as_mut()?
+                .secret
+                .as_mut()
+        })
 }
 
 #[test]
@@ -76,225 +108,111 @@ fn built_bundles_close_the_chain_on_their_own_flavor_only() {
     }
 }
 
+/// Each way to break the chain, and what the report must say about it.
 #[test]
-fn a_missing_secret_is_found() {
-    let report = break_link(|all| all.retain(|r| !matches!(r, Resource::Secret(_))));
-    assert!(
-        report.contains("Secret default/inference-gateway-sa-metrics-reader-secret does not exist"),
-        "{report}"
-    );
-}
-
-#[test]
-fn a_secret_reference_into_another_namespace_is_found() {
-    let report =
-        break_link(|all| each(all, secret_ref, |s| s.namespace = Some("other".to_owned())));
-    assert!(report.contains("Secret other/"), "{report}");
-}
-
-#[test]
-fn a_secret_reference_without_namespace_is_found() {
-    let report = break_link(|all| each(all, secret_ref, |s| s.namespace = None));
-    assert!(report.contains("without namespace"), "{report}");
-}
-
-#[test]
-fn a_secret_of_the_wrong_type_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::Secret(s) => Some(s),
-                _ => None,
+fn every_broken_link_is_found() {
+    type Edit = fn(&mut Vec<Resource>);
+    let cases: [(&str, Edit, &str); 16] = [
+        (
+            "missing secret",
+            |all| all.retain(|r| !matches!(r, Resource::Secret(_))),
+            "Secret default/inference-gateway-sa-metrics-reader-secret does not exist",
+        ),
+        (
+            "reference into another namespace",
+            |all| secret_refs(all).for_each(|s| s.namespace = Some("other".to_owned())),
+            "Secret other/",
+        ),
+        (
+            "reference without namespace",
+            |all| secret_refs(all).for_each(|s| s.namespace = None),
+            "without namespace",
+        ),
+        (
+            "wrong secret type",
+            |all| secrets(all).for_each(|s| s.type_ = Some("Opaque".to_owned())),
+            "not a service-account-token",
+        ),
+        (
+            "secret naming no account",
+            |all| secrets(all).for_each(|s| s.metadata.annotations = None),
+            "annotation",
+        ),
+        (
+            "renamed account",
+            |all| accounts(all).for_each(|a| a.metadata.name = Some("renamed".to_owned())),
+            "ServiceAccount default/inference-gateway-sa-metrics-reader named by the Secret does not exist",
+        ),
+        (
+            "reader bound in the wrong namespace",
+            |all| {
+                bindings(all)
+                    .flat_map(|b| b.subjects.iter_mut().flatten())
+                    .filter(|s| s.name != "collector")
+                    .for_each(|s| s.namespace = Some("elsewhere".to_owned()));
             },
-            |s| s.type_ = Some("Opaque".to_owned()),
-        )
-    });
-    assert!(report.contains("not a service-account-token"), "{report}");
-}
-
-#[test]
-fn a_secret_naming_no_service_account_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::Secret(s) => Some(s),
-                _ => None,
+            "may not get /metrics",
+        ),
+        (
+            "path the reader may not get",
+            |all| {
+                monitorings(all)
+                    .flat_map(|m| &mut m.spec.endpoints)
+                    .for_each(|e| e.path = Some("/debug/metrics".to_owned()));
             },
-            |s| s.metadata.annotations = None,
-        )
-    });
-    assert!(report.contains("annotation"), "{report}");
-}
-
-#[test]
-fn a_renamed_service_account_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ServiceAccount(a) => Some(a),
-                _ => None,
+            "may not get /debug/metrics",
+        ),
+        (
+            "grant for another secret",
+            |all| {
+                secret_rules(all).for_each(|r| r.resource_names = Some(vec!["another".to_owned()]))
             },
-            |a| {
-                a.metadata.name = Some("renamed".to_owned());
+            "the collector (gmp-system/collector) may not get, list and watch",
+        ),
+        (
+            "grant without watch",
+            |all| secret_rules(all).for_each(|r| r.verbs.retain(|v| v != "watch")),
+            "the collector",
+        ),
+        (
+            "grant on every secret",
+            |all| secret_rules(all).for_each(|r| r.resource_names = Some(vec![])),
+            "the collector may read Secrets no endpoint references",
+        ),
+        (
+            "grant on one more secret",
+            |all| {
+                secret_rules(all).for_each(|r| {
+                    r.resource_names
+                        .iter_mut()
+                        .for_each(|n| n.push("other".to_owned()))
+                })
             },
-        )
-    });
-    assert!(report.contains("ServiceAccount default/inference-gateway-sa-metrics-reader named by the Secret does not exist"), "{report}");
-}
-
-#[test]
-fn a_reader_bound_in_the_wrong_namespace_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterRoleBinding(b) => Some(b),
-                _ => None,
-            },
-            |b| {
-                for subject in b.subjects.iter_mut().flatten() {
-                    if subject.name != "collector" {
-                        subject.namespace = Some("elsewhere".to_owned());
-                    }
-                }
-            },
-        )
-    });
-    assert!(report.contains("may not get /metrics"), "{report}");
-}
-
-#[test]
-fn a_scrape_path_the_reader_role_does_not_grant_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterPodMonitoring(m) => Some(m),
-                _ => None,
-            },
-            |m| {
-                m.spec.endpoints[0].path = Some("/debug/metrics".to_owned());
-            },
-        )
-    });
-    assert!(report.contains("may not get /debug/metrics"), "{report}");
-}
-
-#[test]
-fn a_secret_read_rule_for_another_secret_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterRole(c) => Some(c),
-                _ => None,
-            },
-            |c| {
-                for rule in c.rules.iter_mut().flatten() {
-                    if rule.resource_names.is_some() {
-                        rule.resource_names = Some(vec!["another".to_owned()]);
-                    }
-                }
-            },
-        )
-    });
-    assert!(
-        report.contains("the collector (gmp-system/collector) may not get, list and watch"),
-        "{report}"
-    );
-}
-
-#[test]
-fn a_secret_read_rule_without_watch_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterRole(c) => Some(c),
-                _ => None,
-            },
-            |c| {
-                for rule in c.rules.iter_mut().flatten() {
-                    rule.verbs.retain(|v| v != "watch");
-                }
-            },
-        )
-    });
-    assert!(report.contains("the collector"), "{report}");
-}
-
-#[test]
-fn a_dangling_role_ref_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterRoleBinding(b) => Some(b),
-                _ => None,
-            },
-            |b| {
-                b.role_ref.name.push_str("-typo");
-            },
-        )
-    });
-    assert!(report.contains("does not resolve"), "{report}");
-}
-
-#[test]
-fn a_namespace_on_a_cluster_scoped_object_is_found() {
-    let report = break_link(|all| {
-        each(
-            all,
-            |r| match r {
-                Resource::ClusterPodMonitoring(m) => Some(m),
-                _ => None,
-            },
-            |m| {
-                m.metadata.namespace = Some("default".to_owned());
-            },
-        )
-    });
-    assert!(
-        report.contains("cluster-scoped but has namespace"),
-        "{report}"
-    );
-}
-
-#[test]
-fn no_monitoring_at_all_is_found() {
-    let report = break_link(|all| all.retain(|r| !matches!(r, Resource::ClusterPodMonitoring(_))));
-    assert!(report.contains("no ClusterPodMonitoring"), "{report}");
-}
-
-#[test]
-fn a_secret_grant_wider_than_the_referenced_secret_is_found() {
-    for widened in [
-        vec![],
-        vec!["inference-gateway-sa-metrics-reader-secret", "other"],
-    ] {
-        let report = break_link(|all| {
-            each(
-                all,
-                |r| match r {
-                    Resource::ClusterRole(c) => Some(c),
-                    _ => None,
-                },
-                |c| {
-                    for rule in c.rules.iter_mut().flatten() {
-                        if rule.resource_names.is_some() {
-                            rule.resource_names =
-                                Some(widened.iter().map(|n| (*n).to_owned()).collect());
-                        }
-                    }
-                },
-            )
-        });
-        assert!(
-            report.contains("the collector may read Secrets no endpoint references"),
-            "{report}"
-        );
+            "the collector may read Secrets no endpoint references",
+        ),
+        (
+            "dangling roleRef",
+            |all| bindings(all).for_each(|b| b.role_ref.name.push_str("-typo")),
+            "does not resolve",
+        ),
+        (
+            "namespace on a cluster-scoped object",
+            |all| monitorings(all).for_each(|m| m.metadata.namespace = Some("default".to_owned())),
+            "cluster-scoped but has namespace",
+        ),
+        (
+            "namespaced object without namespace",
+            |all| accounts(all).for_each(|a| a.metadata.namespace = None),
+            "namespaced but has no namespace",
+        ),
+        (
+            "no monitoring",
+            |all| all.retain(|r| !matches!(r, Resource::ClusterPodMonitoring(_))),
+            "no ClusterPodMonitoring",
+        ),
+    ];
+    for (case, edit, expected) in cases {
+        let report = break_link(edit);
+        assert!(report.contains(expected), "{case}: {report}");
     }
 }
