@@ -24,6 +24,10 @@ Examples:
   # Options from a file, one flag on top, as a JSON List
   igw-monitoring render --config monitoring.yaml --namespace staging -o json
 
+  # How to check the live setup, or a script that checks it
+  igw-monitoring verify --autopilot --namespace monitoring --cluster prod-1
+  igw-monitoring verify --config fleet.yaml --format script > check.sh && bash check.sh
+
   # A Kustomize base; overlays may set namespace:, namePrefix:, nameSuffix:
   igw-monitoring kustomize --out deploy/base --autopilot
   igw-monitoring kustomize --out deploy/base --autopilot --check   # exit 1 when stale
@@ -69,6 +73,20 @@ pub enum Command {
         /// The bundle's options.
         #[command(flatten)]
         options: OptionArgs,
+    },
+    /// Print how to check a live setup step by step (or, with --format script, a script that
+    /// checks it): token, curl and what 200/401/403/500 mean, collector RBAC, PromQL.
+    #[command(after_long_help = EXAMPLES)]
+    Verify {
+        /// The bundle's options (the same as for render).
+        #[command(flatten)]
+        options: OptionArgs,
+        /// The cluster's name as GMP labels it, for the PromQL query.
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
+        /// Steps to read, or a runnable `set -euo pipefail` shell script.
+        #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]
+        format: VerifyFormatArg,
     },
     /// Print the JSON Schema of the config file (for editor validation and completion).
     Schema,
@@ -164,6 +182,15 @@ pub struct OptionArgs {
     /// Add this label to every object (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
     pub labels: Vec<(String, String)>,
+}
+
+/// `verify --format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormatArg {
+    /// Numbered steps with the commands to run.
+    Text,
+    /// A runnable shell script.
+    Script,
 }
 
 /// `--monitoring` values.

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, CustomResourceExt, PodMonitoring};
-use igw_monitoring::{Bundle, Error, Options};
+use igw_monitoring::{Bundle, Error, Options, VerifyFormat, VerifyOptions};
 
-use crate::args::{Cli, Command, Format, OptionArgs};
+use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::config;
 use crate::output;
 
@@ -96,6 +96,23 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                 output::write(dir, &files, *force).map_err(output_failure)?;
                 String::new()
             }
+        }
+        Command::Verify {
+            options,
+            cluster,
+            format,
+        } => {
+            let verify = VerifyOptions {
+                cluster: cluster.clone(),
+                format: match format {
+                    VerifyFormatArg::Text => VerifyFormat::Text,
+                    VerifyFormatArg::Script => VerifyFormat::Script,
+                },
+            };
+            build(options)?.verify(&verify).map_err(|e| match e {
+                Error::Invalid(problems) => invalid(format!("invalid options:\n{problems}")),
+                other => failure(other),
+            })?
         }
         Command::Schema => schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,

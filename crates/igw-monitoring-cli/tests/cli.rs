@@ -1367,3 +1367,70 @@ proptest! {
         prop_assert_eq!(&docs[POD_MONITORING]["spec"]["endpoints"][0]["port"], &Value::from(port));
     }
 }
+
+#[test]
+fn verify_prints_the_checks_and_a_script_that_parses() {
+    let text = igw([
+        "verify",
+        "--autopilot",
+        "--namespace",
+        "monitoring",
+        "--cluster",
+        "prod-1",
+    ])
+    .unwrap();
+    assert_eq!(text.code, Some(0), "{}", text.show());
+    assert!(
+        text.stdout.contains(
+            "kubectl -n monitoring get secret inference-gateway-sa-metrics-reader-secret -o jsonpath='{.data.token}' | base64 --decode"
+        ),
+        "{}",
+        text.show()
+    );
+    assert!(
+        text.stdout
+            .contains("--as=system:serviceaccount:gke-gmp-system:collector"),
+        "{}",
+        text.show()
+    );
+    assert!(
+        text.stdout.contains("cluster=\"prod-1\""),
+        "{}",
+        text.show()
+    );
+
+    let script = igw(["verify", "--format", "script", "--epp-version", "1.1"]).unwrap();
+    assert_eq!(script.code, Some(0), "{}", script.show());
+    assert!(
+        script.stdout.starts_with("#!/usr/bin/env bash\n"),
+        "{}",
+        script.show()
+    );
+    assert!(
+        script.stdout.contains("set -euo pipefail"),
+        "{}",
+        script.show()
+    );
+    assert!(
+        script.stdout.contains("inference_objective_request_total"),
+        "{}",
+        script.show()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("check.sh");
+    fs::write(&file, &script.stdout).unwrap();
+    let parsed = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+
+    let bad = igw(["verify", "--namespace", "Bad_NS"]).unwrap();
+    assert_eq!(bad.code, Some(2), "{}", bad.show());
+    assert!(bad.stdout.is_empty(), "{}", bad.show());
+}

@@ -37,6 +37,7 @@ pub struct Bundle {
     reader_binding: ClusterRoleBinding,
     identities: Vec<ReaderIdentity>,
     monitorings: Vec<Monitoring>,
+    pods_namespaces: Vec<Option<String>>,
     auth_delegation: Option<ClusterRoleBinding>,
 }
 
@@ -240,6 +241,12 @@ impl Bundle {
         &self.monitorings
     }
 
+    /// The namespace each monitoring's pods run in (same order as [`Self::monitorings`]), where
+    /// known: a target's `namespace`, or a PodMonitoring's own.
+    pub fn pods_namespaces(&self) -> &[Option<String>] {
+        &self.pods_namespaces
+    }
+
     /// The ClusterRoleBinding of the endpoint picker's ServiceAccount to `system:auth-delegator`.
     pub fn auth_delegation(&self) -> Option<&ClusterRoleBinding> {
         self.auth_delegation.as_ref()
@@ -355,6 +362,20 @@ impl Bundle {
                 }
             })
             .collect();
+        let pods_namespaces = options
+            .targets
+            .iter()
+            .map(|t| t.namespace.clone())
+            .chain(std::iter::repeat(None))
+            .zip(&targets)
+            .map(|(given, target)| {
+                if pod_mode {
+                    Some(target.namespace.clone())
+                } else {
+                    given
+                }
+            })
+            .collect();
         let mut urls = vec![options.path.clone()];
         if options.pprof {
             urls.push(PPROF_URLS.to_owned());
@@ -383,6 +404,7 @@ impl Bundle {
             },
             identities,
             monitorings,
+            pods_namespaces,
             auth_delegation: options
                 .auth_delegation
                 .as_ref()

@@ -8,8 +8,8 @@ pub enum Error {
     /// The options break one or more rules; every problem found is listed.
     #[error("invalid options:\n{0}")]
     Invalid(Problems),
-    /// The emitter could not write an object as YAML (never expected: a bug if seen).
-    #[error("rendering the bundle as YAML failed: {0}")]
+    /// A template could not be rendered (never expected: a bug if seen).
+    #[error("rendering failed: {0}")]
     Render(#[from] askama::Error),
     /// An object could not be written as JSON (never expected: a bug if seen).
     #[error("writing the bundle as JSON failed: {0}")]

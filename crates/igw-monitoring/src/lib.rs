@@ -36,6 +36,7 @@ pub mod relations;
 mod rules;
 pub mod selector_syntax;
 mod validate;
+pub mod verify;
 
 pub use builder::BundleBuilder;
 pub use bundle::{Bundle, Object, SecretReader};
@@ -46,6 +47,7 @@ pub use options::{
     SelectorOperator, SelectorRequirement,
 };
 pub use selector_syntax::SyntaxError;
+pub use verify::{VerifyFormat, VerifyOptions};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -1,0 +1,515 @@
+//! `Bundle::verify`: the steps to check a live setup carry the bundle's values, the script is
+//! valid bash that quotes every value, and it runs (against stub `kubectl` and `curl`) to the
+//! right verdict for each HTTP status.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use igw_monitoring::options::MonitoringMode;
+use igw_monitoring::{
+    Bundle, ClusterFlavor, LabelSelector, Options, SecretAccess, SelectorRequirement, VerifyFormat,
+    VerifyOptions,
+};
+use support::{TestResult, cases, fleet};
+
+fn verify(
+    bundle: &Bundle,
+    cluster: Option<&str>,
+    format: VerifyFormat,
+) -> Result<String, igw_monitoring::Error> {
+    bundle.verify(&VerifyOptions {
+        cluster: cluster.map(str::to_owned),
+        format,
+    })
+}
+
+fn text(bundle: &Bundle) -> Result<String, igw_monitoring::Error> {
+    verify(bundle, None, VerifyFormat::Text)
+}
+
+fn script(bundle: &Bundle) -> Result<String, igw_monitoring::Error> {
+    verify(bundle, None, VerifyFormat::Script)
+}
+
+/// The token command of the seed document, with its double `-o jsonpath` fixed.
+fn token_command(namespace: &str, secret: &str) -> String {
+    format!(
+        "kubectl -n {namespace} get secret {secret} -o jsonpath='{{.data.token}}' | base64 --decode"
+    )
+}
+
+fn can_i(verb: &str, namespace: &str, secret: &str, collector_namespace: &str) -> String {
+    format!(
+        "kubectl auth can-i {verb} secret/{secret} -n {namespace} \
+         --as=system:serviceaccount:{collector_namespace}:collector"
+    )
+}
+
+fn assert_contains(haystack: &str, needle: &str) {
+    assert!(
+        haystack.contains(needle),
+        "missing {needle:?} in:\n{haystack}"
+    );
+}
+
+/// `bash -n`: the script parses.
+fn assert_bash_parses(script: &str) -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("verify.sh");
+    std::fs::write(&file, script)?;
+    let output = Command::new("bash").arg("-n").arg(&file).output()?;
+    assert!(
+        output.status.success(),
+        "bash -n: {}\n{script}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+const SECRET: &str = "inference-gateway-sa-metrics-reader-secret";
+
+#[test]
+fn default_text_has_the_working_commands_and_the_seed_prefix() -> TestResult {
+    let bundle = Options::default().build()?;
+    let text = text(&bundle)?;
+    assert_contains(&text, &token_command("default", SECRET));
+    assert!(!text.contains("jsonpath='{.data.token}' -o"), "{text}");
+    for verb in ["get", "list", "watch"] {
+        assert_contains(&text, &can_i(verb, "default", SECRET, "gmp-system"));
+    }
+    assert_contains(
+        &text,
+        "kubectl get pods -A -l 'app=inference-gateway-ext-proc' --field-selector=status.phase=Running",
+    );
+    assert_contains(
+        &text,
+        "kubectl -n \"$POD_NAMESPACE\" port-forward \"pod/$POD\" 9090:metrics",
+    );
+    assert_contains(
+        &text,
+        "curl -sS -o /dev/null -w '%{http_code}\\n' -H \"Authorization: Bearer $TOKEN\" \
+         http://localhost:9090/metrics",
+    );
+    for named in [
+        "ClusterRole inference-gateway-metrics-reader",
+        "ClusterRoleBinding inference-gateway-sa-metrics-reader-role-binding",
+        "ServiceAccount default/inference-gateway-sa-metrics-reader",
+        "ClusterRole inference-gateway-sa-metrics-reader-secret-read",
+        "ClusterRoleBinding gmp-system:collector:inference-gateway-sa-metrics-reader-secret-read",
+        "This bundle has no such binding: render it again with --auth-delegation",
+        "kubectl get clusterpodmonitoring inference-optimized-gateway-monitoring -o jsonpath='{.status.conditions}'",
+        "kubectl auth can-i get /metrics --as=system:serviceaccount:default:inference-gateway-sa-metrics-reader",
+    ] {
+        assert_contains(&text, named);
+    }
+    // No cluster given, namespace unknown for a ClusterPodMonitoring: no matcher at all.
+    assert_contains(&text, "\n     inference_model_request_total\n");
+    assert!(!text.contains("cluster=\""), "{text}");
+    assert!(!text.contains("inference_objective_"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn the_cluster_matcher_appears_only_when_given() -> TestResult {
+    let bundle = Options::default().build()?;
+    let text = verify(&bundle, Some("prod-1"), VerifyFormat::Text)?;
+    assert_contains(&text, "inference_model_request_total{cluster=\"prod-1\"}");
+    assert!(!text.contains("--cluster NAME"), "{text}");
+    let script = verify(&bundle, Some("prod-1"), VerifyFormat::Script)?;
+    assert_contains(&script, "cluster_matcher='cluster=\"prod-1\"'");
+    assert_contains(&self::script(&bundle)?, "cluster_matcher=''");
+    Ok(())
+}
+
+#[test]
+fn autopilot_namespaced_grant_names_its_role_and_the_autopilot_collector() -> TestResult {
+    let bundle = Options {
+        namespace: "monitoring".to_owned(),
+        flavor: ClusterFlavor::Autopilot,
+        secret_access: SecretAccess::Namespaced,
+        ..Options::default()
+    }
+    .build()?;
+    let text = text(&bundle)?;
+    assert_contains(&text, &token_command("monitoring", SECRET));
+    for verb in ["get", "list", "watch"] {
+        assert_contains(&text, &can_i(verb, "monitoring", SECRET, "gke-gmp-system"));
+    }
+    assert!(
+        !text.contains("--as=system:serviceaccount:gmp-system:"),
+        "{text}"
+    );
+    assert_contains(
+        &text,
+        "\n     Role inference-gateway-sa-metrics-reader-secret-read\n     \
+         RoleBinding gke-gmp-system:collector:inference-gateway-sa-metrics-reader-secret-read\n",
+    );
+    assert_contains(&text, "-l 'app=inference-gateway-ext-proc'");
+    assert_contains(&text, "inference_model_request_total");
+    let script = script(&bundle)?;
+    assert_bash_parses(&script)?;
+    assert_contains(
+        &script,
+        "collector=system:serviceaccount:gke-gmp-system:collector\n",
+    );
+    assert_contains(&script, "secret_reader_role_kind=Role\n");
+    Ok(())
+}
+
+#[test]
+fn fleet_text_covers_every_target_with_the_1_1_prefix() -> TestResult {
+    let selectors = [
+        "'inferencepool=llama3-8b-epp'",
+        "'app=qwen2-7b-epp'",
+        "'llm-d-router-gateway=mistral-epp'",
+    ];
+    // ClusterPodMonitorings: one reader in `monitoring`, pods in each target's namespace.
+    let bundle = fleet(MonitoringMode::Cluster).build()?;
+    let text = text(&bundle)?;
+    assert_eq!(text.matches("== Target ").count(), 3, "{text}");
+    for (selector, namespace) in selectors.iter().zip(["team-a", "team-a", "team-b"]) {
+        assert_contains(
+            &text,
+            &format!("POD=$(kubectl -n {namespace} get pods -l {selector} "),
+        );
+    }
+    assert_eq!(
+        text.matches(&token_command("monitoring", SECRET)).count(),
+        3
+    );
+    assert_contains(&text, &can_i("get", "monitoring", SECRET, "gmp-system"));
+    assert_contains(
+        &text,
+        "\n     inference_objective_request_total{namespace=\"team-b\"}\n",
+    );
+    assert!(!text.contains("inference_model_"), "{text}");
+    assert_contains(
+        &text,
+        "This bundle binds ServiceAccount team-a/llama3-8b-epp to it with\n          \
+         ClusterRoleBinding monitoring-team-a:llama3-8b-epp:auth-delegator\n",
+    );
+    assert_contains(
+        &text,
+        "kubectl auth can-i create tokenreviews.authentication.k8s.io \
+         --as=system:serviceaccount:team-a:llama3-8b-epp",
+    );
+    assert_bash_parses(&script(&bundle)?)?;
+
+    // PodMonitorings: a reader per namespace, pods in the target's namespace.
+    let bundle = fleet(MonitoringMode::Pod).build()?;
+    let text = self::text(&bundle)?;
+    for (selector, namespace) in selectors.iter().zip(["team-a", "team-a", "team-b"]) {
+        assert_contains(
+            &text,
+            &format!("POD=$(kubectl -n {namespace} get pods -l {selector} "),
+        );
+    }
+    assert_contains(
+        &text,
+        "kubectl -n team-a port-forward \"$POD\" 9090:metrics",
+    );
+    for namespace in ["team-a", "team-b"] {
+        assert_contains(&text, &token_command(namespace, SECRET));
+        assert_contains(&text, &can_i("watch", namespace, SECRET, "gmp-system"));
+        assert_contains(
+            &text,
+            &format!("inference_objective_request_total{{namespace=\"{namespace}\"}}"),
+        );
+    }
+    assert_contains(
+        &text,
+        "kubectl -n team-b get podmonitoring inference-optimized-gateway-monitoring-mistral",
+    );
+    let text = verify(&bundle, Some("prod"), VerifyFormat::Text)?;
+    assert_contains(
+        &text,
+        "inference_objective_request_total{cluster=\"prod\", namespace=\"team-b\"}",
+    );
+    assert_bash_parses(&script(&bundle)?)?;
+    Ok(())
+}
+
+#[test]
+fn every_snapshot_case_gives_a_script_bash_parses() -> TestResult {
+    for (name, options) in cases() {
+        let bundle = options.build()?;
+        for cluster in [None, Some("prod"), Some("it's \"$(rm -rf /)\" `x` \\ !")] {
+            let script = verify(&bundle, cluster, VerifyFormat::Script)?;
+            assert!(script.starts_with("#!/usr/bin/env bash\n"), "{name}");
+            assert_contains(&script, "\nset -euo pipefail\n");
+            assert!(script.ends_with("'\\nEvery check passed.\\n'\n"), "{name}");
+            assert_bash_parses(&script)?;
+        }
+    }
+    Ok(())
+}
+
+/// The values bash sees after the script's assignments of the first target.
+fn first_target_values(script: &str, names: &[&str]) -> Result<Vec<String>, String> {
+    let start = script.find("\nkind=").ok_or("no target")?;
+    let end = start + script[start..].find("\ncheck_target\n").ok_or("no call")?;
+    let header_end = script.find("\nfailures=0\n").ok_or("no header")?;
+    let header = &script[..header_end];
+    let printer: String = names.iter().map(|n| format!(" \"${n}\"")).collect();
+    let program = format!(
+        "{header}\n{}\nprintf '%s\\0'{printer}\n",
+        &script[start..end]
+    );
+    let output = Command::new("bash")
+        .args(["-c", &program])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let stdout = String::from_utf8(output.stdout).map_err(|e| e.to_string())?;
+    Ok(stdout.split_terminator('\0').map(str::to_owned).collect())
+}
+
+#[test]
+fn hostile_values_reach_bash_unchanged() -> TestResult {
+    let options = Options {
+        namespace: "yes".to_owned(),
+        selector: LabelSelector::default()
+            .match_label("on", "0777")
+            .match_expression(SelectorRequirement::is_in("release", ["1_000", "null"]))
+            .match_expression(SelectorRequirement::does_not_exist("debug")),
+        names: igw_monitoring::Names {
+            token_secret: Some("0777".to_owned()),
+            collector_binding: Some("- x: y #z $(touch pwned) `id`".to_owned()),
+            ..Default::default()
+        },
+        ..Options::default()
+    };
+    let bundle = options.build()?;
+    let cluster = "it's \"$(rm -rf /)\" `x` \\ !";
+    let script = verify(&bundle, Some(cluster), VerifyFormat::Script)?;
+    assert_bash_parses(&script)?;
+    assert_contains(
+        &script,
+        "selector='on=0777,release in (1_000,null),!debug'\n",
+    );
+    let values = first_target_values(
+        &script,
+        &[
+            "secret_namespace",
+            "secret",
+            "selector",
+            "secret_reader_binding",
+            "cluster_matcher",
+            "token_jsonpath",
+        ],
+    )?;
+    assert_eq!(
+        values,
+        [
+            "yes",
+            "0777",
+            "on=0777,release in (1_000,null),!debug",
+            "- x: y #z $(touch pwned) `id`",
+            r#"cluster="it's \"$(rm -rf /)\" `x` \\ !""#,
+            "{.data.token}",
+        ]
+    );
+    // The text's commands quote the same way, so they can be copied as they stand.
+    let text = verify(&bundle, Some(cluster), VerifyFormat::Text)?;
+    assert_contains(&text, &token_command("yes", "0777"));
+    assert_contains(&text, "-l 'on=0777,release in (1_000,null),!debug'");
+    Ok(())
+}
+
+/// Stub `kubectl` and `curl` on PATH, answering like a cluster where everything is in place
+/// except what the environment variables say.
+fn stub_tools(dir: &Path) -> TestResult {
+    let kubectl = r#"#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$STUB_DIR/kubectl.log"
+case "$*" in
+  *"auth can-i"*) echo "${STUB_CAN_I:-yes}"; [[ ${STUB_CAN_I:-yes} == yes ]] ;;
+  *port-forward*) exec sleep 30 ;;
+  *"get pods -A"*) printf 'team-x epp-0\n' ;;
+  *"get pods"*) printf 'pod/epp-0\n' ;;
+  *"get secret"*) printf '%s' "$(printf token | base64)" ;;
+  *serviceAccountName*) printf 'epp' ;;
+  *ConfigurationCreateSuccess*) printf 'True' ;;
+  *) echo "unexpected: kubectl $*" >&2; exit 2 ;;
+esac
+"#;
+    let curl = r#"#!/usr/bin/env bash
+for arg in "$@"; do
+  if [[ $arg == -w ]]; then
+    cat >"$STUB_DIR/curl.stdin"
+    printf '%s' "${STUB_CODE:-200}"
+    exit 0
+  fi
+done
+"#;
+    for (name, body) in [("kubectl", kubectl), ("curl", curl)] {
+        let file = dir.join(name);
+        std::fs::write(&file, body)?;
+        Command::new("chmod").arg("+x").arg(&file).status()?;
+    }
+    Ok(())
+}
+
+fn run_script(script: &str, env: &[(&str, &str)]) -> Result<(Output, tempfile::TempDir), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    stub_tools(dir.path()).map_err(|e| e.to_string())?;
+    let file = dir.path().join("verify.sh");
+    std::fs::write(&file, script).map_err(|e| e.to_string())?;
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("bash")
+        .arg(&file)
+        .env("PATH", path)
+        .env("STUB_DIR", dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok((output, dir))
+}
+
+#[test]
+fn the_script_runs_and_names_what_to_fix() -> TestResult {
+    let bundle = Options::default().build()?;
+    let script = verify(&bundle, Some("prod"), VerifyFormat::Script)?;
+
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_contains(
+        &stdout,
+        "ok    pod team-x/epp-0 matches app=inference-gateway-ext-proc",
+    );
+    assert_contains(&stdout, "ok    http://localhost:9090/metrics answers 200");
+    assert_contains(
+        &stdout,
+        "query inference_model_request_total{cluster=\"prod\", namespace=\"team-x\"}",
+    );
+    assert_contains(&stdout, "Every check passed.");
+    // The token reached curl decoded, on stdin rather than in its arguments.
+    let header = std::fs::read_to_string(dir.path().join("curl.stdin"))?;
+    assert_eq!(header, "Authorization: Bearer token\n");
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    assert_contains(&calls, "-n team-x port-forward pod/epp-0 9090:metrics");
+    assert_contains(
+        &calls,
+        &format!("-n default get secret {SECRET} -o jsonpath={{.data.token}}"),
+    );
+    assert_contains(
+        &calls,
+        &format!(
+            "auth can-i watch secret/{SECRET} -n default \
+             --as=system:serviceaccount:gmp-system:collector"
+        ),
+    );
+
+    for (code, fix) in [
+        (
+            "401",
+            format!("check Secret default/{SECRET} and ServiceAccount"),
+        ),
+        (
+            "403",
+            "check ClusterRole inference-gateway-metrics-reader and ClusterRoleBinding \
+             inference-gateway-sa-metrics-reader-role-binding"
+                .to_owned(),
+        ),
+        (
+            "500",
+            "this bundle has no such binding: render it again with --auth-delegation team-x/epp"
+                .to_owned(),
+        ),
+    ] {
+        let (output, _dir) = run_script(&script, &[("STUB_CODE", code)])?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{code}: {stdout}");
+        assert_contains(
+            &stdout,
+            &format!("FAIL  {code} from http://localhost:9090/metrics"),
+        );
+        assert_contains(&stdout, &fix);
+        assert_contains(&stdout, "1 check(s) failed.");
+    }
+
+    // The collector cannot read the Secret: every can-i fails, each naming the grant.
+    let (output, _dir) = run_script(&script, &[("STUB_CAN_I", "no")])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_contains(
+        &stdout,
+        "check ClusterRole inference-gateway-sa-metrics-reader-secret-read and \
+         ClusterRoleBinding gmp-system:collector:inference-gateway-sa-metrics-reader-secret-read",
+    );
+    assert_contains(&stdout, "4 check(s) failed.");
+    Ok(())
+}
+
+#[test]
+fn the_pod_monitoring_script_looks_in_each_targets_namespace() -> TestResult {
+    let bundle = fleet(MonitoringMode::Pod).build()?;
+    let (output, dir) = run_script(&script(&bundle)?, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout.matches("answers 200").count(), 3, "{stdout}");
+    assert_contains(
+        &stdout,
+        "query inference_objective_request_total{namespace=\"team-b\"}",
+    );
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    assert_contains(
+        &calls,
+        "-n team-b get pods -l llm-d-router-gateway=mistral-epp",
+    );
+    assert_contains(&calls, &format!("-n team-b get secret {SECRET}"));
+    assert_contains(
+        &calls,
+        "-n team-b get podmonitoring inference-optimized-gateway-monitoring-mistral",
+    );
+    Ok(())
+}
+
+#[test]
+fn default_text_and_script_match_their_snapshots() -> TestResult {
+    let bundle = Options::default().build()?;
+    let (text, script) = (text(&bundle)?, script(&bundle)?);
+    insta::with_settings!({
+        snapshot_path => "../../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("verify_default_text", text);
+        insta::assert_snapshot!("verify_default_script", script);
+    });
+    Ok(())
+}
+
+#[test]
+fn https_numbered_ports_and_custom_paths_are_filled_in() -> TestResult {
+    let (_, options) = cases()
+        .into_iter()
+        .find(|(name, _)| *name == "every_option")
+        .ok_or("no every_option case")?;
+    let text = text(&options.build()?)?;
+    assert_contains(&text, "port-forward \"pod/$POD\" 9090:9090\n");
+    assert_contains(
+        &text,
+        "curl -sS --insecure -o /dev/null -w '%{http_code}\\n' \
+         -H \"Authorization: Bearer $TOKEN\" https://localhost:9090/epp/metrics\n",
+    );
+    assert_contains(&text, "kubectl auth can-i get /epp/metrics --as=");
+    assert_contains(&text, "\n     inference_objective_request_total\n");
+    Ok(())
+}
