@@ -45,6 +45,7 @@ pub mod endpoint;
 pub mod http;
 pub mod pod_monitoring;
 pub mod relabel;
+pub mod rules;
 pub mod secret;
 pub mod status;
 pub mod target_labels;
@@ -56,6 +57,7 @@ pub use endpoint::{Scheme, ScrapeEndpoint, ScrapeLimits};
 pub use http::{Authorization, BasicAuth, OAuth2, TlsConfig, TlsVersion};
 pub use pod_monitoring::{PodMonitoring, PodMonitoringSpec};
 pub use relabel::{RelabelAction, RelabelingRule};
+pub use rules::{ClusterRules, ClusterRulesSpec, Rule, RuleGroup, Rules, RulesSpec, RulesStatus};
 pub use secret::{SecretKeySelector, SecretSelector};
 pub use status::{
     MonitoringCondition, PodMonitoringStatus, SampleGroup, SampleTarget, ScrapeEndpointStatus,

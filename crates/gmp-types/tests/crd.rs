@@ -6,7 +6,7 @@ use std::error::Error;
 use std::process::Command;
 
 use gmp_types::CustomResourceExt;
-use gmp_types::{ClusterPodMonitoring, PodMonitoring};
+use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -79,9 +79,17 @@ fn derived_crds_pass_crd_compat() -> TestResult {
         .into());
     }
 
-    let mut yaml = serde_yaml::to_string(&ClusterPodMonitoring::crd())?;
-    yaml.push_str("---\n");
-    yaml.push_str(&serde_yaml::to_string(&PodMonitoring::crd())?);
+    let crds = [
+        ClusterPodMonitoring::crd(),
+        PodMonitoring::crd(),
+        Rules::crd(),
+        ClusterRules::crd(),
+    ];
+    let yaml = crds
+        .iter()
+        .map(serde_yaml::to_string)
+        .collect::<Result<Vec<_>, _>>()?
+        .join("---\n");
     let out_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gmp-types-crds.yaml");
     std::fs::write(&out_path, yaml)?;
 
@@ -96,7 +104,12 @@ fn derived_crds_pass_crd_compat() -> TestResult {
         "crd_compat.py failed ({}):\n{stdout}{stderr}",
         out.status
     );
-    for kind in ["ClusterPodMonitoring", "PodMonitoring"] {
+    for kind in [
+        "ClusterPodMonitoring",
+        "PodMonitoring",
+        "Rules",
+        "ClusterRules",
+    ] {
         let ok = format!("OK    monitoring.googleapis.com/{kind} v1");
         assert!(stdout.lines().any(|l| l == ok), "no `{ok}` line:\n{stdout}");
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, Target};
+use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
@@ -88,6 +88,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]
         format: VerifyFormatArg,
     },
+    /// Print the endpoint picker's alerts as GMP Rules (or ClusterRules with --rules-scope cluster).
+    #[command(after_long_help = EXAMPLES)]
+    Alerts {
+        /// The bundle's options (the same as for render).
+        #[command(flatten)]
+        options: OptionArgs,
+    },
     /// Print the JSON Schema of the config file (for editor validation and completion).
     Schema,
     /// Print the CustomResourceDefinitions derived from the GMP types.
@@ -110,7 +117,7 @@ pub enum Format {
 }
 
 /// The bundle's options as flags; each one overrides the config file's value.
-#[derive(Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub struct OptionArgs {
     /// Read options from this YAML file (keys as in `igw-monitoring schema`); flags override it.
     #[arg(long, value_name = "FILE")]
@@ -153,6 +160,27 @@ pub struct OptionArgs {
     /// Also grant the reader /debug/pprof/*.
     #[arg(long)]
     pub pprof: bool,
+    /// Include the endpoint picker's alerts (Rules or ClusterRules) in the bundle.
+    #[arg(long)]
+    pub with_alerts: bool,
+    /// Alerts as one Rules per target namespace, or one ClusterRules [default: namespaced].
+    #[arg(long, value_enum, value_name = "SCOPE")]
+    pub rules_scope: Option<RulesScopeArg>,
+    /// P99 latency in seconds above which the latency alert fires [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub alert_p99_latency: Option<f64>,
+    /// Failed share of requests per model above which the error alert fires [default: 0.05].
+    #[arg(long, value_name = "RATIO")]
+    pub alert_error_ratio: Option<f64>,
+    /// Average pool queue size above which the queue alert fires [default: 50].
+    #[arg(long, value_name = "SIZE")]
+    pub alert_queue_size: Option<f64>,
+    /// Average pool KV-cache utilization above which the cache alert fires [default: 0.9].
+    #[arg(long, value_name = "RATIO")]
+    pub alert_kv_cache: Option<f64>,
+    /// How long a condition must hold before its alert fires [default: 5m].
+    #[arg(long, value_name = "DURATION")]
+    pub alert_for: Option<String>,
     /// Select pods with this label (repeatable). Any selector flag replaces the whole selector of
     /// the config file or the default (app=inference-gateway-ext-proc).
     #[arg(long = "selector", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -191,6 +219,15 @@ pub enum VerifyFormatArg {
     Text,
     /// A runnable shell script.
     Script,
+}
+
+/// `--rules-scope` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesScopeArg {
+    /// One Rules per target namespace.
+    Namespaced,
+    /// One ClusterRules.
+    Cluster,
 }
 
 /// `--monitoring` values.
@@ -274,6 +311,25 @@ impl OptionArgs {
             options.auth_delegation = Some(subject.clone());
         }
         options.pprof |= self.pprof;
+        let alerts = &mut options.alerts;
+        alerts.enabled |= self.with_alerts;
+        if let Some(scope) = self.rules_scope {
+            alerts.scope = match scope {
+                RulesScopeArg::Namespaced => RulesScope::Namespaced,
+                RulesScopeArg::Cluster => RulesScope::Cluster,
+            };
+        }
+        for (target, flag) in [
+            (&mut alerts.p99_latency_seconds, self.alert_p99_latency),
+            (&mut alerts.error_ratio, self.alert_error_ratio),
+            (&mut alerts.queue_size, self.alert_queue_size),
+            (&mut alerts.kv_cache_utilization, self.alert_kv_cache),
+        ] {
+            if let Some(value) = flag {
+                *target = value;
+            }
+        }
+        set(&mut alerts.for_, &self.alert_for);
         set(&mut options.interval, &self.interval);
         if let Some(timeout) = &self.timeout {
             options.timeout = Some(timeout.clone());
@@ -314,6 +370,15 @@ impl OptionArgs {
             "preset" => ("--preset", self.preset.is_some()),
             "eppVersion" => ("--epp-version", self.epp_version.is_some()),
             "authDelegation" => ("--auth-delegation", self.auth_delegation.is_some()),
+            "alerts" => match field {
+                "alerts.p99LatencySeconds" => {
+                    ("--alert-p99-latency", self.alert_p99_latency.is_some())
+                }
+                "alerts.errorRatio" => ("--alert-error-ratio", self.alert_error_ratio.is_some()),
+                "alerts.queueSize" => ("--alert-queue-size", self.alert_queue_size.is_some()),
+                "alerts.kvCacheUtilization" => ("--alert-kv-cache", self.alert_kv_cache.is_some()),
+                _ => ("--alert-for", self.alert_for.is_some()),
+            },
             "extraLabels" => ("--label", !self.labels.is_empty()),
             _ => return None,
         };

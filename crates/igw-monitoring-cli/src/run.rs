@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
-use gmp_types::{ClusterPodMonitoring, CustomResourceExt, PodMonitoring};
+use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
 use igw_monitoring::{Bundle, Error, Options, VerifyFormat, VerifyOptions};
 
 use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
@@ -114,6 +114,11 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                 other => failure(other),
             })?
         }
+        Command::Alerts { options } => {
+            let mut with_alerts = options.clone();
+            with_alerts.with_alerts = true;
+            igw_monitoring::emit::to_yaml(build(&with_alerts)?.alert_objects()).map_err(failure)?
+        }
         Command::Schema => schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,
         Command::Completions { shell } => {
@@ -170,11 +175,16 @@ pub fn schema_json() -> Result<String, serde_json::Error> {
 
 /// The CRDs derived from the GMP types, as multi-document YAML with sorted keys.
 pub fn crds_yaml() -> Result<String, String> {
-    let crds = [ClusterPodMonitoring::crd(), PodMonitoring::crd()]
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let crds = [
+        ClusterPodMonitoring::crd(),
+        PodMonitoring::crd(),
+        Rules::crd(),
+        ClusterRules::crd(),
+    ]
+    .iter()
+    .map(serde_json::to_value)
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| e.to_string())?;
     let yaml = serde_saphyr::to_string_multiple(&crds).map_err(|e| e.to_string())?;
     Ok(format!("{}\n{yaml}", igw_monitoring::emit::HEADER))
 }

@@ -343,6 +343,51 @@ fn catalogue() -> Vec<Case> {
         ),
         // ---- pprof
         cfg_err("pprof: yes please\n", "pprof", INVALID_TYPE),
+        // ---- alerts
+        cfg(
+            "alerts: {errorRatio: 2}\n",
+            "alerts.errorRatio",
+            "at most 1",
+        ),
+        cfg(
+            "alerts: {kvCacheUtilization: 0}\n",
+            "alerts.kvCacheUtilization",
+            "greater than 0",
+        ),
+        cfg(
+            "alerts: {p99LatencySeconds: -1}\n",
+            "alerts.p99LatencySeconds",
+            "greater than 0",
+        ),
+        cfg(
+            "alerts: {queueSize: .inf}\n",
+            "alerts.queueSize",
+            "finite number",
+        ),
+        cfg("alerts: {for: 1d}\n", "alerts.for", "write hours instead"),
+        cfg_err("alerts: {scope: global}\n", "alerts.scope", UNKNOWN_VARIANT),
+        cfg_err("alerts: {treshold: 1}\n", "alerts.treshold", "unknown key"),
+        cfg_err(
+            "alerts: {errorRatio: high}\n",
+            "alerts.errorRatio",
+            INVALID_TYPE,
+        ),
+        flag(
+            &["--alert-queue-size", "0"],
+            "alerts.queueSize",
+            "greater than 0",
+        ),
+        flag(&["--alert-for", "5"], "alerts.for", SYNTAX),
+        clap(
+            &["--alert-error-ratio", "abc"],
+            "--alert-error-ratio",
+            "invalid value",
+        ),
+        clap(
+            &["--rules-scope", "global"],
+            "--rules-scope",
+            "invalid value",
+        ),
         // ---- secretAccess (cluster | namespaced)
         cfg_err("secretAccess: both\n", "secretAccess", UNKNOWN_VARIANT),
         cfg_err("secretAccess: Cluster\n", "secretAccess", UNKNOWN_VARIANT),

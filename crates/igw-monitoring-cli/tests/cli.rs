@@ -1224,15 +1224,17 @@ fn schema_prints_the_config_file_json_schema() {
 }
 
 #[test]
-fn crd_prints_the_two_custom_resource_definitions() {
+fn crd_prints_the_custom_resource_definitions() {
     let run = igw(["crd"]).unwrap();
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert_eq!(run.stderr, "");
     let docs = documents(&run.stdout).unwrap();
-    assert_eq!(docs.len(), 2);
+    assert_eq!(docs.len(), 4);
     let expected = [
         ("clusterpodmonitorings", "ClusterPodMonitoring", "Cluster"),
         ("podmonitorings", "PodMonitoring", "Namespaced"),
+        ("rules", "Rules", "Namespaced"),
+        ("clusterrules", "ClusterRules", "Cluster"),
     ];
     for (doc, (plural, kind, scope)) in docs.iter().zip(expected) {
         assert_eq!(doc["apiVersion"], "apiextensions.k8s.io/v1");

@@ -89,6 +89,11 @@ targets:
 eppVersion: "1.1"
 authDelegation: team-a/llama3-8b-epp
 pprof: true
+alerts:
+  enabled: true
+  scope: cluster
+  errorRatio: 0.1
+  for: 10m
 "#;
     let expected = Options {
         namespace: "monitoring".to_owned(),
@@ -112,6 +117,7 @@ pprof: true
             secret_reader_role: Some("secret-reader".to_owned()),
             collector_binding: Some("collector-binding".to_owned()),
             pod_monitoring: Some("epp-monitoring".to_owned()),
+            alerts: None,
         },
         name_prefix: "team-a-".to_owned(),
         monitoring_labels: map(&[("app.kubernetes.io/name", "my-gateway")]),
@@ -140,6 +146,13 @@ pprof: true
         epp_version: Some("1.1".to_owned()),
         auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
         pprof: true,
+        alerts: igw_monitoring::options::AlertOptions {
+            enabled: true,
+            scope: igw_monitoring::options::RulesScope::Cluster,
+            error_ratio: 0.1,
+            for_: "10m".to_owned(),
+            ..Default::default()
+        },
     };
     assert_eq!(parse(text).unwrap(), expected);
 }

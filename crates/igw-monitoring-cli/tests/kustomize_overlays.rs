@@ -116,6 +116,9 @@ fn bases() -> Vec<Base> {
                 "--auth-delegation",
                 "team-a/llama3-8b-epp",
                 "--pprof",
+                "--with-alerts",
+                "--rules-scope",
+                "cluster",
             ],
             collector_ns,
         });
@@ -129,6 +132,7 @@ fn bases() -> Vec<Base> {
                 "llama:team-a=inferencepool=llama3-8b-epp",
                 "--target",
                 "qwen:team-a=app=qwen2-7b-epp",
+                "--with-alerts",
             ],
             collector_ns,
         });

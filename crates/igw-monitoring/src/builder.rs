@@ -19,7 +19,7 @@ use gmp_types::Scheme;
 /// assert_eq!(bundle.token_secret().metadata.namespace.as_deref(), Some("monitoring"));
 /// # Ok::<(), igw_monitoring::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[must_use = "a builder does nothing until `build()` is called"]
 pub struct BundleBuilder {
     options: Options,

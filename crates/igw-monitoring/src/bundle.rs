@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use gmp_types::{
-    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, PodMonitoring,
-    PodMonitoringSpec, ScrapeEndpoint, SecretSelector,
+    Authorization, ClusterPodMonitoring, ClusterPodMonitoringSpec, ClusterRules, PodMonitoring,
+    PodMonitoringSpec, Rules, ScrapeEndpoint, SecretSelector,
 };
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{
@@ -16,10 +16,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
+use crate::alerts::{self, AlertObjects};
 use crate::error::Error;
 use crate::options::{
     COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, MonitoringMode, Options, Port, ResolvedNames,
-    SecretAccess,
+    RulesScope, SecretAccess,
 };
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
@@ -39,6 +40,7 @@ pub struct Bundle {
     monitorings: Vec<Monitoring>,
     pods_namespaces: Vec<Option<String>>,
     auth_delegation: Option<ClusterRoleBinding>,
+    alerts: Option<AlertObjects>,
 }
 
 /// The reader's identity in one namespace: its ServiceAccount, the token Secret, and the grant
@@ -137,6 +139,10 @@ pub enum Object<'a> {
     ClusterPodMonitoring(&'a ClusterPodMonitoring),
     /// A namespaced PodMonitoring.
     PodMonitoring(&'a PodMonitoring),
+    /// Namespaced rule groups.
+    Rules(&'a Rules),
+    /// Cluster-wide rule groups.
+    ClusterRules(&'a ClusterRules),
 }
 
 impl<'a> Object<'a> {
@@ -151,6 +157,8 @@ impl<'a> Object<'a> {
             Self::Secret(o) => &o.metadata,
             Self::ClusterPodMonitoring(o) => &o.metadata,
             Self::PodMonitoring(o) => &o.metadata,
+            Self::Rules(o) => &o.metadata,
+            Self::ClusterRules(o) => &o.metadata,
         }
     }
 
@@ -165,6 +173,8 @@ impl<'a> Object<'a> {
             Self::Secret(_) => "Secret",
             Self::ClusterPodMonitoring(_) => "ClusterPodMonitoring",
             Self::PodMonitoring(_) => "PodMonitoring",
+            Self::Rules(_) => "Rules",
+            Self::ClusterRules(_) => "ClusterRules",
         }
     }
 
@@ -172,7 +182,10 @@ impl<'a> Object<'a> {
     pub fn is_cluster_scoped(&self) -> bool {
         matches!(
             self,
-            Self::ClusterRole(_) | Self::ClusterRoleBinding(_) | Self::ClusterPodMonitoring(_)
+            Self::ClusterRole(_)
+                | Self::ClusterRoleBinding(_)
+                | Self::ClusterPodMonitoring(_)
+                | Self::ClusterRules(_)
         )
     }
 }
@@ -268,7 +281,17 @@ impl Bundle {
         }
         objects.extend(self.monitorings.iter().map(Monitoring::object));
         objects.extend(self.auth_delegation.iter().map(Object::ClusterRoleBinding));
+        objects.extend(self.alert_objects());
         objects
+    }
+
+    /// The alert rule objects (empty unless `alerts.enabled`).
+    pub fn alert_objects(&self) -> Vec<Object<'_>> {
+        match &self.alerts {
+            None => Vec::new(),
+            Some(AlertObjects::Namespaced(rules)) => rules.iter().map(Object::Rules).collect(),
+            Some(AlertObjects::Cluster(rules)) => vec![Object::ClusterRules(rules)],
+        }
     }
 
     fn assemble(options: &Options, names: &ResolvedNames) -> Self {
@@ -376,6 +399,33 @@ impl Bundle {
                 }
             })
             .collect();
+        let alerts = options.alerts.enabled.then(|| {
+            let prefix = options.metric_prefix();
+            match options.alerts.scope {
+                RulesScope::Cluster => AlertObjects::Cluster(Box::new(ClusterRules {
+                    metadata: meta(&names.alerts, None, labels),
+                    spec: alerts::cluster_rules_spec(&options.alerts, prefix),
+                    status: None,
+                })),
+                RulesScope::Namespaced => {
+                    let mut seen: Vec<&str> = Vec::new();
+                    for target in &targets {
+                        if !seen.contains(&target.namespace.as_str()) {
+                            seen.push(&target.namespace);
+                        }
+                    }
+                    AlertObjects::Namespaced(
+                        seen.iter()
+                            .map(|ns| Rules {
+                                metadata: meta(&names.alerts, Some(ns), labels),
+                                spec: alerts::rules_spec(&options.alerts, prefix),
+                                status: None,
+                            })
+                            .collect(),
+                    )
+                }
+            }
+        });
         let mut urls = vec![options.path.clone()];
         if options.pprof {
             urls.push(PPROF_URLS.to_owned());
@@ -405,6 +455,7 @@ impl Bundle {
             identities,
             monitorings,
             pods_namespaces,
+            alerts,
             auth_delegation: options
                 .auth_delegation
                 .as_ref()

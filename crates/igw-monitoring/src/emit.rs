@@ -7,9 +7,10 @@
 use std::fmt::{self, Write};
 
 use askama::Template;
-use gmp_types::{ClusterPodMonitoring, PodMonitoring};
+use gmp_types::{ClusterPodMonitoring, PodMonitoring, RuleGroup};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::bundle::{Bundle, Object};
@@ -105,6 +106,18 @@ impl fmt::Display for Document<'_> {
                 ClusterPodMonitoringYaml { monitoring }.fmt(f)
             }
             Object::PodMonitoring(monitoring) => PodMonitoringYaml { monitoring }.fmt(f),
+            Object::Rules(rules) => RulesYaml {
+                kind: "Rules",
+                metadata: &rules.metadata,
+                groups: &rules.spec.groups,
+            }
+            .fmt(f),
+            Object::ClusterRules(rules) => RulesYaml {
+                kind: "ClusterRules",
+                metadata: &rules.metadata,
+                groups: &rules.spec.groups,
+            }
+            .fmt(f),
         }
     }
 }
@@ -113,6 +126,15 @@ impl fmt::Display for Document<'_> {
 #[template(path = "cluster_role.yaml")]
 struct ClusterRoleYaml<'a> {
     role: &'a ClusterRole,
+}
+
+/// `Rules` and `ClusterRules` differ only in `kind` and scope: one template serves both.
+#[derive(Template)]
+#[template(path = "rules.yaml")]
+struct RulesYaml<'a> {
+    kind: &'a str,
+    metadata: &'a ObjectMeta,
+    groups: &'a [RuleGroup],
 }
 
 #[derive(Template)]

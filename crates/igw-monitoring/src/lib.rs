@@ -26,6 +26,7 @@
 //! # Ok::<(), igw_monitoring::Error>(())
 //! ```
 
+pub mod alerts;
 pub mod builder;
 pub mod bundle;
 pub mod emit;
@@ -39,7 +40,7 @@ mod validate;
 pub mod verify;
 
 pub use builder::BundleBuilder;
-pub use bundle::{Bundle, Object, SecretReader};
+pub use bundle::{Bundle, Monitoring, Object, ReaderIdentity, SecretReader};
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
 pub use options::{

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_SELECTOR_LABEL: (&str, &str) = ("app", "inference-gateway-ext-proc");
 
 /// Every choice about one metrics-collection setup; [`Default`] is the seed document's bundle.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Options {
     /// Namespace of the reader ServiceAccount and its token Secret. Default: `default`.
@@ -54,6 +54,8 @@ pub struct Options {
     /// Also grant the reader `/debug/pprof/*`. Default: `false`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pprof: bool,
+    /// The endpoint picker's alerts as GMP rule objects. Default: off, upstream thresholds.
+    pub alerts: AlertOptions,
     /// Container port to scrape, by name or number. Default: `metrics`.
     pub port: Port,
     /// Scrape protocol. Default: `http`.
@@ -95,6 +97,7 @@ impl Default for Options {
             epp_version: None,
             auth_delegation: None,
             pprof: false,
+            alerts: AlertOptions::default(),
             port: Port::default(),
             scheme: Scheme::Http,
             interval: "5s".to_owned(),
@@ -137,6 +140,56 @@ impl ClusterFlavor {
             Self::Autopilot => "gke-gmp-system",
         }
     }
+}
+
+/// The upstream alert set of the endpoint picker, as GMP rule objects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct AlertOptions {
+    /// Whether `render` and Kustomize bases include the alerts. Default: `false`.
+    pub enabled: bool,
+    /// `Rules` in each target namespace, or one `ClusterRules`. Default: `namespaced`.
+    pub scope: RulesScope,
+    /// P99 request latency, in seconds, above which `InferenceGatewayHighLatencyP99` fires.
+    /// Default: `10`.
+    pub p99_latency_seconds: f64,
+    /// Share of failed requests per model above which `InferenceGatewayHighErrorRatio` fires.
+    /// Default: `0.05`.
+    pub error_ratio: f64,
+    /// Average pool queue size above which `InferencePoolHighQueueSize` fires. Default: `50`.
+    pub queue_size: f64,
+    /// Average pool KV-cache utilization (0 to 1) above which
+    /// `InferencePoolHighKvCacheUtilization` fires. Default: `0.9`.
+    pub kv_cache_utilization: f64,
+    /// How long a condition must hold before its alert fires (a Prometheus duration).
+    /// Default: `5m`.
+    #[serde(rename = "for")]
+    pub for_: String,
+}
+
+impl Default for AlertOptions {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            scope: RulesScope::default(),
+            p99_latency_seconds: 10.0,
+            error_ratio: 0.05,
+            queue_size: 50.0,
+            kv_cache_utilization: 0.9,
+            for_: "5m".to_owned(),
+        }
+    }
+}
+
+/// Where alert rules live, which decides the metrics their queries see.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RulesScope {
+    /// A `Rules` object in each target namespace, seeing that namespace's metrics.
+    #[default]
+    Namespaced,
+    /// One `ClusterRules` object, seeing the whole cluster's metrics.
+    Cluster,
 }
 
 /// Which GMP object scrapes the endpoint pickers.
@@ -461,6 +514,9 @@ pub struct Names {
     /// The ClusterPodMonitoring. Default: `inference-optimized-gateway-monitoring`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_monitoring: Option<String>,
+    /// The alerts' Rules or ClusterRules. Default: `inference-gateway-endpoint-picker-alerts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<String>,
 }
 
 /// Every object name of one bundle, defaults and derivations applied.
@@ -483,6 +539,8 @@ pub struct ResolvedNames {
     /// The ClusterRoleBinding of the endpoint picker's ServiceAccount to `system:auth-delegator`,
     /// when `authDelegation` is set: `<namespace>:<name>:auth-delegator`.
     pub auth_delegation: Option<String>,
+    /// See [`Names::alerts`].
+    pub alerts: String,
 }
 
 impl Options {
@@ -532,6 +590,13 @@ impl Options {
                 qualify(
                     self.monitoring == MonitoringMode::Cluster,
                     "inference-optimized-gateway-monitoring".to_owned(),
+                ),
+            ),
+            alerts: or(
+                &given.alerts,
+                qualify(
+                    self.alerts.scope == RulesScope::Cluster,
+                    "inference-gateway-endpoint-picker-alerts".to_owned(),
                 ),
             ),
             auth_delegation: self.auth_delegation.as_ref().map(|subject| {
@@ -631,6 +696,7 @@ impl ResolvedNames {
             collector_binding: f(self.collector_binding),
             pod_monitoring: f(self.pod_monitoring),
             auth_delegation: self.auth_delegation.map(&mut f),
+            alerts: f(self.alerts),
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use gmp_types::{ClusterPodMonitoring, PodMonitoring, ScrapeEndpoint};
+use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules, ScrapeEndpoint};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
@@ -47,6 +47,10 @@ pub enum Resource {
     ClusterPodMonitoring(ClusterPodMonitoring),
     /// A PodMonitoring.
     PodMonitoring(PodMonitoring),
+    /// Namespaced rule groups.
+    Rules(Rules),
+    /// Cluster-wide rule groups.
+    ClusterRules(ClusterRules),
 }
 
 impl Resource {
@@ -61,6 +65,8 @@ impl Resource {
             Self::Secret(o) => Object::Secret(o),
             Self::ClusterPodMonitoring(o) => Object::ClusterPodMonitoring(o),
             Self::PodMonitoring(o) => Object::PodMonitoring(o),
+            Self::Rules(o) => Object::Rules(o),
+            Self::ClusterRules(o) => Object::ClusterRules(o),
         }
     }
 }

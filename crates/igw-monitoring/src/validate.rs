@@ -107,6 +107,7 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
     if let Some(subject) = &options.auth_delegation {
         check_service_account_ref(&mut found, "authDelegation", subject);
     }
+    check_alerts(&mut found, &options.alerts);
     found.labels("monitoringLabels", &options.monitoring_labels);
     found.labels("extraLabels", &options.extra_labels);
     for (key, value) in &options.extra_labels {
@@ -208,6 +209,31 @@ fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
             outcome,
         );
     }
+}
+
+/// Alert thresholds are positive finite numbers (ratios at most 1); `for` is a duration.
+fn check_alerts(found: &mut Found, alerts: &crate::options::AlertOptions) {
+    let thresholds = [
+        (
+            "p99LatencySeconds",
+            alerts.p99_latency_seconds,
+            f64::INFINITY,
+        ),
+        ("errorRatio", alerts.error_ratio, 1.0),
+        ("queueSize", alerts.queue_size, f64::INFINITY),
+        ("kvCacheUtilization", alerts.kv_cache_utilization, 1.0),
+    ];
+    for (field, value, max) in thresholds {
+        if !(value.is_finite() && value > 0.0 && value <= max) {
+            let rule = if max.is_finite() {
+                format!("is not a valid alert threshold (must be greater than 0 and at most {max})")
+            } else {
+                "is not a valid alert threshold (must be a finite number greater than 0)".to_owned()
+            };
+            found.push(format!("alerts.{field}"), &value.to_string(), rule);
+        }
+    }
+    found.duration("alerts.for", &alerts.for_);
 }
 
 /// A `NAMESPACE/NAME` reference to a ServiceAccount.
@@ -330,6 +356,7 @@ fn check_names(found: &mut Found, given: &Names, names: &ResolvedNames) {
             None,
             true,
         ),
+        ("alerts", &names.alerts, subdomain, None, true),
     ];
     for (field, name, (what, rule), source, given) in checks {
         let Err(reason) = rule(name) else { continue };

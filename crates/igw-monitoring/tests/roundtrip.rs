@@ -4,7 +4,7 @@
 
 mod support;
 
-use igw_monitoring::options::{MonitoringMode, Target};
+use igw_monitoring::options::{AlertOptions, MonitoringMode, RulesScope, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,
     SelectorRequirement,
@@ -114,6 +114,7 @@ prop_compose! {
         epp_version in proptest::option::of((0u8..3, 0u8..12).prop_map(|(a, b)| format!("{a}.{b}"))),
         auth_delegation in proptest::option::of((dns_label(), subdomain()).prop_map(|(ns, n)| format!("{ns}/{n}"))),
         pprof in any::<bool>(),
+        (alerts_on, cluster_rules) in (any::<bool>(), any::<bool>()),
         selector in selector(),
         port in prop_oneof![
             (1i32..=65535).prop_map(Port::Number),
@@ -153,6 +154,11 @@ prop_compose! {
             epp_version,
             auth_delegation,
             pprof,
+            alerts: AlertOptions {
+                enabled: alerts_on,
+                scope: if cluster_rules { RulesScope::Cluster } else { RulesScope::Namespaced },
+                ..AlertOptions::default()
+            },
             selector,
             port,
             scheme: if https { Scheme::Https } else { Scheme::Http },

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, Target};
+use igw_monitoring::options::{
+    AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
+};
 use igw_monitoring::relations::Resource;
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess,
@@ -55,6 +57,11 @@ pub fn cases() -> Vec<(&'static str, Options)> {
         ("every_option", every_option()),
         ("fleet", fleet(MonitoringMode::Cluster)),
         ("fleet_pod_monitoring", fleet(MonitoringMode::Pod)),
+        (
+            "alerts_namespaced",
+            with_alerts(RulesScope::Namespaced, "1.0"),
+        ),
+        ("alerts_cluster", with_alerts(RulesScope::Cluster, "1.1")),
         ("adversarial_scalars", adversarial()),
     ]
 }
@@ -94,6 +101,18 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
     }
 }
 
+/// The fleet with its alerts, in `scope`, for endpoint pickers of `version`.
+fn with_alerts(scope: RulesScope, version: &str) -> Options {
+    let mut options = fleet(MonitoringMode::Cluster);
+    options.epp_version = Some(version.to_owned());
+    options.alerts = AlertOptions {
+        enabled: true,
+        scope,
+        ..AlertOptions::default()
+    };
+    options
+}
+
 /// Every option away from its default.
 fn every_option() -> Options {
     Options {
@@ -107,6 +126,15 @@ fn every_option() -> Options {
         epp_version: Some("1.2".to_owned()),
         auth_delegation: Some("inference/llama3-8b-epp".to_owned()),
         pprof: true,
+        alerts: AlertOptions {
+            enabled: true,
+            scope: RulesScope::Cluster,
+            p99_latency_seconds: 2.5,
+            error_ratio: 0.01,
+            queue_size: 20.0,
+            kv_cache_utilization: 0.8,
+            for_: "10m".to_owned(),
+        },
         selector: LabelSelector::default()
             .match_label("app", "vllm-llama3-8b-instruct-epp")
             .match_expression(SelectorRequirement::is_in("tier", ["gold", "silver"])),
@@ -123,6 +151,7 @@ fn every_option() -> Options {
             secret_reader_role: Some("epp-scraper-token-read".to_owned()),
             collector_binding: Some("gmp-collector-reads-epp-scraper-token".to_owned()),
             pod_monitoring: Some("epp".to_owned()),
+            alerts: Some("epp-alerts".to_owned()),
         },
         name_prefix: "team-a-".to_owned(),
         monitoring_labels: [("team".to_owned(), "inference".to_owned())].into(),

@@ -1,0 +1,114 @@
+//! The endpoint picker's upstream alert set (P99 latency, error ratio, pool queue size, KV-cache
+//! utilization) as GMP rule objects, with the metric prefix of the chosen version.
+
+use std::collections::BTreeMap;
+
+use gmp_types::{ClusterRules, ClusterRulesSpec, Rule, RuleGroup, Rules, RulesSpec};
+
+use crate::options::AlertOptions;
+
+/// Name of the one rule group the alerts live in.
+pub const GROUP: &str = "inference-gateway-endpoint-picker";
+
+/// The alerting rules, for metrics named with `prefix` (`inference_model_` or
+/// `inference_objective_`).
+pub fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
+    let rule =
+        |alert: &str, expr: String, severity: &str, summary: &str, description: String| Rule {
+            alert: Some(alert.to_owned()),
+            expr,
+            for_: Some(options.for_.clone()),
+            labels: Some(BTreeMap::from([(
+                "severity".to_owned(),
+                severity.to_owned(),
+            )])),
+            annotations: Some(BTreeMap::from([
+                ("summary".to_owned(), summary.to_owned()),
+                ("description".to_owned(), description),
+            ])),
+            ..Default::default()
+        };
+    vec![
+        rule(
+            "InferenceGatewayHighLatencyP99",
+            format!(
+                "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({prefix}request_duration_seconds_bucket[5m]))) > {}",
+                options.p99_latency_seconds
+            ),
+            "warning",
+            "High P99 request latency for model {{ $labels.model_name }}",
+            format!(
+                "P99 latency of model {{{{ $labels.model_name }}}} (target {{{{ $labels.target_model_name }}}}) is {{{{ $value | humanizeDuration }}}}, above {}s.",
+                options.p99_latency_seconds
+            ),
+        ),
+        rule(
+            "InferenceGatewayHighErrorRatio",
+            format!(
+                "sum by (model_name) (rate({prefix}request_error_total[5m])) / sum by (model_name) (rate({prefix}request_total[5m])) > {}",
+                options.error_ratio
+            ),
+            "critical",
+            "High error ratio for model {{ $labels.model_name }}",
+            format!(
+                "{{{{ $value | humanizePercentage }}}} of the requests for model {{{{ $labels.model_name }}}} fail, above {}.",
+                options.error_ratio
+            ),
+        ),
+        rule(
+            "InferencePoolHighQueueSize",
+            format!("inference_pool_average_queue_size > {}", options.queue_size),
+            "warning",
+            "Long request queue in InferencePool {{ $labels.name }}",
+            format!(
+                "The average queue size of InferencePool {{{{ $labels.name }}}} is {{{{ $value }}}}, above {}.",
+                options.queue_size
+            ),
+        ),
+        rule(
+            "InferencePoolHighKvCacheUtilization",
+            format!(
+                "inference_pool_average_kv_cache_utilization > {}",
+                options.kv_cache_utilization
+            ),
+            "warning",
+            "KV cache nearly full in InferencePool {{ $labels.name }}",
+            format!(
+                "The average KV-cache utilization of InferencePool {{{{ $labels.name }}}} is {{{{ $value | humanizePercentage }}}}, above {}.",
+                options.kv_cache_utilization
+            ),
+        ),
+    ]
+}
+
+/// The group holding the alerting rules.
+pub fn group(options: &AlertOptions, prefix: &str) -> RuleGroup {
+    RuleGroup {
+        name: GROUP.to_owned(),
+        interval: None,
+        rules: rules(options, prefix),
+    }
+}
+
+/// A `Rules` object's spec.
+pub fn rules_spec(options: &AlertOptions, prefix: &str) -> RulesSpec {
+    RulesSpec {
+        groups: vec![group(options, prefix)],
+    }
+}
+
+/// A `ClusterRules` object's spec.
+pub fn cluster_rules_spec(options: &AlertOptions, prefix: &str) -> ClusterRulesSpec {
+    ClusterRulesSpec {
+        groups: vec![group(options, prefix)],
+    }
+}
+
+/// The kinds of rule object alerts come in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlertObjects {
+    /// One `Rules` per target namespace.
+    Namespaced(Vec<Rules>),
+    /// One `ClusterRules` (boxed: it is much larger than a `Vec`).
+    Cluster(Box<ClusterRules>),
+}
