@@ -28,6 +28,11 @@ Examples:
   igw-monitoring verify --autopilot --namespace monitoring --cluster prod-1
   igw-monitoring verify --config fleet.yaml --format script > check.sh && bash check.sh
 
+  # Alerts as GMP Rules, and a Cloud Monitoring dashboard
+  igw-monitoring alerts --epp-version 1.1 --namespace inference
+  igw-monitoring dashboard --epp-version 1.1 --cluster prod-1 > dashboard.json
+  gcloud monitoring dashboards create --config-from-file=dashboard.json
+
   # A Kustomize base; overlays may set namespace:, namePrefix:, nameSuffix:
   igw-monitoring kustomize --out deploy/base --autopilot
   igw-monitoring kustomize --out deploy/base --autopilot --check   # exit 1 when stale
@@ -94,6 +99,17 @@ pub enum Command {
         /// The bundle's options (the same as for render).
         #[command(flatten)]
         options: OptionArgs,
+    },
+    /// Print a Cloud Monitoring dashboard of the endpoint pickers' metrics (JSON for
+    /// `gcloud monitoring dashboards create --config-from-file`).
+    #[command(after_long_help = EXAMPLES)]
+    Dashboard {
+        /// The bundle's options (targets, eppVersion, ...; the same as for render).
+        #[command(flatten)]
+        options: OptionArgs,
+        /// Show only this cluster's metrics.
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Print the JSON Schema of the config file (for editor validation and completion).
     Schema,

@@ -119,6 +119,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
             with_alerts.with_alerts = true;
             igw_monitoring::emit::to_yaml(build(&with_alerts)?.alert_objects()).map_err(failure)?
         }
+        Command::Dashboard { options, cluster } => build(options)?
+            .dashboard(cluster.as_deref())
+            .map_err(failure)?,
         Command::Schema => schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,
         Command::Completions { shell } => {

@@ -1436,3 +1436,28 @@ fn verify_prints_the_checks_and_a_script_that_parses() {
     assert_eq!(bad.code, Some(2), "{}", bad.show());
     assert!(bad.stdout.is_empty(), "{}", bad.show());
 }
+
+#[test]
+fn alerts_and_dashboard_print_their_objects() {
+    let alerts = igw(["alerts", "--rules-scope", "cluster", "--epp-version", "1.1"]).unwrap();
+    assert_eq!(alerts.code, Some(0), "{}", alerts.show());
+    let docs = documents(&alerts.stdout).unwrap();
+    assert_eq!(docs.len(), 1, "{}", alerts.show());
+    assert_eq!(docs[0]["kind"], "ClusterRules");
+    assert!(alerts.stdout.contains("inference_objective_request_total"));
+
+    let board = igw(["dashboard", "--cluster", "prod-1"]).unwrap();
+    assert_eq!(board.code, Some(0), "{}", board.show());
+    let json: serde_json::Value = serde_json::from_str(&board.stdout).unwrap();
+    assert_eq!(json["mosaicLayout"]["columns"], 48);
+    assert!(
+        board.stdout.contains("cluster=\\\"prod-1\\\""),
+        "{}",
+        board.show()
+    );
+
+    let bad = igw(["alerts", "--alert-error-ratio", "2"]).unwrap();
+    assert_eq!(bad.code, Some(2), "{}", bad.show());
+    assert!(bad.stdout.is_empty());
+    assert!(bad.stderr.contains("alerts.errorRatio"), "{}", bad.show());
+}

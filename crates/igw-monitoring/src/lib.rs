@@ -29,6 +29,7 @@
 pub mod alerts;
 pub mod builder;
 pub mod bundle;
+pub mod dashboard;
 pub mod emit;
 pub mod error;
 pub mod kustomize;

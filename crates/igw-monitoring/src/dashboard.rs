@@ -1,0 +1,220 @@
+//! A Cloud Monitoring dashboard of the endpoint picker's metrics, in the JSON that
+//! `gcloud monitoring dashboards create --config-from-file` takes: PromQL charts on a
+//! 48-column mosaic grid, filtered by cluster and namespace where they are known.
+
+use serde_json::{Value, json};
+
+use crate::bundle::Bundle;
+use crate::error::Error;
+use crate::options::METRIC_PREFIX_FROM_1_1;
+
+/// Columns of Cloud Monitoring's mosaic layout.
+pub const GRID_COLUMNS: u32 = 48;
+/// Width of one chart: two charts a row.
+const TILE_WIDTH: u32 = 24;
+/// Height of one chart.
+const TILE_HEIGHT: u32 = 16;
+
+/// One chart: a title, the y axis label, and one PromQL query per line drawn.
+struct Chart {
+    title: &'static str,
+    unit: &'static str,
+    queries: Vec<String>,
+}
+
+impl Bundle {
+    /// The dashboard for this bundle's endpoint pickers, metric names by their version, charts
+    /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
+    pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
+        let prefix = self.metric_prefix();
+        let mut matchers = Vec::new();
+        if let Some(cluster) = cluster {
+            matchers.push(format!("cluster={}", promql_string(cluster)));
+        }
+        let namespaces: Option<Vec<&str>> = self
+            .pods_namespaces()
+            .iter()
+            .map(Option::as_deref)
+            .collect();
+        if let Some(mut namespaces) = namespaces {
+            namespaces.sort_unstable();
+            namespaces.dedup();
+            let pattern = namespaces
+                .iter()
+                .map(|ns| regex_literal(ns))
+                .collect::<Vec<_>>()
+                .join("|");
+            matchers.push(format!("namespace=~{}", promql_string(&pattern)));
+        }
+        let filter = if matchers.is_empty() {
+            String::new()
+        } else {
+            format!("{{{}}}", matchers.join(","))
+        };
+        let tiles: Vec<Value> = charts(prefix, &filter)
+            .iter()
+            .enumerate()
+            .map(|(i, chart)| tile(i, chart))
+            .collect();
+        let title = if prefix == METRIC_PREFIX_FROM_1_1 {
+            "GKE Inference Gateway Prometheus Overview"
+        } else {
+            "GKE Inference Gateway Prometheus Overview (< v1.1.0)"
+        };
+        let dashboard = json!({
+            "displayName": title,
+            "mosaicLayout": { "columns": GRID_COLUMNS, "tiles": tiles },
+        });
+        let mut text = serde_json::to_string_pretty(&dashboard)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels).
+fn charts(p: &str, f: &str) -> Vec<Chart> {
+    let rate = |metric: &str, by: &str| format!("sum by ({by}) (rate({metric}{f}[5m]))");
+    let quantiles = |metric: String, by: &str| -> Vec<String> {
+        ["0.5", "0.9", "0.95", "0.99", "0.999"]
+            .iter()
+            .map(|q| {
+                format!("histogram_quantile({q}, sum by (le{by}) (rate({metric}_bucket{f}[5m])))")
+            })
+            .collect()
+    };
+    let chart = |title, unit, queries| Chart {
+        title,
+        unit,
+        queries,
+    };
+    vec![
+        chart(
+            "KV-cache utilization by pool",
+            "utilization",
+            vec![format!(
+                "max by (name) (inference_pool_average_kv_cache_utilization{f})"
+            )],
+        ),
+        chart(
+            "Queue size by pool",
+            "requests",
+            vec![format!(
+                "max by (name) (inference_pool_average_queue_size{f})"
+            )],
+        ),
+        chart(
+            "Ready pods by pool",
+            "pods",
+            vec![format!("max by (name) (inference_pool_ready_pods{f})")],
+        ),
+        chart(
+            "Running requests by model",
+            "requests",
+            vec![format!("sum by (model_name) ({p}running_requests{f})")],
+        ),
+        chart(
+            "Request rate by model",
+            "requests/s",
+            vec![rate(
+                &format!("{p}request_total"),
+                "model_name, target_model_name",
+            )],
+        ),
+        chart(
+            "Error rate by error code",
+            "errors/s",
+            vec![rate(
+                &format!("{p}request_error_total"),
+                "model_name, error_code",
+            )],
+        ),
+        chart(
+            "Request latency quantiles (p50, p90, p95, p99, p99.9)",
+            "seconds",
+            quantiles(format!("{p}request_duration_seconds"), ""),
+        ),
+        chart(
+            "Normalized time per output token (p50, p90, p95, p99, p99.9)",
+            "seconds",
+            quantiles(format!("{p}normalized_time_per_output_token_seconds"), ""),
+        ),
+        chart(
+            "Request size (p50, p90, p95, p99, p99.9)",
+            "bytes",
+            quantiles(format!("{p}request_sizes"), ""),
+        ),
+        chart(
+            "Response size (p50, p90, p95, p99, p99.9)",
+            "bytes",
+            quantiles(format!("{p}response_sizes"), ""),
+        ),
+        chart(
+            "Input tokens (p50, p90, p95, p99, p99.9)",
+            "tokens",
+            quantiles(format!("{p}input_tokens"), ""),
+        ),
+        chart(
+            "Output tokens (p50, p90, p95, p99, p99.9)",
+            "tokens",
+            quantiles(format!("{p}output_tokens"), ""),
+        ),
+        chart(
+            "Scheduler end-to-end latency (p50, p90, p95, p99, p99.9)",
+            "seconds",
+            quantiles(
+                "inference_extension_scheduler_e2e_duration_seconds".to_owned(),
+                "",
+            ),
+        ),
+    ]
+}
+
+/// The `i`-th chart's tile: two a row, left to right, top to bottom.
+fn tile(i: usize, chart: &Chart) -> Value {
+    let column = u32::try_from(i % 2).unwrap_or_default();
+    let row = u32::try_from(i / 2).unwrap_or(u32::MAX / TILE_HEIGHT);
+    let data_sets: Vec<Value> = chart
+        .queries
+        .iter()
+        .map(|query| {
+            json!({
+                "plotType": "LINE",
+                "prometheusQuery": query,
+                "targetAxis": "Y1",
+            })
+        })
+        .collect();
+    json!({
+        "xPos": column * TILE_WIDTH,
+        "yPos": row.saturating_mul(TILE_HEIGHT),
+        "width": TILE_WIDTH,
+        "height": TILE_HEIGHT,
+        "widget": {
+            "title": chart.title,
+            "xyChart": {
+                "chartOptions": { "mode": "COLOR" },
+                "dataSets": data_sets,
+                "yAxis": { "label": chart.unit, "scale": "LINEAR" },
+            },
+        },
+    })
+}
+
+/// `value` as a PromQL string literal (JSON's escaping is a subset of PromQL's).
+fn promql_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// `value` matched literally inside a PromQL (RE2) regular expression.
+fn regex_literal(value: &str) -> String {
+    value
+        .chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
