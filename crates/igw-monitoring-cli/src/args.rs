@@ -53,7 +53,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the bundle: multi-document YAML, or one JSON `List` with `-o json`.
+    /// Print the bundle: multi-document YAML, one JSON `List` with `-o json`, or Terraform HCL
+    /// with `-o terraform`.
     #[command(after_long_help = EXAMPLES)]
     Render {
         /// The bundle's options.
@@ -130,6 +131,8 @@ pub enum Format {
     Yaml,
     /// One Kubernetes `List` as JSON.
     Json,
+    /// One Terraform `kubernetes_manifest` resource per object (HCL).
+    Terraform,
 }
 
 /// The bundle's options as flags; each one overrides the config file's value.

@@ -71,8 +71,13 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
             match output {
                 Format::Yaml => bundle.to_yaml(),
                 Format::Json => bundle.to_json_list(),
+                Format::Terraform => bundle.to_terraform(),
             }
-            .map_err(failure)?
+            .map_err(|e| match e {
+                // A value HCL cannot carry is the user's to change.
+                Error::NotHcl { .. } => invalid(e),
+                other => failure(other),
+            })?
         }
         Command::Kustomize {
             out: dir,

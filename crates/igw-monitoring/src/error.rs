@@ -14,6 +14,17 @@ pub enum Error {
     /// An object could not be written as JSON (never expected: a bug if seen).
     #[error("writing the bundle as JSON failed: {0}")]
     Json(#[from] serde_json::Error),
+    /// The bundle could not be written as HCL (never expected: a bug if seen).
+    #[error("writing the bundle as HCL failed: {0}")]
+    Hcl(#[from] hcl::Error),
+    /// A value that hcl-rs cannot write as HCL reading back as itself; nothing is written.
+    #[error("{object}: the value {value:?} cannot be written as HCL that reads back as itself")]
+    NotHcl {
+        /// The object holding it, as `Kind/namespace/name` or `Kind/name`.
+        object: String,
+        /// The string (key or value) that would read back differently.
+        value: String,
+    },
 }
 
 /// One rule one input breaks: where, what, and why it is refused.

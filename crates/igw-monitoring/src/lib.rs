@@ -37,6 +37,7 @@ pub mod options;
 pub mod relations;
 mod rules;
 pub mod selector_syntax;
+pub mod terraform;
 mod validate;
 pub mod verify;
 
