@@ -191,6 +191,11 @@ impl<'a> Object<'a> {
 }
 
 impl Options {
+    /// Checks every option without building anything; every problem found is returned.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate::check(self).map(drop).map_err(Error::Invalid)
+    }
+
     /// Checks every option and builds the bundle, or returns every problem found.
     pub fn build(&self) -> Result<Bundle, Error> {
         let names = validate::check(self).map_err(Error::Invalid)?;
