@@ -17,7 +17,7 @@ const TILE_HEIGHT: u32 = 16;
 
 /// One chart: a title, the y axis label, and one PromQL query per line drawn.
 struct Chart {
-    title: &'static str,
+    title: String,
     unit: &'static str,
     queries: Vec<String>,
 }
@@ -74,20 +74,40 @@ impl Bundle {
 /// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels).
 fn charts(p: &str, f: &str) -> Vec<Chart> {
     let rate = |metric: &str, by: &str| format!("sum by ({by}) (rate({metric}{f}[5m]))");
-    let quantiles = |metric: String, by: &str| -> Vec<String> {
+    let quantiles = |metric: &str| -> Vec<String> {
         ["0.5", "0.9", "0.95", "0.99", "0.999"]
             .iter()
-            .map(|q| {
-                format!("histogram_quantile({q}, sum by (le{by}) (rate({metric}_bucket{f}[5m])))")
-            })
+            .map(|q| format!("histogram_quantile({q}, sum by (le) (rate({metric}_bucket{f}[5m])))"))
             .collect()
     };
-    let chart = |title, unit, queries| Chart {
-        title,
+    let chart = |title: &str, unit, queries| Chart {
+        title: title.to_owned(),
         unit,
         queries,
     };
-    vec![
+    // Histograms, each charted as its p50, p90, p95, p99 and p99.9.
+    let histograms = [
+        (
+            "Request latency quantiles",
+            "seconds",
+            format!("{p}request_duration_seconds"),
+        ),
+        (
+            "Normalized time per output token",
+            "seconds",
+            format!("{p}normalized_time_per_output_token_seconds"),
+        ),
+        ("Request size", "bytes", format!("{p}request_sizes")),
+        ("Response size", "bytes", format!("{p}response_sizes")),
+        ("Input tokens", "tokens", format!("{p}input_tokens")),
+        ("Output tokens", "tokens", format!("{p}output_tokens")),
+        (
+            "Scheduler end-to-end latency",
+            "seconds",
+            "inference_extension_scheduler_e2e_duration_seconds".to_owned(),
+        ),
+    ];
+    let mut charts = vec![
         chart(
             "KV-cache utilization by pool",
             "utilization",
@@ -128,45 +148,13 @@ fn charts(p: &str, f: &str) -> Vec<Chart> {
                 "model_name, error_code",
             )],
         ),
-        chart(
-            "Request latency quantiles (p50, p90, p95, p99, p99.9)",
-            "seconds",
-            quantiles(format!("{p}request_duration_seconds"), ""),
-        ),
-        chart(
-            "Normalized time per output token (p50, p90, p95, p99, p99.9)",
-            "seconds",
-            quantiles(format!("{p}normalized_time_per_output_token_seconds"), ""),
-        ),
-        chart(
-            "Request size (p50, p90, p95, p99, p99.9)",
-            "bytes",
-            quantiles(format!("{p}request_sizes"), ""),
-        ),
-        chart(
-            "Response size (p50, p90, p95, p99, p99.9)",
-            "bytes",
-            quantiles(format!("{p}response_sizes"), ""),
-        ),
-        chart(
-            "Input tokens (p50, p90, p95, p99, p99.9)",
-            "tokens",
-            quantiles(format!("{p}input_tokens"), ""),
-        ),
-        chart(
-            "Output tokens (p50, p90, p95, p99, p99.9)",
-            "tokens",
-            quantiles(format!("{p}output_tokens"), ""),
-        ),
-        chart(
-            "Scheduler end-to-end latency (p50, p90, p95, p99, p99.9)",
-            "seconds",
-            quantiles(
-                "inference_extension_scheduler_e2e_duration_seconds".to_owned(),
-                "",
-            ),
-        ),
-    ]
+    ];
+    charts.extend(histograms.iter().map(|(title, unit, metric)| Chart {
+        title: format!("{title} (p50, p90, p95, p99, p99.9)"),
+        unit,
+        queries: quantiles(metric),
+    }));
+    charts
 }
 
 /// The `i`-th chart's tile: two a row, left to right, top to bottom.
