@@ -3,9 +3,9 @@
 
 mod support;
 
-use igw_monitoring::options::{AlertOptions, MonitoringMode, RulesScope};
+use igw_monitoring::options::{MonitoringMode, RulesScope};
 use igw_monitoring::{Object, Options, VerifyFormat, VerifyOptions};
-use support::{TestResult, fleet};
+use support::{TestResult, fleet, with_alerts};
 
 /// Both metric prefixes, each with the version that selects it.
 const VERSIONS: [(&str, &str, &str); 2] = [
@@ -23,14 +23,7 @@ fn parses(expr: &str) -> Result<(), String> {
 fn alert_expressions_parse_and_use_the_versions_prefix() -> TestResult {
     for (version, prefix, other) in VERSIONS {
         for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
-            let mut options = fleet(MonitoringMode::Cluster);
-            options.epp_version = Some(version.to_owned());
-            options.alerts = AlertOptions {
-                enabled: true,
-                scope,
-                ..AlertOptions::default()
-            };
-            let bundle = options.build()?;
+            let bundle = with_alerts(scope, version).build()?;
             let groups = bundle.alert_objects().into_iter().flat_map(|o| match o {
                 Object::Rules(r) => r.spec.groups.clone(),
                 Object::ClusterRules(r) => r.spec.groups.clone(),

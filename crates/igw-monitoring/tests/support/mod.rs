@@ -102,7 +102,7 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
 }
 
 /// The fleet with its alerts, in `scope`, for endpoint pickers of `version`.
-fn with_alerts(scope: RulesScope, version: &str) -> Options {
+pub fn with_alerts(scope: RulesScope, version: &str) -> Options {
     let mut options = fleet(MonitoringMode::Cluster);
     options.epp_version = Some(version.to_owned());
     options.alerts = AlertOptions {
