@@ -1,7 +1,7 @@
 //! Typed, validated, deterministic Kubernetes objects that let Google Cloud Managed Service for
 //! Prometheus (GMP) scrape GKE Inference Gateway's endpoint picker.
 //!
-//! Set [`Options`] (or use [`Bundle::builder`]), `build()` them into a [`Bundle`] of seven typed
+//! Set [`Options`] (or use [`Bundle::builder`]), `build()` them into a [`Bundle`] of typed
 //! objects, and render it with [`Bundle::to_yaml`]:
 //!
 //! ```
