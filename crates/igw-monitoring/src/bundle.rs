@@ -311,18 +311,20 @@ impl Bundle {
             };
         let pod_mode = options.monitoring == MonitoringMode::Pod;
         let targets = options.resolved_targets();
+        // The targets' namespaces, each once, in order of first appearance.
+        let mut seen = std::collections::BTreeSet::new();
+        let target_namespaces: Vec<&str> = targets
+            .iter()
+            .map(|t| t.namespace.as_str())
+            .filter(|ns| seen.insert(*ns))
+            .collect();
         // One reader identity where the monitorings read the token: in `namespace`, or (a
         // PodMonitoring reads only its own namespace's Secrets) in each target's namespace.
-        let mut namespaces: Vec<&str> = Vec::new();
-        if pod_mode {
-            for target in &targets {
-                if !namespaces.contains(&target.namespace.as_str()) {
-                    namespaces.push(&target.namespace);
-                }
-            }
+        let namespaces: Vec<&str> = if pod_mode {
+            target_namespaces.clone()
         } else {
-            namespaces.push(&options.namespace);
-        }
+            vec![options.namespace.as_str()]
+        };
         let namespaced_grant = pod_mode || options.secret_access == SecretAccess::Namespaced;
         let identities: Vec<ReaderIdentity> = namespaces
             .iter()
@@ -412,23 +414,16 @@ impl Bundle {
                     spec: alerts::cluster_rules_spec(&options.alerts, prefix),
                     status: None,
                 })),
-                RulesScope::Namespaced => {
-                    let mut seen: Vec<&str> = Vec::new();
-                    for target in &targets {
-                        if !seen.contains(&target.namespace.as_str()) {
-                            seen.push(&target.namespace);
-                        }
-                    }
-                    AlertObjects::Namespaced(
-                        seen.iter()
-                            .map(|ns| Rules {
-                                metadata: meta(&names.alerts, Some(ns), labels),
-                                spec: alerts::rules_spec(&options.alerts, prefix),
-                                status: None,
-                            })
-                            .collect(),
-                    )
-                }
+                RulesScope::Namespaced => AlertObjects::Namespaced(
+                    target_namespaces
+                        .iter()
+                        .map(|ns| Rules {
+                            metadata: meta(&names.alerts, Some(ns), labels),
+                            spec: alerts::rules_spec(&options.alerts, prefix),
+                            status: None,
+                        })
+                        .collect(),
+                ),
             }
         });
         let mut urls = vec![options.path.clone()];
