@@ -67,13 +67,14 @@ fn failure(message: impl ToString) -> Failed {
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
     let text = match &cli.command {
         Command::Render { options, output } => {
-            let bundle = build(options)?;
-            match output {
-                Format::Yaml => bundle.to_yaml(),
-                Format::Json => bundle.to_json_list(),
-                Format::Terraform => bundle.to_terraform(),
-            }
-            .map_err(|e| match e {
+            let text = match output {
+                // Streamed: a fleet's objects are never all held at once.
+                Format::Yaml => resolve(options)?.render_yaml(),
+                Format::Json => build(options)?.to_json_list(),
+                Format::Terraform => build(options)?.to_terraform(),
+            };
+            text.map_err(|e| match e {
+                Error::Invalid(problems) => invalid_options(options, &problems),
                 // A value HCL cannot carry is the user's to change.
                 Error::NotHcl { .. } => invalid(e),
                 other => failure(other),
@@ -155,23 +156,31 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
 
 /// The options from the config file (if any) with the flags over them, built into a bundle.
 fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
+    resolve(args)?.build().map_err(|e| match e {
+        Error::Invalid(problems) => invalid_options(args, &problems),
+        other => failure(other),
+    })
+}
+
+/// The options from the config file (if any) with the flags over them, not yet validated.
+fn resolve(args: &OptionArgs) -> Result<Options, Failed> {
     let base = match &args.config {
         Some(path) => config::load(path).map_err(invalid)?,
         None => Options::default(),
     };
-    args.apply(base).build().map_err(|e| match e {
-        Error::Invalid(problems) => {
-            let mut message = String::from("invalid options:");
-            for problem in &problems {
-                message.push_str(&format!("\n  {problem}"));
-                if let Some(flag) = args.flag_for(&problem.field) {
-                    message.push_str(&format!(" [from {flag}]"));
-                }
-            }
-            invalid(message)
+    Ok(args.apply(base))
+}
+
+/// Every problem with the options, each naming the flag it came from where it did.
+fn invalid_options(args: &OptionArgs, problems: &igw_monitoring::Problems) -> Failed {
+    let mut message = String::from("invalid options:");
+    for problem in problems {
+        message.push_str(&format!("\n  {problem}"));
+        if let Some(flag) = args.flag_for(&problem.field) {
+            message.push_str(&format!(" [from {flag}]"));
         }
-        other => failure(other),
-    })
+    }
+    invalid(message)
 }
 
 /// The JSON Schema of the config file.

@@ -20,7 +20,7 @@ use crate::alerts::{self, AlertObjects};
 use crate::error::Error;
 use crate::options::{
     COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, MonitoringMode, Options, Port, ResolvedNames,
-    RulesScope, SecretAccess,
+    ResolvedTarget, RulesScope, SecretAccess,
 };
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
@@ -273,6 +273,14 @@ impl Bundle {
     /// Every object, in the order they are rendered and applied: the seed document's order,
     /// identities after the first following theirs, then the monitorings and the delegation.
     pub fn objects(&self) -> Vec<Object<'_>> {
+        let mut objects = self.objects_before_monitorings();
+        objects.extend(self.monitorings.iter().map(Monitoring::object));
+        objects.extend(self.objects_after_monitorings());
+        objects
+    }
+
+    /// The objects [`Self::objects`] lists before the monitorings.
+    pub(crate) fn objects_before_monitorings(&self) -> Vec<Object<'_>> {
         let mut objects = vec![Object::ClusterRole(&self.reader_role)];
         objects.extend(
             self.identities
@@ -284,8 +292,16 @@ impl Bundle {
             objects.push(Object::Secret(&identity.token_secret));
             objects.extend(identity.secret_reader.objects());
         }
-        objects.extend(self.monitorings.iter().map(Monitoring::object));
-        objects.extend(self.auth_delegation.iter().map(Object::ClusterRoleBinding));
+        objects
+    }
+
+    /// The objects [`Self::objects`] lists after the monitorings.
+    pub(crate) fn objects_after_monitorings(&self) -> Vec<Object<'_>> {
+        let mut objects: Vec<Object<'_>> = self
+            .auth_delegation
+            .iter()
+            .map(Object::ClusterRoleBinding)
+            .collect();
         objects.extend(self.alert_objects());
         objects
     }
@@ -300,17 +316,25 @@ impl Bundle {
     }
 
     fn assemble(options: &Options, names: &ResolvedNames) -> Self {
-        let labels = &options.extra_labels;
-        let meta =
-            |name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>| ObjectMeta {
-                name: Some(name.to_owned()),
-                namespace: namespace.map(str::to_owned),
-                labels: non_empty(labels.clone()),
-                annotations: non_empty(options.extra_annotations.clone()),
-                ..Default::default()
-            };
-        let pod_mode = options.monitoring == MonitoringMode::Pod;
         let targets = options.resolved_targets();
+        let maker = MonitoringMaker::new(options, names);
+        Self {
+            monitorings: targets.iter().map(|t| maker.monitoring(t)).collect(),
+            ..Self::frame(options, names, &targets)
+        }
+    }
+
+    /// Every object but the monitorings (left empty): what a fleet's objects share.
+    pub(crate) fn frame(
+        options: &Options,
+        names: &ResolvedNames,
+        targets: &[ResolvedTarget],
+    ) -> Self {
+        let labels = &options.extra_labels;
+        let meta = |name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>| {
+            object_meta(options, name, namespace, labels)
+        };
+        let pod_mode = options.monitoring == MonitoringMode::Pod;
         // The targets' namespaces, each once, in order of first appearance.
         let mut seen = std::collections::BTreeSet::new();
         let target_namespaces: Vec<&str> = targets
@@ -355,49 +379,12 @@ impl Bundle {
                 }
             })
             .collect();
-        let mut monitoring_labels = options.monitoring_labels.clone();
-        monitoring_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let monitorings = targets
-            .iter()
-            .map(|target| {
-                let name = match &target.name {
-                    Some(t) => format!("{}-{t}", names.pod_monitoring),
-                    None => names.pod_monitoring.clone(),
-                };
-                // Always written for a ClusterPodMonitoring: left out, GMP reads the Secret from
-                // `default`; a PodMonitoring may not name one (its own namespace is used).
-                let secret_ns = (!pod_mode).then(|| options.namespace.clone());
-                let endpoints = vec![endpoint(options, names, secret_ns)];
-                let selector = label_selector(&target.selector);
-                if pod_mode {
-                    Monitoring::Pod(PodMonitoring {
-                        metadata: meta(&name, Some(&target.namespace), &monitoring_labels),
-                        spec: PodMonitoringSpec {
-                            selector,
-                            endpoints,
-                            ..Default::default()
-                        },
-                        status: None,
-                    })
-                } else {
-                    Monitoring::Cluster(ClusterPodMonitoring {
-                        metadata: meta(&name, None, &monitoring_labels),
-                        spec: ClusterPodMonitoringSpec {
-                            selector,
-                            endpoints,
-                            ..Default::default()
-                        },
-                        status: None,
-                    })
-                }
-            })
-            .collect();
         let pods_namespaces = options
             .targets
             .iter()
             .map(|t| t.namespace.clone())
             .chain(std::iter::repeat(None))
-            .zip(&targets)
+            .zip(targets)
             .map(|(given, target)| {
                 if pod_mode {
                     Some(target.namespace.clone())
@@ -453,7 +440,7 @@ impl Bundle {
                 ),
             },
             identities,
-            monitorings,
+            monitorings: Vec::new(),
             pods_namespaces,
             alerts,
             auth_delegation: options
@@ -469,6 +456,86 @@ impl Bundle {
                     })
                 }),
         }
+    }
+}
+
+/// What every target's (Cluster)PodMonitoring shares, so that a fleet's monitorings can be made
+/// all at once (the bundle) or one at a time while they are written (`Options::render_yaml`).
+pub(crate) struct MonitoringMaker<'a> {
+    options: &'a Options,
+    base_name: &'a str,
+    labels: BTreeMap<String, String>,
+    endpoint: ScrapeEndpoint,
+    pod_mode: bool,
+}
+
+impl<'a> MonitoringMaker<'a> {
+    pub(crate) fn new(options: &'a Options, names: &'a ResolvedNames) -> Self {
+        let pod_mode = options.monitoring == MonitoringMode::Pod;
+        let mut labels = options.monitoring_labels.clone();
+        labels.extend(
+            options
+                .extra_labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        // Always written for a ClusterPodMonitoring: left out, GMP reads the Secret from
+        // `default`; a PodMonitoring may not name one (its own namespace is used).
+        let secret_ns = (!pod_mode).then(|| options.namespace.clone());
+        Self {
+            options,
+            base_name: &names.pod_monitoring,
+            labels,
+            endpoint: endpoint(options, names, secret_ns),
+            pod_mode,
+        }
+    }
+
+    /// The monitoring of one target.
+    pub(crate) fn monitoring(&self, target: &ResolvedTarget) -> Monitoring {
+        let name = match &target.name {
+            Some(t) => format!("{}-{t}", self.base_name),
+            None => self.base_name.to_owned(),
+        };
+        let endpoints = vec![self.endpoint.clone()];
+        let selector = label_selector(&target.selector);
+        if self.pod_mode {
+            Monitoring::Pod(PodMonitoring {
+                metadata: object_meta(self.options, &name, Some(&target.namespace), &self.labels),
+                spec: PodMonitoringSpec {
+                    selector,
+                    endpoints,
+                    ..Default::default()
+                },
+                status: None,
+            })
+        } else {
+            Monitoring::Cluster(ClusterPodMonitoring {
+                metadata: object_meta(self.options, &name, None, &self.labels),
+                spec: ClusterPodMonitoringSpec {
+                    selector,
+                    endpoints,
+                    ..Default::default()
+                },
+                status: None,
+            })
+        }
+    }
+}
+
+/// Metadata with the options' extra annotations and the given labels (each left out if empty).
+fn object_meta(
+    options: &Options,
+    name: &str,
+    namespace: Option<&str>,
+    labels: &BTreeMap<String, String>,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: namespace.map(str::to_owned),
+        labels: non_empty(labels.clone()),
+        annotations: non_empty(options.extra_annotations.clone()),
+        ..Default::default()
     }
 }
 

@@ -13,8 +13,10 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Ro
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::bundle::{Bundle, Object};
+use crate::bundle::{Bundle, MonitoringMaker, Object};
 use crate::error::Error;
+use crate::options::Options;
+use crate::validate;
 
 /// The comment every rendered bundle starts with.
 pub const HEADER: &str =
@@ -42,19 +44,87 @@ impl Bundle {
 
 /// Objects as one YAML text: the generated-by header, then one document per object.
 pub fn to_yaml<'a>(objects: impl IntoIterator<Item = Object<'a>>) -> Result<String, Error> {
-    let documents: Vec<Document<'_>> = objects
-        .into_iter()
-        .map(|object| Document { object })
-        .collect();
-    // One buffer of about the final size: growing it by doubling copied a fleet's output
-    // several times over (seen as memmove in the profile).
-    let mut out = String::with_capacity(BYTES_PER_DOCUMENT * (documents.len() + 1));
-    DocumentsYaml {
-        header: HEADER,
-        documents: &documents,
+    let objects = objects.into_iter();
+    let mut stream = YamlStream::with_capacity(objects.size_hint().0);
+    for object in objects {
+        stream.push(object)?;
     }
-    .render_into(&mut out)?;
-    Ok(out)
+    stream.finish()
+}
+
+impl Options {
+    /// Validates, builds and renders in one pass: the same text as `build()?.to_yaml()`, but each
+    /// target's (Cluster)PodMonitoring is made only when it is written, so that a fleet never
+    /// holds all its objects at once (less memory, and time that stays linear in the targets).
+    ///
+    /// ```
+    /// use igw_monitoring::Options;
+    ///
+    /// let options = Options::default();
+    /// assert_eq!(options.render_yaml()?, options.build()?.to_yaml()?);
+    /// # Ok::<(), igw_monitoring::Error>(())
+    /// ```
+    pub fn render_yaml(&self) -> Result<String, Error> {
+        let names = validate::check(self).map_err(Error::Invalid)?;
+        let targets = self.resolved_targets();
+        let frame = Bundle::frame(self, &names, &targets);
+        let maker = MonitoringMaker::new(self, &names);
+        let (before, after) = (
+            frame.objects_before_monitorings(),
+            frame.objects_after_monitorings(),
+        );
+        let mut stream = YamlStream::with_capacity(before.len() + targets.len() + after.len());
+        for object in before {
+            stream.push(object)?;
+        }
+        for target in &targets {
+            stream.push(maker.monitoring(target).object())?;
+        }
+        for object in after {
+            stream.push(object)?;
+        }
+        stream.finish()
+    }
+}
+
+/// Multi-document YAML written one object at a time into one buffer.
+struct YamlStream {
+    out: String,
+    first: bool,
+}
+
+impl YamlStream {
+    /// A stream sized for about `documents` objects: growing the buffer by doubling copied a
+    /// fleet's output several times over (seen as memmove in the profile).
+    fn with_capacity(documents: usize) -> Self {
+        Self {
+            out: String::with_capacity(BYTES_PER_DOCUMENT * (documents + 1)),
+            first: true,
+        }
+    }
+
+    fn push(&mut self, object: Object<'_>) -> Result<(), Error> {
+        self.render(Some(Document { object }))
+    }
+
+    fn render(&mut self, document: Option<Document<'_>>) -> Result<(), Error> {
+        DocumentYaml {
+            header: HEADER,
+            first: self.first,
+            document,
+        }
+        .render_into(&mut self.out)?;
+        self.first = false;
+        Ok(())
+    }
+
+    /// The text; a stream without objects is the header alone.
+    fn finish(mut self) -> Result<String, Error> {
+        if self.first {
+            self.render(None)?;
+        }
+        Ok(self.out)
+    }
 }
 
 /// About what one rendered object takes, to size the output buffer once.
@@ -77,18 +147,40 @@ impl askama::filters::Escaper for YamlScalar {
     }
 }
 
-/// Strings most names and keys are, which no YAML reader takes for anything but a string: a
-/// lowercase letter, then letters, digits, `-`, `.`, `/`, `_`, with at least one of `-./_`.
-/// The separator rules out every YAML 1.1 and 1.2 keyword (`yes`, `null`, `on`, ...), the
-/// leading letter every number and timestamp; the rest is left to serde-saphyr. Skipping it here
-/// saves two serializations per scalar (the tests check this shortcut against the same oracle).
+/// Strings most names, keys, paths and durations are, which no YAML reader takes for anything
+/// but a string; the rest is left to serde-saphyr. Skipping it here saves two serializations
+/// per scalar (the tests check this shortcut against the same oracle as the escaper).
 fn obviously_plain(value: &str) -> bool {
     let bytes = value.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && bytes
+    let name_like = || {
+        bytes
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || b"-./_".contains(b))
-        && bytes.iter().any(|b| b"-./_".contains(b))
+    };
+    match bytes.first() {
+        // No YAML number or timestamp starts with a letter: the only such words YAML reads as
+        // something else are its booleans and nulls.
+        Some(b) if b.is_ascii_alphabetic() => name_like() && !is_keyword(value),
+        // Nothing YAML resolves starts with `/`.
+        Some(b'/') => name_like(),
+        // `30s`, `1h30m`: digits with only h, m and s are no number (whose letters are e, x, o,
+        // b and hex digits) and no timestamp (which needs `-` or `:`).
+        Some(b) if b.is_ascii_digit() => {
+            bytes
+                .iter()
+                .all(|b| b.is_ascii_digit() || b"hms".contains(b))
+                && bytes.iter().any(|b| b"hms".contains(b))
+        }
+        _ => false,
+    }
+}
+
+/// The YAML 1.1 booleans and nulls that are words, compared in any case (a case YAML does not
+/// resolve, like `nULL`, only takes the slower path).
+fn is_keyword(value: &str) -> bool {
+    ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+        .iter()
+        .any(|keyword| keyword.eq_ignore_ascii_case(value))
 }
 
 /// `value` as one YAML scalar token (plain or double-quoted, never a block scalar).
@@ -107,12 +199,13 @@ pub fn scalar(value: &str) -> Result<String, serde_saphyr::SerializeError> {
     Ok(quoted)
 }
 
-/// The header, then the documents separated by `---`.
+/// One document of the stream, after the header or a `---`.
 #[derive(Template)]
-#[template(path = "documents.yaml")]
-struct DocumentsYaml<'a> {
+#[template(path = "document.yaml")]
+struct DocumentYaml<'a> {
     header: &'a str,
-    documents: &'a [Document<'a>],
+    first: bool,
+    document: Option<Document<'a>>,
 }
 
 /// One object, rendered by the template of its kind.

@@ -188,6 +188,8 @@ proptest! {
         let bundle = options.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let yaml = assert_round_trip(&bundle).map_err(TestCaseError::fail)?;
         prop_assert_eq!(&bundle.to_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, &yaml);
+        // The streaming render writes exactly what the bundle does.
+        prop_assert_eq!(&options.render_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, &yaml);
         prop_assert!(yaml.ends_with('\n') && !yaml.ends_with("\n\n"));
         prop_assert!(yaml.lines().all(|l| !l.ends_with(' ')), "trailing space in\n{}", yaml);
     }
@@ -215,8 +217,19 @@ proptest! {
             _ => { options.extra_annotations.insert("k".to_owned(), text); }
         }
         match options.build() {
-            Ok(bundle) => { assert_round_trip(&bundle).map_err(TestCaseError::fail)?; }
-            Err(igw_monitoring::Error::Invalid(problems)) => prop_assert!(!problems.is_empty()),
+            Ok(bundle) => {
+                let yaml = assert_round_trip(&bundle).map_err(TestCaseError::fail)?;
+                prop_assert_eq!(options.render_yaml().ok(), Some(yaml));
+            }
+            Err(igw_monitoring::Error::Invalid(problems)) => {
+                prop_assert!(!problems.is_empty());
+                // The streaming render refuses the same options with the same problems.
+                let streamed = options.render_yaml();
+                prop_assert!(
+                    matches!(&streamed, Err(igw_monitoring::Error::Invalid(p)) if *p == problems),
+                    "render_yaml gave {:?}", streamed.map(|_| ())
+                );
+            }
             Err(other) => prop_assert!(false, "unexpected error {}", other),
         }
     }

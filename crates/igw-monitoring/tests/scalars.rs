@@ -170,6 +170,11 @@ fn yaml_trouble() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => proptest::strategy::Union::new(from_resolvers),
         1 => "[-?:,\\[\\]{}#&*!|>'\"%@` ~=<.]{0,3}[a-z0-9 :#.]{0,6}",
+        // The shapes the escaper's shortcut writes without asking serde-saphyr: words and names
+        // in any case, paths, durations, and their near misses (`1e5`, `0x1f`, `0o7`, `1h:30`).
+        2 => "[a-zA-Z][a-zA-Z0-9._/-]{0,6}",
+        1 => "/[a-zA-Z0-9._/*-]{0,6}",
+        2 => "[0-9]{1,3}[hmsexob0-9a-f:._-]{0,4}",
         1 => any::<String>(),
     ]
 }
