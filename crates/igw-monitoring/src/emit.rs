@@ -153,9 +153,9 @@ impl askama::filters::Escaper for YamlScalar {
 fn obviously_plain(value: &str) -> bool {
     let bytes = value.as_bytes();
     let name_like = || {
-        bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-./_".contains(b))
+        bytes.iter().all(
+            |b| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'/' | b'_'),
+        )
     };
     match bytes.first() {
         // No YAML number or timestamp starts with a letter: the only such words YAML reads as
@@ -168,8 +168,8 @@ fn obviously_plain(value: &str) -> bool {
         Some(b) if b.is_ascii_digit() => {
             bytes
                 .iter()
-                .all(|b| b.is_ascii_digit() || b"hms".contains(b))
-                && bytes.iter().any(|b| b"hms".contains(b))
+                .all(|b| matches!(b, b'0'..=b'9' | b'h' | b'm' | b's'))
+                && bytes.iter().any(|b| matches!(b, b'h' | b'm' | b's'))
         }
         _ => false,
     }
@@ -178,9 +178,10 @@ fn obviously_plain(value: &str) -> bool {
 /// The YAML 1.1 booleans and nulls that are words, compared in any case (a case YAML does not
 /// resolve, like `nULL`, only takes the slower path).
 fn is_keyword(value: &str) -> bool {
-    ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
-        .iter()
-        .any(|keyword| keyword.eq_ignore_ascii_case(value))
+    value.len() <= 5
+        && ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+            .iter()
+            .any(|keyword| keyword.eq_ignore_ascii_case(value))
 }
 
 /// `value` as one YAML scalar token (plain or double-quoted, never a block scalar).

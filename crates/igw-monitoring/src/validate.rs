@@ -108,8 +108,11 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         check_service_account_ref(&mut found, "authDelegation", subject);
     }
     check_alerts(&mut found, &options.alerts);
-    found.labels("monitoringLabels", &options.monitoring_labels);
-    found.labels("extraLabels", &options.extra_labels);
+    found.labels(
+        &|| "monitoringLabels".to_owned(),
+        &options.monitoring_labels,
+    );
+    found.labels(&|| "extraLabels".to_owned(), &options.extra_labels);
     for (key, value) in &options.extra_labels {
         if let Some(own) = options
             .monitoring_labels
@@ -142,39 +145,42 @@ fn check_targets(found: &mut Found, options: &Options) {
                 }
                 check_preset(found, "preset", preset);
             }
-            None => check_selector(found, "selector", &options.selector),
+            None => check_selector(found, &|| "selector".to_owned(), &options.selector),
         }
         return;
     }
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(options.targets.len());
     for (i, target) in options.targets.iter().enumerate() {
-        let at = format!("targets[{i}]");
+        // Paths are only formatted for a problem: a valid fleet allocates none per target.
+        let at = || format!("targets[{i}]");
         found.rule(
-            || format!("{at}.name"),
+            || format!("{}.name", at()),
             &target.name,
             "target name",
             rules::dns1123_label(&target.name),
         );
         if !seen.insert(target.name.as_str()) {
             found.push(
-                format!("{at}.name"),
+                format!("{}.name", at()),
                 &target.name,
                 "is used by another target: target names must be unique".to_owned(),
             );
         }
         if let Some(namespace) = &target.namespace {
             found.rule(
-                || format!("{at}.namespace"),
+                || format!("{}.namespace", at()),
                 namespace,
                 "namespace",
                 rules::dns1123_label(namespace),
             );
         }
         match (&target.selector, &target.preset) {
-            (Some(selector), None) => check_selector(found, &format!("{at}.selector"), selector),
-            (None, Some(preset)) => check_preset(found, &format!("{at}.preset"), preset),
+            (Some(selector), None) => {
+                check_selector(found, &|| format!("{}.selector", at()), selector)
+            }
+            (None, Some(preset)) => check_preset(found, &format!("{}.preset", at()), preset),
             (selector, _) => found.push(
-                at,
+                at(),
                 &target.name,
                 format!(
                     "must have exactly one of selector and preset ({})",
@@ -254,18 +260,18 @@ fn check_service_account_ref(found: &mut Found, field: &str, subject: &str) {
     );
 }
 
-fn check_selector(found: &mut Found, at: &str, selector: &LabelSelector) {
+fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSelector) {
     if selector.is_empty() {
         found.push(
-            at.to_owned(),
+            at(),
             "{}",
             "must name at least one label: an empty selector scrapes every pod in the cluster"
                 .to_owned(),
         );
     }
-    found.labels(&format!("{at}.matchLabels"), &selector.match_labels);
+    found.labels(&|| format!("{}.matchLabels", at()), &selector.match_labels);
     for (i, requirement) in selector.match_expressions.iter().enumerate() {
-        let at = || format!("{at}.matchExpressions[{i}]");
+        let at = || format!("{}.matchExpressions[{i}]", at());
         found.rule(
             || format!("{}.key", at()),
             &requirement.key,
@@ -453,9 +459,9 @@ impl Found {
         }
     }
 
-    fn labels(&mut self, field: &str, labels: &BTreeMap<String, String>) {
+    fn labels(&mut self, field: &dyn Fn() -> String, labels: &BTreeMap<String, String>) {
         for (key, value) in labels {
-            let at = || format!("{field}[{key:?}]");
+            let at = || format!("{}[{key:?}]", field());
             self.rule(at, key, "label key", rules::qualified_name(key));
             self.rule(at, value, "label value", rules::label_value(value));
         }
