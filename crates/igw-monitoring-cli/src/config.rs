@@ -9,10 +9,12 @@
 //! and says to quote them. A wrong type is then reported by serde, through
 //! `serde_path_to_error`, with its path in the same style as the walk's.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use igw_monitoring::options::Options;
+use serde::Deserialize;
 use serde_json::Value as Schema;
 use serde_yaml::Value;
 
@@ -131,6 +133,11 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         return Err(error);
     }
 
+    // The common case, a valid file, needs no path tracking; a failure is deserialized again
+    // with it, for the path of the problem.
+    if let Ok(options) = Options::deserialize(&value) {
+        return Ok(options);
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
         ConfigError::Type {
@@ -140,20 +147,20 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
     })
 }
 
-/// One step of a key path.
-enum Segment {
-    Key(String),
+/// One step of a key path; keys are borrowed from the walked value where they can be.
+enum Segment<'v> {
+    Key(Cow<'v, str>),
     Index(usize),
 }
 
-impl From<&serde_path_to_error::Segment> for Segment {
+impl From<&serde_path_to_error::Segment> for Segment<'_> {
     fn from(segment: &serde_path_to_error::Segment) -> Self {
         use serde_path_to_error::Segment as S;
         match segment {
             S::Seq { index } => Self::Index(*index),
-            S::Map { key } => Self::Key(key.clone()),
-            S::Enum { variant } => Self::Key(variant.clone()),
-            S::Unknown => Self::Key("?".to_owned()),
+            S::Map { key } => Self::Key(Cow::Owned(key.clone())),
+            S::Enum { variant } => Self::Key(Cow::Owned(variant.clone())),
+            S::Unknown => Self::Key(Cow::Borrowed("?")),
         }
     }
 }
@@ -229,38 +236,25 @@ impl<'s> Walker<'s> {
             .collect()
     }
 
-    /// The schema itself if it has one of `keywords`, else those of its alternatives that do.
-    fn candidates(&self, schema: &'s Schema, keywords: &[&str]) -> Vec<&'s Schema> {
-        let fits = |s: &Schema| keywords.iter().any(|keyword| s.get(keyword).is_some());
-        if fits(schema) {
-            return vec![schema];
-        }
-        self.alternatives(schema)
-            .into_iter()
-            .filter(|s| fits(s))
-            .collect()
-    }
-
     /// Adds to `findings` what is wrong with `value` (at `path`) under `schema`.
-    fn walk(
+    fn walk<'v>(
         &self,
         schema: &'s Schema,
-        value: &Value,
-        path: &mut Vec<Segment>,
+        value: &'v Value,
+        path: &mut Vec<Segment<'v>>,
         findings: &mut Vec<Finding>,
     ) {
         let schema = self.resolve(schema);
         match value {
             Value::Tagged(tagged) => self.walk(schema, &tagged.value, path, findings),
             Value::Mapping(mapping) => {
-                let candidates = self.candidates(schema, &["properties", "additionalProperties"]);
-                self.best(&candidates, findings, |s, found| {
+                let keywords = ["properties", "additionalProperties"];
+                self.best(schema, &keywords, findings, |s, found| {
                     self.walk_mapping(s, mapping, path, found);
                 });
             }
             Value::Sequence(items) => {
-                let candidates = self.candidates(schema, &["items"]);
-                self.best(&candidates, findings, |s, found| {
+                self.best(schema, &["items"], findings, |s, found| {
                     if let Some(item_schema) = s.get("items").filter(|items| items.is_object()) {
                         for (index, item) in items.iter().enumerate() {
                             path.push(Segment::Index(index));
@@ -275,15 +269,24 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// Walks every candidate schema and keeps the findings of the one that fits best.
+    /// Walks `schema` if it has one of `keywords`; else walks every alternative that has one and
+    /// keeps the findings of the one that fits best.
     fn best(
         &self,
-        candidates: &[&'s Schema],
+        schema: &'s Schema,
+        keywords: &[&str],
         findings: &mut Vec<Finding>,
         mut walk: impl FnMut(&'s Schema, &mut Vec<Finding>),
     ) {
-        let best = candidates
-            .iter()
+        let fits = |s: &Schema| keywords.iter().any(|keyword| s.get(keyword).is_some());
+        // The schema itself (nearly every value): nothing to compare, so no findings of its own.
+        if fits(schema) {
+            return walk(schema, findings);
+        }
+        let best = self
+            .alternatives(schema)
+            .into_iter()
+            .filter(|s| fits(s))
             .map(|candidate| {
                 let mut found = Vec::new();
                 walk(candidate, &mut found);
@@ -293,25 +296,25 @@ impl<'s> Walker<'s> {
         findings.extend(best.into_iter().flatten());
     }
 
-    fn walk_mapping(
+    fn walk_mapping<'v>(
         &self,
         schema: &'s Schema,
-        mapping: &serde_yaml::Mapping,
-        path: &mut Vec<Segment>,
+        mapping: &'v serde_yaml::Mapping,
+        path: &mut Vec<Segment<'v>>,
         findings: &mut Vec<Finding>,
     ) {
         let properties = schema.get("properties").and_then(Schema::as_object);
         for (key, value) in mapping {
             // A key that is a list or a mapping is left to serde, which reports it with its path.
-            let key = match key {
-                Value::String(key) => key.clone(),
+            let key: Cow<'v, str> = match key {
+                Value::String(key) => Cow::Borrowed(key),
                 Value::Number(_) | Value::Bool(_) => {
                     let Some((_, what, text)) = describe(key) else {
                         continue;
                     };
                     if properties.is_none() {
                         // A key of a map (labels, annotations), where every key is a string.
-                        path.push(Segment::Key(text));
+                        path.push(Segment::Key(Cow::Owned(text)));
                         findings.push(Finding::Unquoted {
                             path: render(path),
                             message: format!(
@@ -322,11 +325,11 @@ impl<'s> Walker<'s> {
                         path.pop();
                         continue;
                     }
-                    text
+                    Cow::Owned(text)
                 }
                 _ => continue,
             };
-            let known = properties.and_then(|properties| properties.get(&key));
+            let known = properties.and_then(|properties| properties.get(key.as_ref()));
             path.push(Segment::Key(key.clone()));
             match (known, schema.get("additionalProperties")) {
                 (Some(property), _) => self.walk(property, value, path, findings),
