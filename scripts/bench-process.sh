@@ -37,6 +37,9 @@ for n in 1000 10000; do
     done
   } > "$dir/fleet-$n.yaml"
 done
+# The same fleet as JSON (also YAML): the config loader reads it with serde_json.
+python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' \
+  "$dir/fleet-1000.yaml" "$dir/fleet-1000.json"
 "$bin" kustomize --out "$dir/base-default"
 "$bin" kustomize --config "$dir/fleet-1000.yaml" --out "$dir/base-1000"
 
@@ -65,7 +68,8 @@ kubectl kustomize "$dir/base-default" > "$dir/kustomize-default.yaml"
 kubectl kustomize "$dir/base-1000" > "$dir/kustomize-1000.yaml"
 "$bin" render --config "$dir/fleet-1000.yaml" > "$dir/1000.yaml"
 same_objects "$dir/default.yaml" "$dir/helm-default.yaml" "$dir/kustomize-default.yaml"
-same_objects "$dir/1000.yaml" "$dir/helm-1000.yaml" "$dir/kustomize-1000.yaml"
+"$bin" render --config "$dir/fleet-1000.json" > "$dir/1000-json.yaml"
+same_objects "$dir/1000.yaml" "$dir/helm-1000.yaml" "$dir/kustomize-1000.yaml" "$dir/1000-json.yaml"
 echo "peers checked: helm $("$helm" version --short), kubectl $(kubectl version --client 2> /dev/null | head -1)"
 
 hyperfine -N --warmup 5 --runs 50 --export-markdown "$peers/default.md" \
@@ -77,6 +81,7 @@ hyperfine -N --warmup 3 --runs 30 --export-markdown "$peers/fleet.md" \
   -n "igw-monitoring render, 1,000 targets" "$bin render --config $dir/fleet-1000.yaml" \
   -n "helm template, 1,000 targets" "$helm template x scripts/helm-peer -f $dir/fleet-1000.yaml" \
   -n "kubectl kustomize, 1,000 targets" "kubectl kustomize $dir/base-1000" \
+  -n "igw-monitoring render, 1,000 targets (JSON config)" "$bin render --config $dir/fleet-1000.json" \
   -n "igw-monitoring render, 10,000 targets" "$bin render --config $dir/fleet-10000.yaml"
 for args in "" "--config $dir/fleet-1000.yaml" "--config $dir/fleet-10000.yaml"; do
   # shellcheck disable=SC2086 # the arguments are meant to split

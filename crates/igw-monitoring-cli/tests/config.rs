@@ -469,3 +469,55 @@ fn deep_nesting_and_alias_bombs_are_errors_not_crashes() {
         );
     }
 }
+
+/// A JSON config (read by serde_json, the fast path) gives what the same text read as YAML does:
+/// the same options, or the same error.
+#[test]
+fn a_json_file_reads_as_its_yaml_twin() {
+    // The same text with a comment after it is no JSON, so serde_yaml reads it (at the same
+    // lines and columns).
+    let as_yaml = |json: &str| format!("{json}\n# read as YAML\n");
+    let describe = |result: Result<Options, ConfigError>| match result {
+        Ok(options) => format!("{options:?}"),
+        Err(error) => format!("error: {error}"),
+    };
+    let mut examples: Vec<String> = [
+        "../../examples/fleet.yaml",
+        "../../examples/monitoring.yaml",
+    ]
+    .iter()
+    .map(|path| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let value: serde_json::Value = serde_yaml::from_str(&text).unwrap_or_default();
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    })
+    .collect();
+    assert!(
+        examples
+            .iter()
+            .all(|json| json.contains("targets") || json.contains("namespace"))
+    );
+    examples.extend(
+        [
+            r#"{"namespace": "team-a", "interval": "30s"}"#,
+            r#"{"namepsace": "team-a", "selector": {"matchLabel": {"app": "x"}}}"#,
+            r#"{"interval": 5}"#,
+            r#"{"extraLabels": {"version": 1.0, "on": true}}"#,
+            r#"{"namespace": "a", "namespace": "b"}"#,
+            r#"{"<<": {"namespace": "merged"}, "interval": "10s"}"#,
+            r#"{"targets": [{"name": "a", "selector": {"matchLabels": {"app": "x"}}}, 3]}"#,
+            r#"{"port": 9090, "pprof": "yes"}"#,
+            "{}",
+        ]
+        .map(str::to_owned),
+    );
+    for json in &examples {
+        let yaml = as_yaml(json);
+        assert!(!json.is_empty() && !yaml.is_empty(), "{json}");
+        assert_eq!(
+            describe(parse(json)),
+            describe(parse(&yaml)),
+            "{json}\nread differently from\n{yaml}"
+        );
+    }
+}
