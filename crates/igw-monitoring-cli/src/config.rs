@@ -101,8 +101,8 @@ pub fn load(path: &Path) -> Result<Options, ConfigError> {
     })
 }
 
-/// Parses the text of a config file; an empty file (or one of comments only) gives the defaults.
-pub fn parse(text: &str) -> Result<Options, ConfigError> {
+/// The text as a YAML value, merge keys (`<<`) applied.
+fn read(text: &str) -> Result<Value, ConfigError> {
     let syntax = |error: serde_yaml::Error| ConfigError::Syntax {
         message: format!("invalid YAML: {error}"),
     };
@@ -119,6 +119,12 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         None => serde_yaml::from_str(text).map_err(syntax)?,
     };
     value.apply_merge().map_err(syntax)?;
+    Ok(value)
+}
+
+/// Parses the text of a config file; an empty file (or one of comments only) gives the defaults.
+pub fn parse(text: &str) -> Result<Options, ConfigError> {
+    let value = read(text)?;
     match value {
         Value::Null => return Ok(Options::default()),
         Value::Mapping(_) => {}
@@ -145,12 +151,12 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         return Err(error);
     }
 
-    // The common case, a valid file, needs no path tracking; a failure is deserialized again
-    // with it, for the path of the problem.
-    if let Ok(options) = Options::deserialize(&value) {
+    // The common case, a valid file, needs no path tracking, and takes the value's strings
+    // instead of copying them; a failure is read and deserialized again with it, for the path.
+    if let Ok(options) = Options::deserialize(value) {
         return Ok(options);
     }
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    serde_path_to_error::deserialize(read(text)?).map_err(|error| {
         let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
         ConfigError::Type {
             path: render(&path),

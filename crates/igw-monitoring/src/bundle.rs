@@ -462,11 +462,9 @@ impl Bundle {
 /// What every target's (Cluster)PodMonitoring shares, so that a fleet's monitorings can be made
 /// all at once (the bundle) or one at a time while they are written (`Options::render_yaml`).
 pub(crate) struct MonitoringMaker<'a> {
-    options: &'a Options,
     base_name: &'a str,
-    labels: BTreeMap<String, String>,
-    endpoint: ScrapeEndpoint,
-    pod_mode: bool,
+    /// Everything but the name, the namespace (pod mode) and the selector.
+    base: Monitoring,
 }
 
 impl<'a> MonitoringMaker<'a> {
@@ -482,28 +480,12 @@ impl<'a> MonitoringMaker<'a> {
         // Always written for a ClusterPodMonitoring: left out, GMP reads the Secret from
         // `default`; a PodMonitoring may not name one (its own namespace is used).
         let secret_ns = (!pod_mode).then(|| options.namespace.clone());
-        Self {
-            options,
-            base_name: &names.pod_monitoring,
-            labels,
-            endpoint: endpoint(options, names, secret_ns),
-            pod_mode,
-        }
-    }
-
-    /// The monitoring of one target.
-    pub(crate) fn monitoring(&self, target: &ResolvedTarget) -> Monitoring {
-        let name = match &target.name {
-            Some(t) => format!("{}-{t}", self.base_name),
-            None => self.base_name.to_owned(),
-        };
-        let endpoints = vec![self.endpoint.clone()];
-        let selector = label_selector(&target.selector);
-        if self.pod_mode {
+        let metadata = object_meta(options, "", None, &labels);
+        let endpoints = vec![endpoint(options, names, secret_ns)];
+        let base = if pod_mode {
             Monitoring::Pod(PodMonitoring {
-                metadata: object_meta(self.options, &name, Some(&target.namespace), &self.labels),
+                metadata,
                 spec: PodMonitoringSpec {
-                    selector,
                     endpoints,
                     ..Default::default()
                 },
@@ -511,15 +493,50 @@ impl<'a> MonitoringMaker<'a> {
             })
         } else {
             Monitoring::Cluster(ClusterPodMonitoring {
-                metadata: object_meta(self.options, &name, None, &self.labels),
+                metadata,
                 spec: ClusterPodMonitoringSpec {
-                    selector,
                     endpoints,
                     ..Default::default()
                 },
                 status: None,
             })
+        };
+        Self {
+            base_name: &names.pod_monitoring,
+            base,
         }
+    }
+
+    /// The monitoring of one target.
+    pub(crate) fn monitoring(&self, target: &ResolvedTarget) -> Monitoring {
+        let mut monitoring = self.base.clone();
+        self.retarget(&mut monitoring, target);
+        monitoring
+    }
+
+    /// A monitoring to [`Self::retarget`] again and again (what streaming reuses).
+    pub(crate) fn reusable(&self) -> Monitoring {
+        self.base.clone()
+    }
+
+    /// Turns a monitoring this maker made into the one of `target`, keeping what all targets
+    /// share (labels, the endpoint) and the name's buffer.
+    pub(crate) fn retarget(&self, monitoring: &mut Monitoring, target: &ResolvedTarget) {
+        let (metadata, selector, namespaced) = match monitoring {
+            Monitoring::Cluster(m) => (&mut m.metadata, &mut m.spec.selector, false),
+            Monitoring::Pod(m) => (&mut m.metadata, &mut m.spec.selector, true),
+        };
+        let name = metadata.name.get_or_insert_default();
+        name.clear();
+        name.push_str(self.base_name);
+        if let Some(target_name) = &target.name {
+            name.push('-');
+            name.push_str(target_name);
+        }
+        if namespaced {
+            metadata.namespace = Some(target.namespace.clone());
+        }
+        *selector = label_selector(&target.selector);
     }
 }
 

@@ -77,8 +77,11 @@ impl Options {
         for object in before {
             stream.push(object)?;
         }
+        // One monitoring, retargeted: what the targets share is made once, not per target.
+        let mut monitoring = maker.reusable();
         for target in &targets {
-            stream.push(maker.monitoring(target).object())?;
+            maker.retarget(&mut monitoring, target);
+            stream.push(monitoring.object())?;
         }
         for object in after {
             stream.push(object)?;
@@ -152,11 +155,7 @@ impl askama::filters::Escaper for YamlScalar {
 /// per scalar (the tests check this shortcut against the same oracle as the escaper).
 fn obviously_plain(value: &str) -> bool {
     let bytes = value.as_bytes();
-    let name_like = || {
-        bytes.iter().all(
-            |b| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'/' | b'_'),
-        )
-    };
+    let name_like = || bytes.iter().all(|&b| NAME_BYTES[usize::from(b)]);
     match bytes.first() {
         // No YAML number or timestamp starts with a letter: the only such words YAML reads as
         // something else are its booleans and nulls.
@@ -174,6 +173,19 @@ fn obviously_plain(value: &str) -> bool {
         _ => false,
     }
 }
+
+/// The bytes of names, keys and paths: ASCII letters and digits, `-`, `.`, `/`, `_` (a table,
+/// because the check runs on every byte of nearly every scalar).
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] =
+            matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'/' | b'_');
+        b += 1;
+    }
+    table
+};
 
 /// The YAML 1.1 booleans and nulls that are words, compared in any case (a case YAML does not
 /// resolve, like `nULL`, only takes the slower path).
