@@ -1,8 +1,8 @@
 //! The config file given with `--config`: YAML whose keys are named as in [`Options`].
 //!
-//! [`parse`] works in three steps. It reads the text into a YAML value (a JSON text, which is
-//! also YAML, through serde_json, which is faster); it walks that value
-//! against the JSON Schema of [`Options`]; and only then does serde deserialize it. The schema walk
+//! [`parse`] reads the text into a YAML value (a JSON text, which is also YAML, through
+//! serde_json, which is faster) and deserializes it. Only if that fails does it walk the value
+//! against the JSON Schema of [`Options`], then deserialize it again with its path tracked. The schema walk
 //! exists because serde (with `deny_unknown_fields`) stops at the first unknown key and suggests
 //! nothing: the walk reports every unknown key at once, each with its path and the closest known
 //! key at its level, so that one run is enough to fix them all. It also catches the values YAML
@@ -130,13 +130,18 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         Value::Mapping(_) => {}
         _ => return Err(ConfigError::NotAMapping),
     }
+    // Deserializing a value (unlike a text) is strict: it refuses an unknown key and a number
+    // or boolean where a string belongs, so a file it accepts is one the walk finds no fault
+    // in. The common case, a valid file, skips the walk and takes the value's strings instead of
+    // copying them; a refused one is read again, walked, and deserialized with its path tracked.
+    if let Ok(options) = Options::deserialize(value) {
+        return Ok(options);
+    }
+    let value = read(text)?;
 
-    let schema = schemars::schema_for!(Options);
-    let mut findings = Vec::new();
-    Walker::new(schema.as_value()).walk(schema.as_value(), &value, &mut Vec::new(), &mut findings);
     let mut unknown = Vec::new();
     let mut unquoted = None;
-    for finding in findings {
+    for finding in findings(&value) {
         match finding {
             Finding::Unknown(key) => unknown.push(key),
             Finding::Unquoted { path, message } => {
@@ -151,18 +156,21 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         return Err(error);
     }
 
-    // The common case, a valid file, needs no path tracking, and takes the value's strings
-    // instead of copying them; a failure is read and deserialized again with it, for the path.
-    if let Ok(options) = Options::deserialize(value) {
-        return Ok(options);
-    }
-    serde_path_to_error::deserialize(read(text)?).map_err(|error| {
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
         ConfigError::Type {
             path: render(&path),
             message: error.into_inner().to_string(),
         }
     })
+}
+
+/// What the walk against the schema of [`Options`] finds wrong in `value`.
+fn findings(value: &Value) -> Vec<Finding> {
+    let schema = schemars::schema_for!(Options);
+    let mut findings = Vec::new();
+    Walker::new(schema.as_value()).walk(schema.as_value(), value, &mut Vec::new(), &mut findings);
+    findings
 }
 
 /// One step of a key path; keys are borrowed from the walked value where they can be.
@@ -464,4 +472,41 @@ fn closest(key: &str, known: &[String]) -> Option<String> {
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// A value serde accepts is one the walk finds no fault in: the valid-file shortcut in
+        /// [`parse`] skips no unknown key or unquoted scalar the walk would report.
+        #[test]
+        fn what_serde_accepts_the_walk_finds_no_fault_in(
+            key in prop::sample::select(vec![
+                "namespace", "flavor", "selector", "port", "scheme", "interval", "timeout",
+                "path", "names", "namePrefix", "monitoringLabels", "extraLabels",
+                "extraAnnotations", "targets", "alerts", "pprof", "preset", "monitoring",
+                "secretAccess", "instance", "eppVersion", "authDelegation", "nmaespace",
+            ]),
+            value in prop_oneof![
+                "[a-z0-9.:{}\\[\\], -]{0,24}",
+                "\\{[a-zA-Z]{1,12}: [a-z0-9.]{0,6}\\}",
+                "\\[\\{(name|namespace|selector|preset|nmae): [a-z0-9{}:]{0,12}\\}\\]",
+                "(true|false|yes|on|1|1.5|0x1f|null|~|'7'|\"x\")",
+            ],
+        ) {
+            let text = format!("{key}: {value}\n");
+            if let Ok(value) = read(&text)
+                && value.is_mapping()
+                && Options::deserialize(value.clone()).is_ok()
+            {
+                prop_assert!(findings(&value).is_empty(), "{text}");
+            }
+        }
+    }
 }
