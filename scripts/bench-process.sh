@@ -72,18 +72,30 @@ same_objects "$dir/default.yaml" "$dir/helm-default.yaml" "$dir/kustomize-defaul
 same_objects "$dir/1000.yaml" "$dir/helm-1000.yaml" "$dir/kustomize-1000.yaml" "$dir/1000-json.yaml"
 echo "peers checked: helm $("$helm" version --short), kubectl $(kubectl version --client 2> /dev/null | head -1)"
 
-hyperfine -N --warmup 5 --runs 50 --export-markdown "$peers/default.md" \
+hyperfine -N --warmup 5 --runs 100 --export-json "$peers/default.json" \
   -n "print only (floor)" "$dir/print" \
   -n "igw-monitoring render" "$bin render" \
   -n "helm template" "$helm template x scripts/helm-peer" \
   -n "kubectl kustomize" "kubectl kustomize $dir/base-default"
-hyperfine -N --warmup 3 --runs 30 --export-markdown "$peers/fleet.md" \
+hyperfine -N --warmup 3 --runs 30 --export-json "$peers/fleet.json" \
   -n "igw-monitoring render, 1,000 targets" "$bin render --config $dir/fleet-1000.yaml" \
   -n "helm template, 1,000 targets" "$helm template x scripts/helm-peer -f $dir/fleet-1000.yaml" \
   -n "kubectl kustomize, 1,000 targets" "kubectl kustomize $dir/base-1000" \
   -n "igw-monitoring render, 1,000 targets (JSON config)" "$bin render --config $dir/fleet-1000.json" \
   -n "igw-monitoring render, 10,000 targets" "$bin render --config $dir/fleet-10000.yaml"
-for args in "" "--config $dir/fleet-1000.yaml" "--config $dir/fleet-10000.yaml"; do
+# Medians (the machine is shared and noisy), and each command against the first helm run.
+python3 - "$peers/default.json" "$peers/fleet.json" << 'PY'
+import json, sys
+for path in sys.argv[1:]:
+    results = json.load(open(path))["results"]
+    helm = next(r["median"] for r in results if r["command"].startswith("helm"))
+    print(f"| command | median [ms] | min [ms] | helm's median / this median |")
+    print("|---|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['command']} | {r['median'] * 1e3:.2f} | {r['min'] * 1e3:.2f} | {helm / r['median']:.1f}x |")
+    print()
+PY
+for args in "" "--config $dir/fleet-1000.yaml" "--config $dir/fleet-10000.yaml" "--config $dir/fleet-1000.json"; do
   # shellcheck disable=SC2086 # the arguments are meant to split
   /usr/bin/time -f "peak memory %M KiB: render $args" "$bin" render $args > /dev/null
 done
