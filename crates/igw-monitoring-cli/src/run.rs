@@ -73,12 +73,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                 Format::Json => build(options)?.to_json_list(),
                 Format::Terraform => build(options)?.to_terraform(),
             };
-            text.map_err(|e| match e {
-                Error::Invalid(problems) => invalid_options(options, &problems),
-                // A value HCL cannot carry is the user's to change.
-                Error::NotHcl { .. } => invalid(e),
-                other => failure(other),
-            })?
+            text.map_err(|e| options_error(options, e))?
         }
         Command::Kustomize {
             out: dir,
@@ -156,10 +151,7 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
 
 /// The options from the config file (if any) with the flags over them, built into a bundle.
 fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
-    resolve(args)?.build().map_err(|e| match e {
-        Error::Invalid(problems) => invalid_options(args, &problems),
-        other => failure(other),
-    })
+    resolve(args)?.build().map_err(|e| options_error(args, e))
 }
 
 /// The options from the config file (if any) with the flags over them, not yet validated.
@@ -171,16 +163,24 @@ fn resolve(args: &OptionArgs) -> Result<Options, Failed> {
     Ok(args.apply(base))
 }
 
-/// Every problem with the options, each naming the flag it came from where it did.
-fn invalid_options(args: &OptionArgs, problems: &igw_monitoring::Problems) -> Failed {
-    let mut message = String::from("invalid options:");
-    for problem in problems {
-        message.push_str(&format!("\n  {problem}"));
-        if let Some(flag) = args.flag_for(&problem.field) {
-            message.push_str(&format!(" [from {flag}]"));
+/// What building or rendering from `args` failed with: invalid options (every problem, each
+/// naming the flag it came from where it did) and values HCL cannot carry are the user's to
+/// change; anything else is a failure.
+fn options_error(args: &OptionArgs, error: Error) -> Failed {
+    match error {
+        Error::Invalid(problems) => {
+            let mut message = String::from("invalid options:");
+            for problem in &problems {
+                message.push_str(&format!("\n  {problem}"));
+                if let Some(flag) = args.flag_for(&problem.field) {
+                    message.push_str(&format!(" [from {flag}]"));
+                }
+            }
+            invalid(message)
         }
+        Error::NotHcl { .. } => invalid(error),
+        other => failure(other),
     }
-    invalid(message)
 }
 
 /// The JSON Schema of the config file.
