@@ -562,7 +562,8 @@ pub const AUTH_DELEGATOR: &str = "system:auth-delegator";
 /// The non-resource URLs of Go's profiler, which the endpoint picker serves beside `/metrics`.
 pub const PPROF_URLS: &str = "/debug/pprof/*";
 
-fn service_account_subject(name: &str, namespace: &str) -> Subject {
+/// The RBAC subject naming ServiceAccount `name` in `namespace`.
+pub(crate) fn service_account_subject(name: &str, namespace: &str) -> Subject {
     Subject {
         kind: "ServiceAccount".to_owned(),
         name: name.to_owned(),

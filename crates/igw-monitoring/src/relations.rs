@@ -19,7 +19,7 @@ use k8s_openapi::api::rbac::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
-use crate::bundle::Object;
+use crate::bundle::{Object, service_account_subject};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::validate::SERVICE_ACCOUNT_ANNOTATION;
 
@@ -158,7 +158,7 @@ fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Ve
         })
         .map(|s| s.name.as_str())
         .collect();
-    let collector = collector_subject(collector_namespace);
+    let collector = service_account_subject(COLLECTOR_SERVICE_ACCOUNT, collector_namespace);
     let index = Index::new(objects);
     index
         .bound_rules(&collector, None)
@@ -182,15 +182,6 @@ fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Ve
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect()
-}
-
-fn collector_subject(collector_namespace: &str) -> Subject {
-    Subject {
-        kind: "ServiceAccount".to_owned(),
-        name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
-        namespace: Some(collector_namespace.to_owned()),
-        ..Default::default()
-    }
 }
 
 /// The chain of one endpoint, up to its first broken link.
@@ -248,12 +239,7 @@ fn endpoint_chain(
         ));
     }
     let path = endpoint.path.as_deref().unwrap_or("/metrics");
-    let reader = Subject {
-        kind: "ServiceAccount".to_owned(),
-        name: account.clone(),
-        namespace: Some(namespace.to_owned()),
-        ..Default::default()
-    };
+    let reader = service_account_subject(account, namespace);
     // Non-resource URLs can only be granted cluster-wide.
     if !index
         .cluster_rules_for(&reader)
@@ -263,7 +249,7 @@ fn endpoint_chain(
             "ServiceAccount {namespace}/{account} may not get {path}"
         ));
     }
-    let collector = collector_subject(collector_namespace);
+    let collector = service_account_subject(COLLECTOR_SERVICE_ACCOUNT, collector_namespace);
     let readable = index
         .rules_in(&collector, namespace)
         .any(|rule| grants_secret_read(rule, &secret_ref.name));
