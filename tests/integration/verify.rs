@@ -2,17 +2,15 @@
 //! valid bash that quotes every value, and it runs (against stub `kubectl` and `curl`) to the
 //! right verdict for each HTTP status.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::support::{TestResult, cases, fleet};
 use igw_monitoring::options::MonitoringMode;
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Options, SecretAccess, SelectorRequirement, VerifyFormat,
     VerifyOptions,
 };
-use support::{TestResult, cases, fleet};
 
 fn verify(
     bundle: &Bundle,
@@ -486,7 +484,7 @@ fn default_text_and_script_match_their_snapshots() -> TestResult {
     let bundle = Options::default().build()?;
     let (text, script) = (text(&bundle)?, script(&bundle)?);
     insta::with_settings!({
-        snapshot_path => "../../../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {

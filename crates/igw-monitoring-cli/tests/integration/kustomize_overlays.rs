@@ -141,6 +141,7 @@ fn bases() -> Vec<Base> {
 }
 
 #[test]
+#[ignore = "needs kubectl (its built-in Kustomize): install it, then cargo test -- --include-ignored"]
 fn overlays_keep_the_scrape_chain_closed() -> TestResult {
     let tmp = tempfile::tempdir()?;
     for base in bases() {

@@ -54,5 +54,5 @@ pub use verify::{VerifyFormat, VerifyOptions};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -2,13 +2,11 @@
 //! one cluster-scoped name two different objects: the second apply would silently take the
 //! first's binding or monitoring away.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{TestResult, fleet};
 use igw_monitoring::options::{MonitoringMode, Target};
 use igw_monitoring::{LabelSelector, Options, SecretAccess};
-use support::{TestResult, fleet};
 
 /// Cluster-scoped objects of every bundle by (kind, name), failing on a name given two bodies.
 fn assert_no_collision(bundles: &[(String, Options)]) -> TestResult {

@@ -1,11 +1,9 @@
 //! Every PromQL expression the crate emits (alerts, the verify query) parses with a real PromQL
 //! parser, and names only metrics of the chosen endpoint picker version.
 
-mod support;
-
+use crate::support::{TestResult, fleet, with_alerts};
 use igw_monitoring::options::{MonitoringMode, RulesScope};
 use igw_monitoring::{Object, Options, VerifyFormat, VerifyOptions};
-use support::{TestResult, fleet, with_alerts};
 
 /// Both metric prefixes, each with the version that selects it.
 const VERSIONS: [(&str, &str, &str); 2] = [

@@ -2,13 +2,11 @@
 //! each with a title and a query), its PromQL parses and names only the chosen version's
 //! metrics, and it is filtered by what is known.
 
-mod support;
-
+use crate::support::{TestResult, fleet};
 use igw_monitoring::Options;
 use igw_monitoring::dashboard::GRID_COLUMNS;
 use igw_monitoring::options::MonitoringMode;
 use serde_json::Value;
-use support::{TestResult, fleet};
 
 fn dashboard(
     options: &Options,
@@ -132,7 +130,7 @@ fn charts_are_filtered_by_cluster_and_known_namespaces() -> TestResult {
 fn the_default_dashboard_matches_its_snapshot() -> TestResult {
     let text = Options::default().build()?.dashboard(None)?;
     insta::with_settings!({
-        snapshot_path => "../../../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {

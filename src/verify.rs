@@ -377,7 +377,7 @@ mod tests {
     /// Every value in the script template goes through the `sh` filter.
     #[test]
     fn every_script_value_is_shell_quoted() {
-        let template = include_str!("../../../templates/verify.sh");
+        let template = include_str!("../templates/verify.sh");
         let mut rest = template;
         while let Some(start) = rest.find("{{") {
             let end = rest[start..]

@@ -2,15 +2,13 @@
 //! the bundle's objects in order, resource names are unique identifiers, and hostile strings
 //! (template markers, quotes, backslashes, line breaks) come back exactly.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{TestResult, cases, fleet};
 use hcl::eval::{Context, Evaluate};
 use igw_monitoring::options::MonitoringMode;
 use igw_monitoring::terraform::{MANIFEST, MAX_NAME_CHARS, RESOURCE_TYPE, resource_names};
 use igw_monitoring::{Bundle, Error, Options};
-use support::{TestResult, cases, fleet};
 
 /// The resources of Terraform HCL as (name, manifest decoded to JSON), in order.
 fn decode(text: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
@@ -259,7 +257,7 @@ fn resource_names_are_stable_sanitized_and_deduplicated() -> TestResult {
 fn default_bundle_matches_its_terraform_snapshot() -> TestResult {
     let text = Options::default().build()?.to_terraform()?;
     insta::with_settings!({
-        snapshot_path => "../../../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {

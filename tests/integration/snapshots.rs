@@ -1,9 +1,7 @@
 //! Snapshots of the rendered text (in the workspace's `snapshots/`), and the proof that each
 //! reads back as the typed objects it was rendered from.
 
-mod support;
-
-use support::{TestResult, assert_round_trip, cases};
+use crate::support::{TestResult, assert_round_trip, cases};
 
 #[test]
 fn rendered_bundles_match_their_snapshots_and_read_back_as_built() -> TestResult {
@@ -12,7 +10,7 @@ fn rendered_bundles_match_their_snapshots_and_read_back_as_built() -> TestResult
         let yaml = assert_round_trip(&bundle)?;
         assert_eq!(bundle.to_yaml()?, yaml, "{name}: rendering twice differs");
         insta::with_settings!({
-            snapshot_path => "../../../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {

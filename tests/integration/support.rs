@@ -19,7 +19,7 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The workspace's `../shared` folder (seed, reference CRDs, conformance tools).
 pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
 /// The option sets the snapshots in `snapshots/` are taken of, by name.

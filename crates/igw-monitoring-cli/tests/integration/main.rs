@@ -1,0 +1,7 @@
+//! The command's integration tests, as one binary. Tests that need `../shared`, Python or
+//! kubectl are `#[ignore = "needs …"]`: run them with `cargo test -- --include-ignored`.
+
+mod catalogue;
+mod cli;
+mod config;
+mod kustomize_overlays;

@@ -1,0 +1,19 @@
+//! The library's integration tests, as one binary (one link of k8s-openapi instead of one per
+//! file). Tests that need `../shared`, Python or kubectl are `#[ignore = "needs …"]`: run them
+//! with `cargo test -- --include-ignored` after `../shared/conformance/setup.sh --with-checkov`.
+
+mod support;
+
+mod conformance;
+mod dashboard;
+mod fleet;
+mod promql;
+mod relations;
+mod roundtrip;
+mod scalars;
+mod seed;
+mod selector_syntax;
+mod snapshots;
+mod terraform;
+mod validation;
+mod verify;
