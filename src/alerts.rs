@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gmp_types::{ClusterRules, ClusterRulesSpec, Rule, RuleGroup, Rules, RulesSpec};
+use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
 
@@ -12,7 +12,7 @@ pub const GROUP: &str = "inference-gateway-endpoint-picker";
 
 /// The alerting rules, for metrics named with `prefix` (`inference_model_` or
 /// `inference_objective_`).
-pub fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
+pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
     let rule =
         |alert: &str, expr: String, severity: &str, summary: &str, description: String| Rule {
             alert: Some(alert.to_owned()),
@@ -82,33 +82,10 @@ pub fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
 }
 
 /// The group holding the alerting rules.
-pub fn group(options: &AlertOptions, prefix: &str) -> RuleGroup {
+pub(crate) fn group(options: &AlertOptions, prefix: &str) -> RuleGroup {
     RuleGroup {
         name: GROUP.to_owned(),
         interval: None,
         rules: rules(options, prefix),
     }
-}
-
-/// A `Rules` object's spec.
-pub fn rules_spec(options: &AlertOptions, prefix: &str) -> RulesSpec {
-    RulesSpec {
-        groups: vec![group(options, prefix)],
-    }
-}
-
-/// A `ClusterRules` object's spec.
-pub fn cluster_rules_spec(options: &AlertOptions, prefix: &str) -> ClusterRulesSpec {
-    ClusterRulesSpec {
-        groups: vec![group(options, prefix)],
-    }
-}
-
-/// The kinds of rule object alerts come in.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AlertObjects {
-    /// One `Rules` per target namespace.
-    Namespaced(Vec<Rules>),
-    /// One `ClusterRules` (boxed: it is much larger than a `Vec`).
-    Cluster(Box<ClusterRules>),
 }

@@ -16,7 +16,7 @@ use gmp_types::Scheme;
 ///     .selector(LabelSelector::default().match_label("inferencepool", "vllm-llama3-8b-epp"))
 ///     .maybe_timeout(Some("3s"))
 ///     .build()?;
-/// assert_eq!(bundle.token_secret().metadata.namespace.as_deref(), Some("monitoring"));
+/// assert_eq!(bundle.plan().identities()[0].namespace(), "monitoring");
 /// # Ok::<(), igw_monitoring::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::bundle::Bundle;
 use crate::error::Error;
-use crate::options::METRIC_PREFIX_FROM_1_1;
+use crate::plan::{METRIC_PREFIX_FROM_1_1, Plan};
 
 /// Columns of Cloud Monitoring's mosaic layout.
 pub const GRID_COLUMNS: u32 = 48;
@@ -23,7 +23,14 @@ struct Chart {
 }
 
 impl Bundle {
-    /// The dashboard for this bundle's endpoint pickers, metric names by their version, charts
+    /// The dashboard of this bundle's plan (see [`Plan::dashboard`]).
+    pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
+        self.plan().dashboard(cluster)
+    }
+}
+
+impl Plan {
+    /// The dashboard for this plan's endpoint pickers, metric names by their version, charts
     /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
     pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
         let prefix = self.metric_prefix();
@@ -31,11 +38,8 @@ impl Bundle {
         if let Some(cluster) = cluster {
             matchers.push(format!("cluster={}", promql_string(cluster)));
         }
-        let namespaces: Option<Vec<&str>> = self
-            .pods_namespaces()
-            .iter()
-            .map(Option::as_deref)
-            .collect();
+        let namespaces: Option<Vec<&str>> =
+            self.targets().iter().map(|t| t.pods_namespace()).collect();
         if let Some(mut namespaces) = namespaces {
             namespaces.sort_unstable();
             namespaces.dedup();

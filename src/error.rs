@@ -4,19 +4,19 @@ use std::fmt;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The options break one or more rules; every problem found is listed.
     #[error("invalid options:\n{0}")]
     Invalid(Problems),
-    /// A template could not be rendered (never expected: a bug if seen).
-    #[error("rendering failed: {0}")]
-    Render(#[from] askama::Error),
-    /// An object could not be written as JSON (never expected: a bug if seen).
-    #[error("writing the bundle as JSON failed: {0}")]
-    Json(#[from] serde_json::Error),
-    /// The bundle could not be written as HCL (never expected: a bug if seen).
-    #[error("writing the bundle as HCL failed: {0}")]
-    Hcl(#[from] hcl::Error),
+    /// A writer this crate uses (templates, JSON, HCL) failed (never expected: a bug if seen).
+    #[error("writing {format} failed: {source}")]
+    Write {
+        /// What was being written: `YAML`, `JSON`, `HCL` or `text`.
+        format: &'static str,
+        /// The writer's own error, kept opaque so that its crate's version is not our API.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A value that hcl-rs cannot write as HCL reading back as itself; nothing is written.
     #[error("{object}: the value {value:?} cannot be written as HCL that reads back as itself")]
     NotHcl {
@@ -27,11 +27,41 @@ pub enum Error {
     },
 }
 
+impl From<askama::Error> for Error {
+    fn from(e: askama::Error) -> Self {
+        Self::Write {
+            format: "text",
+            source: Box::new(e),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Write {
+            format: "JSON",
+            source: Box::new(e),
+        }
+    }
+}
+
+impl From<hcl::Error> for Error {
+    fn from(e: hcl::Error) -> Self {
+        Self::Write {
+            format: "HCL",
+            source: Box::new(e),
+        }
+    }
+}
+
 /// One rule one input breaks: where, what, and why it is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// Path of the option, as in the config file, e.g. `selector.matchLabels["app"]`.
+    /// Path of the option, as in the config file, e.g. `selector.matchLabels["app"]`; for a
+    /// name made of several options, the name's own option.
     pub field: String,
+    /// The other options the value was made from, e.g. `targets[2].name` or `namePrefix`.
+    pub also: Vec<String>,
     /// The refused value, as given.
     pub value: String,
     /// The rule it breaks, worded to follow the quoted value.
@@ -41,18 +71,27 @@ pub struct Problem {
 /// Values longer than this are shortened in messages, so a huge input cannot flood a terminal.
 const SHOWN_VALUE_CHARS: usize = 80;
 
+impl Problem {
+    /// Every option involved: [`Self::field`], then [`Self::also`].
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.field.as_str()).chain(self.also.iter().map(String::as_str))
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, field) in self.fields().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            f.write_str(field)?;
+        }
         let chars = self.value.chars().count();
         if chars > SHOWN_VALUE_CHARS {
             let head: String = self.value.chars().take(SHOWN_VALUE_CHARS).collect();
-            write!(
-                f,
-                "{}: {head:?}... ({chars} characters) {}",
-                self.field, self.rule
-            )
+            write!(f, ": {head:?}... ({chars} characters) {}", self.rule)
         } else {
-            write!(f, "{}: {:?} {}", self.field, self.value, self.rule)
+            write!(f, ": {:?} {}", self.value, self.rule)
         }
     }
 }
@@ -77,9 +116,9 @@ impl Problems {
         self.0.iter()
     }
 
-    /// Whether some problem is about exactly this field path.
+    /// Whether some problem names exactly this field path among its options.
     pub fn mentions(&self, field: &str) -> bool {
-        self.0.iter().any(|p| p.field == field)
+        self.0.iter().any(|p| p.fields().any(|f| f == field))
     }
 }
 

@@ -32,7 +32,11 @@ pub fn base(bundle: &Bundle) -> Result<Vec<GeneratedFile>, Error> {
     let mut files = Vec::new();
     for object in bundle.objects() {
         let name = object.metadata().name.as_deref().unwrap_or_default();
-        let stem = format!("{}-{}", object.kind().to_ascii_lowercase(), file_safe(name));
+        let stem = format!(
+            "{}-{}",
+            object.kind().as_str().to_ascii_lowercase(),
+            file_safe(name)
+        );
         // Names differing only in characters a file name cannot hold must not share a file.
         let name = (1..)
             .map(|n| match n {

@@ -1,8 +1,10 @@
 //! Typed, validated, deterministic Kubernetes objects that let Google Cloud Managed Service for
 //! Prometheus (GMP) scrape GKE Inference Gateway's endpoint picker.
 //!
-//! Set [`Options`] (or use [`Bundle::builder`]), `build()` them into a [`Bundle`] of typed
-//! objects, and render it with [`Bundle::to_yaml`]:
+//! Set [`Options`] (or use [`Bundle::builder`]); [`Options::plan`] judges them and resolves
+//! every name, namespace and target into a [`Plan`]; `build()` makes the plan's typed objects
+//! into a [`Bundle`], and [`Bundle::to_yaml`] (or [`Options::render_yaml`], streaming) writes
+//! them:
 //!
 //! ```
 //! use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, SelectorRequirement};
@@ -15,8 +17,7 @@
 //!         ["vllm-llama3-8b-instruct-epp"],
 //!     )))
 //!     .build()?;
-//! let collector = &bundle.secret_reader().subjects()[0];
-//! assert_eq!(collector.namespace.as_deref(), Some("gke-gmp-system"));
+//! assert_eq!(bundle.plan().collector().namespace, "gke-gmp-system");
 //! assert!(bundle.to_yaml()?.contains("namespace: monitoring\n"));
 //!
 //! // Every problem is reported at once, each with its field path, value and rule.
@@ -26,31 +27,40 @@
 //! # Ok::<(), igw_monitoring::Error>(())
 //! ```
 
-pub mod alerts;
-pub mod builder;
-pub mod bundle;
+mod alerts;
+mod builder;
+mod bundle;
 pub mod dashboard;
 pub mod emit;
-pub mod error;
+mod error;
 pub mod kustomize;
+mod object;
 pub mod options;
+mod plan;
 pub mod relations;
 mod rules;
-pub mod selector_syntax;
+mod selector_syntax;
 pub mod terraform;
 mod validate;
-pub mod verify;
+mod verify;
 
+pub use alerts::GROUP as ALERT_GROUP;
 pub use builder::BundleBuilder;
-pub use bundle::{Bundle, Monitoring, Object, ReaderIdentity, SecretReader};
+pub use bundle::Bundle;
+pub use emit::HEADER;
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
+pub use object::{BundleKind, Kind, Object};
 pub use options::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SecretAccess,
-    SelectorOperator, SelectorRequirement,
+    AlertOptions, ClusterFlavor, LabelSelector, MonitoringMode, Names, Options, Port, Preset,
+    PresetFlavor, RulesScope, SecretAccess, SelectorOperator, SelectorRequirement, Target,
+};
+pub use plan::{
+    AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, METRIC_PREFIX_BEFORE_1_1,
+    METRIC_PREFIX_FROM_1_1, ObjectId, PPROF_URLS, Plan, ServiceAccountRef, TOKEN_KEY, TargetPlan,
 };
 pub use selector_syntax::SyntaxError;
-pub use verify::{VerifyFormat, VerifyOptions};
+pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -1,8 +1,8 @@
 //! What a user may choose about one metrics-collection setup, with the seed document's defaults.
 //!
 //! [`Options`] is plain data: it deserializes from a config file (camelCase keys) and says nothing
-//! about validity. [`Options::build`](crate::Options::build) judges it and makes the
-//! [`Bundle`](crate::Bundle).
+//! about validity. [`Options::plan`](crate::Options::plan) judges it and resolves it into the
+//! [`Plan`](crate::Plan) every output is made from.
 
 use std::collections::BTreeMap;
 
@@ -285,7 +285,7 @@ impl PresetFlavor {
 
 impl Preset {
     /// The label (key, value) the endpoint picker's pods carry.
-    pub fn label(&self) -> (&'static str, String) {
+    pub(crate) fn label(&self) -> (&'static str, String) {
         let derived = format!("{}-epp", self.release);
         match self.flavor {
             PresetFlavor::RawV01 => (
@@ -301,16 +301,11 @@ impl Preset {
     }
 
     /// The selector of the pods.
-    pub fn selector(&self) -> LabelSelector {
+    pub(crate) fn selector(&self) -> LabelSelector {
         let (key, value) = self.label();
         LabelSelector::default().match_label(key, value)
     }
 }
-
-/// The metric name prefix of endpoint pickers before version 1.1.
-pub const METRIC_PREFIX_BEFORE_1_1: &str = "inference_model_";
-/// The metric name prefix of endpoint pickers from version 1.1.
-pub const METRIC_PREFIX_FROM_1_1: &str = "inference_objective_";
 
 /// How GMP's collector is granted read access to the token Secret.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -517,186 +512,4 @@ pub struct Names {
     /// The alerts' Rules or ClusterRules. Default: `inference-gateway-endpoint-picker-alerts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<String>,
-}
-
-/// Every object name of one bundle, defaults and derivations applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedNames {
-    /// See [`Names::reader_cluster_role`].
-    pub reader_cluster_role: String,
-    /// See [`Names::service_account`].
-    pub service_account: String,
-    /// See [`Names::reader_binding`].
-    pub reader_binding: String,
-    /// See [`Names::token_secret`].
-    pub token_secret: String,
-    /// See [`Names::secret_reader_role`].
-    pub secret_reader_role: String,
-    /// See [`Names::collector_binding`].
-    pub collector_binding: String,
-    /// See [`Names::pod_monitoring`]; with `targets`, each target's is this, `-`, its name.
-    pub pod_monitoring: String,
-    /// The ClusterRoleBinding of the endpoint picker's ServiceAccount to `system:auth-delegator`,
-    /// when `authDelegation` is set: `<namespace>:<name>:auth-delegator`.
-    pub auth_delegation: Option<String>,
-    /// See [`Names::alerts`].
-    pub alerts: String,
-}
-
-impl Options {
-    /// Applies the name defaults (derived names follow the names they derive from; defaults of
-    /// cluster-scoped objects carry [`Self::qualifier`]), then `prefix`.
-    pub fn resolve_names(&self, prefix: &str) -> ResolvedNames {
-        let given = &self.names;
-        let or = |given: &Option<String>, default: String| given.clone().unwrap_or(default);
-        // Two installations' cluster-scoped objects must never share a name.
-        let qualify = |cluster_scoped: bool, name: String| match self.qualifier() {
-            Some(q) if cluster_scoped => format!("{q}-{name}"),
-            _ => name,
-        };
-        let secret_read_cluster_wide = self.secret_access == SecretAccess::Cluster
-            && self.monitoring == MonitoringMode::Cluster;
-        let service_account = or(
-            &given.service_account,
-            "inference-gateway-sa-metrics-reader".to_owned(),
-        );
-        let secret_reader_role = or(
-            &given.secret_reader_role,
-            qualify(
-                secret_read_cluster_wide,
-                format!("{service_account}-secret-read"),
-            ),
-        );
-        let collector_binding = or(
-            &given.collector_binding,
-            format!(
-                "{}:{COLLECTOR_SERVICE_ACCOUNT}:{secret_reader_role}",
-                self.flavor.collector_namespace()
-            ),
-        );
-        let names = ResolvedNames {
-            reader_cluster_role: or(
-                &given.reader_cluster_role,
-                qualify(true, "inference-gateway-metrics-reader".to_owned()),
-            ),
-            reader_binding: or(
-                &given.reader_binding,
-                qualify(true, format!("{service_account}-role-binding")),
-            ),
-            token_secret: or(&given.token_secret, format!("{service_account}-secret")),
-            collector_binding,
-            pod_monitoring: or(
-                &given.pod_monitoring,
-                qualify(
-                    self.monitoring == MonitoringMode::Cluster,
-                    "inference-optimized-gateway-monitoring".to_owned(),
-                ),
-            ),
-            alerts: or(
-                &given.alerts,
-                qualify(
-                    self.alerts.scope == RulesScope::Cluster,
-                    "inference-gateway-endpoint-picker-alerts".to_owned(),
-                ),
-            ),
-            auth_delegation: self.auth_delegation.as_ref().map(|subject| {
-                qualify(
-                    true,
-                    format!("{}:auth-delegator", subject.replace('/', ":")),
-                )
-            }),
-            service_account,
-            secret_reader_role,
-        };
-        if prefix.is_empty() {
-            names
-        } else {
-            names.map(|name| format!("{prefix}{name}"))
-        }
-    }
-
-    /// What cluster-scoped default names carry so that installations never share one: the
-    /// instance name, else a namespace other than `default`, else nothing (the seed's names).
-    pub fn qualifier(&self) -> Option<&str> {
-        let q = if !self.instance.is_empty() {
-            &self.instance
-        } else if self.namespace != "default" {
-            &self.namespace
-        } else {
-            return None;
-        };
-        // An invalid one is reported on its own field; names built from it would only repeat that.
-        crate::rules::dns1123_label(q).is_ok().then_some(q)
-    }
-
-    /// The endpoint pickers to scrape: `targets`, or one unnamed target of `preset` or
-    /// `selector` in `namespace`.
-    pub fn resolved_targets(&self) -> Vec<ResolvedTarget> {
-        if self.targets.is_empty() {
-            return vec![ResolvedTarget {
-                name: None,
-                namespace: self.namespace.clone(),
-                selector: self
-                    .preset
-                    .as_ref()
-                    .map_or_else(|| self.selector.clone(), Preset::selector),
-            }];
-        }
-        self.targets
-            .iter()
-            .map(|t| ResolvedTarget {
-                name: Some(t.name.clone()),
-                namespace: t
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| self.namespace.clone()),
-                selector: match (&t.selector, &t.preset) {
-                    (Some(selector), _) => selector.clone(),
-                    (None, Some(preset)) => preset.selector(),
-                    (None, None) => LabelSelector::default(),
-                },
-            })
-            .collect()
-    }
-
-    /// The prefix of the endpoint picker's metric names, by `eppVersion`.
-    pub fn metric_prefix(&self) -> &'static str {
-        let at_least_1_1 = self.epp_version.as_deref().and_then(|v| {
-            let (major, minor) = v.split_once('.')?;
-            Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?) >= (1, 1))
-        });
-        if at_least_1_1 == Some(true) {
-            METRIC_PREFIX_FROM_1_1
-        } else {
-            METRIC_PREFIX_BEFORE_1_1
-        }
-    }
-}
-
-/// One endpoint picker target, defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedTarget {
-    /// The target's name; `None` for the one unnamed target of a bundle without `targets`.
-    pub name: Option<String>,
-    /// The namespace its pods run in.
-    pub namespace: String,
-    /// Its pods.
-    pub selector: LabelSelector,
-}
-
-impl ResolvedNames {
-    /// The same names, each passed through `f`.
-    pub fn map(self, mut f: impl FnMut(String) -> String) -> Self {
-        Self {
-            reader_cluster_role: f(self.reader_cluster_role),
-            service_account: f(self.service_account),
-            reader_binding: f(self.reader_binding),
-            token_secret: f(self.token_secret),
-            secret_reader_role: f(self.secret_reader_role),
-            collector_binding: f(self.collector_binding),
-            pod_monitoring: f(self.pod_monitoring),
-            auth_delegation: self.auth_delegation.map(&mut f),
-            alerts: f(self.alerts),
-        }
-    }
 }

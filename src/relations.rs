@@ -11,70 +11,25 @@
 
 use std::collections::BTreeMap;
 
-use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules, ScrapeEndpoint};
+use gmp_types::ScrapeEndpoint;
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{
-    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
-};
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Deserialize;
 
-use crate::bundle::{Object, service_account_subject};
+use crate::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
+use crate::object::Object;
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
-use crate::validate::SERVICE_ACCOUNT_ANNOTATION;
+use crate::plan::{AUTH_DELEGATOR, ServiceAccountRef};
 
 /// ClusterRoles the API server creates in every cluster, which a bundle may bind without holding.
-const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [crate::bundle::AUTH_DELEGATOR];
+const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [AUTH_DELEGATOR];
 
-/// One object of the kinds the chain is made of, read from YAML or JSON by its `kind`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind")]
-#[allow(clippy::large_enum_variant)] // read once per object; boxing would only add noise
-pub enum Resource {
-    /// A ClusterRole.
-    ClusterRole(ClusterRole),
-    /// A namespaced Role.
-    Role(Role),
-    /// A ServiceAccount.
-    ServiceAccount(ServiceAccount),
-    /// A ClusterRoleBinding.
-    ClusterRoleBinding(ClusterRoleBinding),
-    /// A namespaced RoleBinding.
-    RoleBinding(RoleBinding),
-    /// A Secret.
-    Secret(Secret),
-    /// A ClusterPodMonitoring.
-    ClusterPodMonitoring(ClusterPodMonitoring),
-    /// A PodMonitoring.
-    PodMonitoring(PodMonitoring),
-    /// Namespaced rule groups.
-    Rules(Rules),
-    /// Cluster-wide rule groups.
-    ClusterRules(ClusterRules),
-}
-
-impl Resource {
-    /// The object, borrowed.
-    pub fn object(&self) -> Object<'_> {
-        match self {
-            Self::ClusterRole(o) => Object::ClusterRole(o),
-            Self::Role(o) => Object::Role(o),
-            Self::ServiceAccount(o) => Object::ServiceAccount(o),
-            Self::ClusterRoleBinding(o) => Object::ClusterRoleBinding(o),
-            Self::RoleBinding(o) => Object::RoleBinding(o),
-            Self::Secret(o) => Object::Secret(o),
-            Self::ClusterPodMonitoring(o) => Object::ClusterPodMonitoring(o),
-            Self::PodMonitoring(o) => Object::PodMonitoring(o),
-            Self::Rules(o) => Object::Rules(o),
-            Self::ClusterRules(o) => Object::ClusterRules(o),
-        }
-    }
-}
-
-impl<'a> From<&'a Resource> for Object<'a> {
-    fn from(resource: &'a Resource) -> Self {
-        resource.object()
-    }
+/// The RBAC subject naming ServiceAccount `name` in `namespace`.
+fn service_account_subject(name: &str, namespace: &str) -> Subject {
+    subject(&ServiceAccountRef {
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    })
 }
 
 /// Every broken link of the scrape chain among `resources`, for a cluster whose GMP collector
@@ -89,7 +44,7 @@ pub fn broken_links<'a>(
     for object in &objects {
         let meta = object.metadata();
         let what = format!("{} {:?}", object.kind(), name(meta));
-        match (object.is_cluster_scoped(), &meta.namespace) {
+        match (object.kind().is_cluster_scoped(), &meta.namespace) {
             (true, Some(ns)) => {
                 broken.push(format!("{what}: cluster-scoped but has namespace {ns:?}"))
             }
@@ -106,7 +61,7 @@ pub fn broken_links<'a>(
             }
         }
     }
-    let monitorings = objects.iter().filter_map(|o| match *o {
+    let monitorings = objects.iter().filter_map(|o| match o {
         Object::ClusterPodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, true)),
         Object::PodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, false)),
         _ => None,
@@ -142,7 +97,7 @@ pub fn broken_links<'a>(
 fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Vec<String> {
     let referenced: Vec<&str> = objects
         .iter()
-        .filter_map(|o| match *o {
+        .filter_map(|o| match o {
             Object::ClusterPodMonitoring(m) => Some(&m.spec.endpoints),
             Object::PodMonitoring(m) => Some(&m.spec.endpoints),
             _ => None,
@@ -266,16 +221,16 @@ fn name(meta: &ObjectMeta) -> &str {
     meta.name.as_deref().unwrap_or_default()
 }
 
-fn role_ref<'a>(object: &Object<'a>) -> Option<&'a RoleRef> {
-    match *object {
+fn role_ref<'o>(object: &'o Object<'_>) -> Option<&'o RoleRef> {
+    match object {
         Object::ClusterRoleBinding(b) => Some(&b.role_ref),
         Object::RoleBinding(b) => Some(&b.role_ref),
         _ => None,
     }
 }
 
-fn subjects<'a>(object: &Object<'a>) -> &'a [Subject] {
-    match *object {
+fn subjects<'o>(object: &'o Object<'_>) -> &'o [Subject] {
+    match object {
         Object::ClusterRoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
         Object::RoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
         _ => &[],
@@ -328,12 +283,12 @@ impl<'a> Index<'a> {
             accounts: BTreeMap::new(),
         };
         for object in objects {
-            match *object {
+            match object {
                 Object::Secret(s) => {
-                    index.secrets.insert(key(&s.metadata), s);
+                    index.secrets.insert(key(&s.metadata), s.as_ref());
                 }
                 Object::ServiceAccount(a) => {
-                    index.accounts.insert(key(&a.metadata), a);
+                    index.accounts.insert(key(&a.metadata), a.as_ref());
                 }
                 _ => {}
             }
@@ -351,7 +306,7 @@ impl<'a> Index<'a> {
         }
         self.objects
             .iter()
-            .find_map(|o| match (*o, role_ref.kind.as_str()) {
+            .find_map(|o| match (o, role_ref.kind.as_str()) {
                 (Object::ClusterRole(c), "ClusterRole") if name(&c.metadata) == role_ref.name => {
                     Some(c.rules.as_deref().unwrap_or_default())
                 }
@@ -386,7 +341,7 @@ impl<'a> Index<'a> {
     ) -> impl Iterator<Item = &'a PolicyRule> + '_ {
         self.objects
             .iter()
-            .filter(move |o| match **o {
+            .filter(move |o| match o {
                 Object::ClusterRoleBinding(_) => true,
                 Object::RoleBinding(b) => {
                     namespace.is_some() && b.metadata.namespace.as_deref() == namespace
@@ -406,6 +361,6 @@ impl crate::bundle::Bundle {
     /// Every broken link of this bundle's scrape chain (see [`broken_links`]) on its cluster
     /// flavor; always empty for a bundle this crate built, which its tests prove.
     pub fn broken_links(&self) -> Vec<String> {
-        broken_links(self.objects(), self.flavor().collector_namespace())
+        broken_links(self.objects(), &self.plan().collector().namespace)
     }
 }

@@ -116,7 +116,7 @@ impl std::error::Error for SyntaxError {}
 ///     err.to_string(),
 ///     r#""tier in (a" at offset 10: expected ',' or ')' to close the value list"#,
 /// );
-/// # Ok::<(), igw_monitoring::selector_syntax::SyntaxError>(())
+/// # Ok::<(), igw_monitoring::SyntaxError>(())
 /// ```
 impl FromStr for LabelSelector {
     type Err = SyntaxError;
@@ -166,7 +166,7 @@ impl FromStr for LabelSelector {
 /// assert_eq!(requirement, SelectorRequirement::not_in("tier", ["canary"]));
 /// assert_eq!("tier!=canary".parse::<SelectorRequirement>()?, requirement);
 /// assert!("tier=canary".parse::<SelectorRequirement>().is_err());
-/// # Ok::<(), igw_monitoring::selector_syntax::SyntaxError>(())
+/// # Ok::<(), igw_monitoring::SyntaxError>(())
 /// ```
 impl FromStr for SelectorRequirement {
     type Err = SyntaxError;

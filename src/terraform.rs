@@ -12,9 +12,10 @@ use std::collections::BTreeSet;
 use hcl::eval::{Context, Evaluate};
 use serde_json::Value;
 
-use crate::bundle::{Bundle, Object};
+use crate::bundle::Bundle;
 use crate::emit::HEADER;
 use crate::error::Error;
+use crate::object::Object;
 
 /// The Terraform resource type every object becomes.
 pub const RESOURCE_TYPE: &str = "kubernetes_manifest";
@@ -35,8 +36,10 @@ impl Bundle {
 
 /// Objects as Terraform HCL: the generated-by header, then one `kubernetes_manifest` resource
 /// per object, in order.
-pub fn to_terraform<'a>(objects: impl IntoIterator<Item = Object<'a>>) -> Result<String, Error> {
-    let objects: Vec<Object<'a>> = objects.into_iter().collect();
+pub fn to_terraform<'a>(
+    objects: impl IntoIterator<Item = impl Into<Object<'a>>>,
+) -> Result<String, Error> {
+    let objects: Vec<Object<'a>> = objects.into_iter().map(Into::into).collect();
     let manifests = objects
         .iter()
         .map(serde_json::to_value)
@@ -69,7 +72,7 @@ pub fn resource_names(objects: &[Object<'_>]) -> Vec<String> {
         .iter()
         .map(|object| {
             let meta = object.metadata();
-            let kind = object.kind().to_ascii_lowercase();
+            let kind = object.kind().as_str().to_ascii_lowercase();
             let name = meta.name.as_deref().unwrap_or_default();
             let wanted = match &meta.namespace {
                 Some(namespace) => format!("{kind}_{namespace}_{name}"),

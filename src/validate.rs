@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Problem, Problems};
-use crate::options::{LabelSelector, Names, Options, Port, ResolvedNames};
+use crate::options::{LabelSelector, Options, Port};
 use crate::rules;
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
@@ -12,16 +12,16 @@ pub(crate) const SERVICE_ACCOUNT_ANNOTATION: &str = "kubernetes.io/service-accou
 /// The API server's limit on all annotations of one object together (keys and values).
 const TOTAL_ANNOTATION_BYTES: usize = 256 * 1024;
 
-/// Checks every option; on success returns the resolved object names.
-pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
-    let mut found = Found::default();
+/// Checks every option on its own (names made from several are judged by the plan); whether
+/// `namePrefix` is valid, so that names may be judged with it.
+pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
     found.rule(
         || "namespace".to_owned(),
         &options.namespace,
         "namespace",
         rules::dns1123_label(&options.namespace),
     );
-    check_targets(&mut found, options);
+    check_targets(found, options);
     match &options.port {
         Port::Number(n) => found.rule(
             || "port".to_owned(),
@@ -74,13 +74,6 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         );
         outcome.is_ok()
     };
-    let prefix = if prefix_ok {
-        options.name_prefix.as_str()
-    } else {
-        ""
-    };
-    let names = options.resolve_names(prefix);
-    check_names(&mut found, &options.names, &names);
     if !options.instance.is_empty() {
         found.rule(
             || "instance".to_owned(),
@@ -105,9 +98,9 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
         }
     }
     if let Some(subject) = &options.auth_delegation {
-        check_service_account_ref(&mut found, "authDelegation", subject);
+        check_service_account_ref(found, "authDelegation", subject);
     }
-    check_alerts(&mut found, &options.alerts);
+    check_alerts(found, &options.alerts);
     found.labels(
         &|| "monitoringLabels".to_owned(),
         &options.monitoring_labels,
@@ -126,8 +119,7 @@ pub(crate) fn check(options: &Options) -> Result<ResolvedNames, Problems> {
             );
         }
     }
-    check_annotations(&mut found, &options.extra_annotations, &names);
-    found.finish(names)
+    prefix_ok
 }
 
 /// The targets: each a name, a namespace and exactly one of a selector and a preset; or, without
@@ -307,85 +299,14 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
     }
 }
 
-fn check_names(found: &mut Found, given: &Names, names: &ResolvedNames) {
-    type Rule = fn(&str) -> Result<(), String>;
-    let subdomain: (&str, Rule) = ("object name", rules::dns1123_subdomain);
-    let rbac: (&str, Rule) = ("RBAC object name", rules::path_segment_name);
-    // (field, resolved name, rule, the field a default is derived from, whether it was given)
-    let checks = [
-        (
-            "readerClusterRole",
-            &names.reader_cluster_role,
-            rbac,
-            None,
-            true,
-        ),
-        (
-            "serviceAccount",
-            &names.service_account,
-            subdomain,
-            None,
-            true,
-        ),
-        (
-            "readerBinding",
-            &names.reader_binding,
-            rbac,
-            Some("serviceAccount"),
-            given.reader_binding.is_some(),
-        ),
-        (
-            "tokenSecret",
-            &names.token_secret,
-            subdomain,
-            Some("serviceAccount"),
-            given.token_secret.is_some(),
-        ),
-        (
-            "secretReaderRole",
-            &names.secret_reader_role,
-            rbac,
-            Some("serviceAccount"),
-            given.secret_reader_role.is_some(),
-        ),
-        (
-            "collectorBinding",
-            &names.collector_binding,
-            rbac,
-            Some("secretReaderRole"),
-            given.collector_binding.is_some(),
-        ),
-        (
-            "podMonitoring",
-            &names.pod_monitoring,
-            subdomain,
-            None,
-            true,
-        ),
-        ("alerts", &names.alerts, subdomain, None, true),
-    ];
-    for (field, name, (what, rule), source, given) in checks {
-        let Err(reason) = rule(name) else { continue };
-        match source.filter(|_| !given) {
-            // A default derived from a bad name is bad for the same reason: report the source only.
-            Some(source) if found.mentions(&format!("names.{source}")) => {}
-            Some(source) => found.push(
-                format!("names.{field}"),
-                name,
-                format!("is not a valid {what} ({reason}); it is derived from names.{source}: set names.{field} to choose another"),
-            ),
-            None => found.push(format!("names.{field}"), name, format!("is not a valid {what} ({reason})")),
-        }
-    }
-}
-
-fn check_annotations(
+/// The annotations, with the token Secret's own (naming `service_account`) counted in.
+pub(crate) fn annotations(
     found: &mut Found,
     annotations: &BTreeMap<String, String>,
-    names: &ResolvedNames,
+    service_account: &str,
 ) {
     // The token Secret carries one annotation more than the others: count it in.
-    let mut total = SERVICE_ACCOUNT_ANNOTATION.len() + names.service_account.len();
+    let mut total = SERVICE_ACCOUNT_ANNOTATION.len() + service_account.len();
     for (key, value) in annotations {
         total = total.saturating_add(key.len()).saturating_add(value.len());
         found.rule(
@@ -416,15 +337,25 @@ fn check_annotations(
 
 /// The problems found so far.
 #[derive(Default)]
-struct Found(Vec<Problem>);
+pub(crate) struct Found(Vec<Problem>);
 
 impl Found {
     fn push(&mut self, field: String, value: &str, rule: String) {
-        self.0.push(Problem {
+        self.push_problem(Problem {
             field,
+            also: Vec::new(),
             value: value.to_owned(),
             rule,
         });
+    }
+
+    pub(crate) fn push_problem(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    /// The options refused so far.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|p| p.field.as_str())
     }
 
     /// Records `outcome` of checking `value` against the rule for a `what`; the field path is
@@ -439,10 +370,6 @@ impl Found {
         if let Err(reason) = outcome {
             self.push(field(), value, format!("is not a valid {what} ({reason})"));
         }
-    }
-
-    fn mentions(&self, field: &str) -> bool {
-        self.0.iter().any(|p| p.field == field)
     }
 
     fn duration(&mut self, field: &str, value: &str) -> Option<std::time::Duration> {
@@ -467,9 +394,10 @@ impl Found {
         }
     }
 
-    fn finish(self, names: ResolvedNames) -> Result<ResolvedNames, Problems> {
+    /// `value` when nothing was found, else every problem.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Problems> {
         if self.0.is_empty() {
-            Ok(names)
+            Ok(value)
         } else {
             Err(Problems(self.0))
         }

@@ -5,16 +5,11 @@
 //! value in a shell command passes through the `sh` filter, which quotes it with
 //! [`shlex::try_quote`] whenever the shell would read it otherwise.
 
-use std::fmt;
-
 use askama::Template;
-use gmp_types::{ScrapeEndpoint, SecretKeySelector};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::bundle::{Bundle, Monitoring, Object, ReaderIdentity, TOKEN_KEY};
+use crate::bundle::Bundle;
 use crate::error::{Error, Problem, Problems};
-use crate::options::COLLECTOR_SERVICE_ACCOUNT;
+use crate::plan::{Plan, TargetPlan};
 
 /// The local port the endpoint picker's metrics port is forwarded to.
 pub const LOCAL_PORT: u16 = 9090;
@@ -40,6 +35,13 @@ pub enum VerifyFormat {
 
 impl Bundle {
     /// The steps that check this bundle on a live cluster, every value filled in.
+    pub fn verify(&self, options: &VerifyOptions) -> Result<String, Error> {
+        self.plan().verify(options)
+    }
+}
+
+impl Plan {
+    /// The steps that check this plan's objects on a live cluster, every value filled in.
     pub fn verify(&self, options: &VerifyOptions) -> Result<String, Error> {
         let view = View::new(self, options.cluster.as_deref())?;
         Ok(match options.format {
@@ -68,7 +70,7 @@ struct View {
     local_port: u16,
     /// `system:serviceaccount:<collector namespace>:collector`.
     collector: String,
-    collector_namespace: &'static str,
+    collector_namespace: String,
     reader_role: String,
     reader_binding: String,
     auth_delegation: Option<AuthDelegation>,
@@ -118,7 +120,7 @@ struct TargetView {
 }
 
 impl View {
-    fn new(bundle: &Bundle, cluster: Option<&str>) -> Result<Self, Error> {
+    fn new(plan: &Plan, cluster: Option<&str>) -> Result<Self, Error> {
         let cluster_matcher = cluster
             .map(|cluster| {
                 check_cluster(cluster)?;
@@ -126,67 +128,27 @@ impl View {
                 Ok::<_, Error>(format!("cluster={}", serde_json::to_string(cluster)?))
             })
             .transpose()?;
-        let metric = format!("{}request_total", bundle.metric_prefix());
-        let collector_namespace = bundle.flavor().collector_namespace();
-        let mut targets = Vec::new();
-        for (monitoring, pods_namespace) in
-            bundle.monitorings().iter().zip(bundle.pods_namespaces())
-        {
-            let (object, namespace, selector, endpoints) = match monitoring {
-                Monitoring::Cluster(m) => (
-                    Object::ClusterPodMonitoring(m),
-                    pods_namespace.clone(),
-                    &m.spec.selector,
-                    &m.spec.endpoints,
-                ),
-                Monitoring::Pod(m) => (
-                    Object::PodMonitoring(m),
-                    m.metadata.namespace.clone(),
-                    &m.spec.selector,
-                    &m.spec.endpoints,
-                ),
-            };
-            for endpoint in endpoints {
-                let credentials = endpoint
-                    .authorization
-                    .as_ref()
-                    .and_then(|a| a.credentials.as_ref())
-                    .and_then(|c| c.secret.as_ref());
-                let Some(identity) = identity_for(bundle, credentials, namespace.as_deref()) else {
-                    continue;
-                };
-                targets.push(TargetView::new(
-                    TargetParts {
-                        object,
-                        namespace: namespace.clone(),
-                        selector,
-                        endpoint,
-                        token_key: credentials.map_or(TOKEN_KEY, |c| c.key.as_str()),
-                        identity,
-                    },
-                    &metric,
-                    cluster_matcher.as_deref(),
-                ));
-            }
-        }
-        let auth_delegation = bundle.auth_delegation().and_then(|binding| {
-            let subject = binding.subjects.as_deref()?.first()?;
-            let namespace = subject.namespace.clone().unwrap_or_default();
-            Some(AuthDelegation {
-                binding: name(&binding.metadata),
-                subject: format!("system:serviceaccount:{namespace}:{}", subject.name),
-                namespace,
+        let metric = format!("{}request_total", plan.metric_prefix());
+        let targets = plan
+            .targets()
+            .iter()
+            .map(|target| TargetView::new(plan, target, &metric, cluster_matcher.as_deref()))
+            .collect();
+        let auth_delegation = plan.auth_delegation().map(|delegation| {
+            let subject = delegation.subject();
+            AuthDelegation {
+                binding: delegation.binding().name.clone(),
+                subject: subject.user(),
+                namespace: subject.namespace.clone(),
                 service_account: subject.name.clone(),
-            })
+            }
         });
         Ok(Self {
             local_port: LOCAL_PORT,
-            collector: format!(
-                "system:serviceaccount:{collector_namespace}:{COLLECTOR_SERVICE_ACCOUNT}"
-            ),
-            collector_namespace,
-            reader_role: name(&bundle.reader_role().metadata),
-            reader_binding: name(&bundle.reader_binding().metadata),
+            collector: plan.collector().user(),
+            collector_namespace: plan.collector().namespace.clone(),
+            reader_role: plan.reader_role().name.clone(),
+            reader_binding: plan.reader_binding().name.clone(),
             auth_delegation,
             metric,
             cluster_matcher,
@@ -195,39 +157,12 @@ impl View {
     }
 }
 
-/// What one target is made of, borrowed from the bundle.
-struct TargetParts<'a> {
-    object: Object<'a>,
-    namespace: Option<String>,
-    selector: &'a LabelSelector,
-    endpoint: &'a ScrapeEndpoint,
-    token_key: &'a str,
-    identity: &'a ReaderIdentity,
-}
-
 impl TargetView {
-    fn new(parts: TargetParts<'_>, metric: &str, cluster_matcher: Option<&str>) -> Self {
-        let TargetParts {
-            object,
-            namespace,
-            selector,
-            endpoint,
-            token_key,
-            identity,
-        } = parts;
-        let scheme = endpoint.scheme.unwrap_or(gmp_types::Scheme::Http);
-        let path = endpoint
-            .path
-            .clone()
-            .unwrap_or_else(|| "/metrics".to_owned());
-        let secret_namespace = identity
-            .token_secret
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_default();
-        let service_account = name(&identity.service_account.metadata);
-        let [role, binding] = identity.secret_reader.objects();
+    fn new(plan: &Plan, target: &TargetPlan, metric: &str, cluster_matcher: Option<&str>) -> Self {
+        let endpoint = plan.endpoint();
+        let identity = plan.identity_of(target);
+        let monitoring = target.monitoring();
+        let namespace = target.pods_namespace().map(str::to_owned);
         let mut matchers: Vec<String> = cluster_matcher.map(str::to_owned).into_iter().collect();
         if let Some(ns) = &namespace {
             matchers.push(format!("namespace=\"{ns}\""));
@@ -237,48 +172,31 @@ impl TargetView {
         } else {
             format!("{metric}{{{}}}", matchers.join(", "))
         };
+        let scheme = endpoint.scheme();
+        let path = endpoint.path().to_owned();
+        let role = identity.secret_reader_role();
+        let binding = identity.collector_binding();
         Self {
-            kind: object.kind(),
-            resource: object.kind().to_ascii_lowercase(),
-            name: name(object.metadata()),
-            object_namespace: object.metadata().namespace.clone(),
+            kind: monitoring.kind.as_str(),
+            resource: monitoring.kind.as_str().to_ascii_lowercase(),
+            name: monitoring.name.clone(),
+            object_namespace: monitoring.namespace.clone(),
             namespace,
-            selector: KubectlSelector(selector).to_string(),
-            port: match &endpoint.port {
-                IntOrString::Int(n) => n.to_string(),
-                IntOrString::String(s) => s.clone(),
-            },
+            selector: target.selector().to_string(),
+            port: endpoint.port().to_string(),
             scheme: scheme.as_str(),
             url: format!("{scheme}://localhost:{LOCAL_PORT}{path}"),
             path,
-            token_jsonpath: format!("{{.data.{token_key}}}"),
-            reader: format!("system:serviceaccount:{secret_namespace}:{service_account}"),
-            secret: name(&identity.token_secret.metadata),
-            secret_namespace,
-            service_account,
-            secret_reader_role: (role.kind(), name(role.metadata())),
-            secret_reader_binding: (binding.kind(), name(binding.metadata())),
+            token_jsonpath: format!("{{.data.{}}}", endpoint.token_key()),
+            reader: identity.service_account_ref().user(),
+            secret: identity.token_secret().name.clone(),
+            secret_namespace: identity.namespace().to_owned(),
+            service_account: identity.service_account().name.clone(),
+            secret_reader_role: (role.kind.as_str(), role.name.clone()),
+            secret_reader_binding: (binding.kind.as_str(), binding.name.clone()),
             query,
         }
     }
-}
-
-/// The reader identity whose token Secret `credentials` names (in `own_namespace` when it names
-/// none, as for a PodMonitoring); the first one if none matches.
-fn identity_for<'a>(
-    bundle: &'a Bundle,
-    credentials: Option<&SecretKeySelector>,
-    own_namespace: Option<&str>,
-) -> Option<&'a ReaderIdentity> {
-    let wanted = credentials.map(|c| (c.name.as_str(), c.namespace.as_deref().or(own_namespace)));
-    bundle
-        .identities()
-        .iter()
-        .find(|identity| {
-            let meta = &identity.token_secret.metadata;
-            wanted == Some((name_str(meta), meta.namespace.as_deref()))
-        })
-        .or_else(|| bundle.identities().first())
 }
 
 /// Refuses a cluster name no PromQL matcher or shell word should carry.
@@ -292,44 +210,10 @@ fn check_cluster(cluster: &str) -> Result<(), Error> {
     };
     Err(Error::Invalid(Problems(vec![Problem {
         field: "cluster".to_owned(),
+        also: Vec::new(),
         value: cluster.to_owned(),
         rule: rule.to_owned(),
     }])))
-}
-
-fn name(meta: &ObjectMeta) -> String {
-    name_str(meta).to_owned()
-}
-
-fn name_str(meta: &ObjectMeta) -> &str {
-    meta.name.as_deref().unwrap_or_default()
-}
-
-/// A Kubernetes label selector in `kubectl get -l` syntax, in the canonical form of
-/// [`crate::selector_syntax`]: `matchLabels` in key order, then the expressions in order.
-struct KubectlSelector<'a>(&'a LabelSelector);
-
-impl fmt::Display for KubectlSelector<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut separator = "";
-        for (key, value) in self.0.match_labels.iter().flatten() {
-            write!(f, "{separator}{key}={value}")?;
-            separator = ",";
-        }
-        for requirement in self.0.match_expressions.iter().flatten() {
-            let key = &requirement.key;
-            let values = requirement.values.as_deref().unwrap_or_default().join(",");
-            match requirement.operator.as_str() {
-                "Exists" => write!(f, "{separator}{key}")?,
-                "DoesNotExist" => write!(f, "{separator}!{key}")?,
-                "In" => write!(f, "{separator}{key} in ({values})")?,
-                "NotIn" => write!(f, "{separator}{key} notin ({values})")?,
-                other => write!(f, "{separator}{key} {other} ({values})")?,
-            }
-            separator = ",";
-        }
-        Ok(())
-    }
 }
 
 mod filters {
@@ -352,27 +236,6 @@ mod filters {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::{LabelSelector as Selector, SelectorRequirement};
-
-    /// The selector text parses back (with the crate's kubectl-syntax parser) as the selector.
-    #[test]
-    fn selector_text_is_the_canonical_kubectl_syntax() -> Result<(), Box<dyn std::error::Error>> {
-        let selector = Selector::default()
-            .match_label("app", "x")
-            .match_label("a.example.com/b", "0777")
-            .match_expression(SelectorRequirement::is_in("tier", ["a", "b"]))
-            .match_expression(SelectorRequirement::not_in("track", ["canary"]))
-            .match_expression(SelectorRequirement::exists("present"))
-            .match_expression(SelectorRequirement::does_not_exist("debug"));
-        let bundle = Bundle::builder().selector(selector.clone()).build()?;
-        let Monitoring::Cluster(m) = &bundle.monitorings()[0] else {
-            return Err("expected a ClusterPodMonitoring".into());
-        };
-        let text = KubectlSelector(&m.spec.selector).to_string();
-        assert_eq!(text, selector.to_string());
-        assert_eq!(text.parse::<Selector>()?, selector);
-        Ok(())
-    }
 
     /// Every value in the script template goes through the `sh` filter.
     #[test]

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 
 use crate::support::{TestResult, fleet};
 use igw_monitoring::options::{MonitoringMode, Target};
-use igw_monitoring::{LabelSelector, Options, SecretAccess};
+use igw_monitoring::{Kind, LabelSelector, Options, SecretAccess};
 
 /// Cluster-scoped objects of every bundle by (kind, name), failing on a name given two bodies.
 fn assert_no_collision(bundles: &[(String, Options)]) -> TestResult {
-    let mut seen: BTreeMap<(&str, String), (String, serde_json::Value)> = BTreeMap::new();
+    let mut seen: BTreeMap<(Kind, String), (String, serde_json::Value)> = BTreeMap::new();
     for (label, options) in bundles {
         let bundle = options.build()?;
         for object in bundle.objects() {
-            if !object.is_cluster_scoped() {
+            if !object.kind().is_cluster_scoped() {
                 continue;
             }
             let name = object.metadata().name.clone().unwrap_or_default();
@@ -107,8 +107,8 @@ fn instances_in_one_namespace_never_collide() -> TestResult {
 fn the_seed_names_stay_without_instance_or_namespace() -> TestResult {
     let bundle = Options::default().build()?;
     assert_eq!(
-        bundle.reader_role().metadata.name.as_deref(),
-        Some("inference-gateway-metrics-reader")
+        bundle.plan().reader_role().name,
+        "inference-gateway-metrics-reader"
     );
     let qualified = Options {
         namespace: "team-a".to_owned(),
@@ -116,8 +116,8 @@ fn the_seed_names_stay_without_instance_or_namespace() -> TestResult {
     }
     .build()?;
     assert_eq!(
-        qualified.reader_role().metadata.name.as_deref(),
-        Some("team-a-inference-gateway-metrics-reader")
+        qualified.plan().reader_role().name,
+        "team-a-inference-gateway-metrics-reader"
     );
     let instance = Options {
         instance: "blue".to_owned(),
@@ -126,8 +126,8 @@ fn the_seed_names_stay_without_instance_or_namespace() -> TestResult {
     }
     .build()?;
     assert_eq!(
-        instance.reader_role().metadata.name.as_deref(),
-        Some("blue-inference-gateway-metrics-reader")
+        instance.plan().reader_role().name,
+        "blue-inference-gateway-metrics-reader"
     );
     Ok(())
 }

@@ -22,7 +22,7 @@ fn alert_expressions_parse_and_use_the_versions_prefix() -> TestResult {
     for (version, prefix, other) in VERSIONS {
         for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
             let bundle = with_alerts(scope, version).build()?;
-            let groups = bundle.alert_objects().into_iter().flat_map(|o| match o {
+            let groups = bundle.alert_objects().flat_map(|o| match o {
                 Object::Rules(r) => r.spec.groups.clone(),
                 Object::ClusterRules(r) => r.spec.groups.clone(),
                 _ => Vec::new(),

@@ -5,11 +5,14 @@
 #![allow(clippy::expect_used)]
 
 use gmp_types::{ClusterPodMonitoring, SecretKeySelector};
-use igw_monitoring::relations::{Resource, broken_links};
-use igw_monitoring::{ClusterFlavor, Options};
+use igw_monitoring::relations::broken_links;
+use igw_monitoring::{ClusterFlavor, Object, Options};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, PolicyRule};
 use serde::Deserialize;
+
+/// An object as read from YAML, which the tests edit in place.
+type Resource = Object<'static>;
 
 fn resources(options: &Options) -> Vec<Resource> {
     let yaml = options
@@ -34,28 +37,28 @@ fn break_link(edit: impl FnOnce(&mut Vec<Resource>)) -> String {
 
 fn secrets(all: &mut [Resource]) -> impl Iterator<Item = &mut Secret> {
     all.iter_mut().filter_map(|r| match r {
-        Resource::Secret(o) => Some(o),
+        Resource::Secret(o) => Some(o.to_mut()),
         _ => None,
     })
 }
 
 fn accounts(all: &mut [Resource]) -> impl Iterator<Item = &mut ServiceAccount> {
     all.iter_mut().filter_map(|r| match r {
-        Resource::ServiceAccount(o) => Some(o),
+        Resource::ServiceAccount(o) => Some(o.to_mut()),
         _ => None,
     })
 }
 
 fn bindings(all: &mut [Resource]) -> impl Iterator<Item = &mut ClusterRoleBinding> {
     all.iter_mut().filter_map(|r| match r {
-        Resource::ClusterRoleBinding(o) => Some(o),
+        Resource::ClusterRoleBinding(o) => Some(o.to_mut()),
         _ => None,
     })
 }
 
 fn monitorings(all: &mut [Resource]) -> impl Iterator<Item = &mut ClusterPodMonitoring> {
     all.iter_mut().filter_map(|r| match r {
-        Resource::ClusterPodMonitoring(o) => Some(o),
+        Resource::ClusterPodMonitoring(o) => Some(o.to_mut()),
         _ => None,
     })
 }
@@ -64,9 +67,7 @@ fn monitorings(all: &mut [Resource]) -> impl Iterator<Item = &mut ClusterPodMoni
 fn secret_rules(all: &mut [Resource]) -> impl Iterator<Item = &mut PolicyRule> {
     all.iter_mut()
         .filter_map(|r| match r {
-            Resource::ClusterRole(ClusterRole {
-                rules: Some(rules), ..
-            }) => Some(rules),
+            Resource::ClusterRole(role) => role.to_mut().rules.as_mut(),
             _ => None,
         })
         .flatten()

@@ -39,7 +39,7 @@ fn default_bundle_is_the_seed_without_namespaces_on_cluster_scoped_objects() -> 
 fn cluster_scoped_objects_carry_no_namespace() -> TestResult {
     let bundle = Options::default().build()?;
     for object in bundle.objects() {
-        let scoped = CLUSTER_SCOPED.contains(&object.kind());
+        let scoped = CLUSTER_SCOPED.contains(&object.kind().as_str());
         assert_eq!(
             object.metadata().namespace.is_none(),
             scoped,

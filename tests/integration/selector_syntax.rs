@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use igw_monitoring::selector_syntax::SyntaxError;
+use igw_monitoring::SyntaxError;
 use igw_monitoring::{LabelSelector, SelectorOperator, SelectorRequirement};
 use proptest::prelude::*;
 

@@ -8,9 +8,8 @@ use std::path::PathBuf;
 use igw_monitoring::options::{
     AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
 };
-use igw_monitoring::relations::Resource;
 use igw_monitoring::{
-    Bundle, ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess,
+    Bundle, ClusterFlavor, LabelSelector, Names, Object, Options, Port, Scheme, SecretAccess,
     SelectorRequirement,
 };
 use serde::Deserialize;
@@ -230,9 +229,9 @@ fn adversarial() -> Options {
 }
 
 /// The objects of a rendered bundle, read back with serde_yaml into their typed values.
-pub fn read_back(yaml: &str) -> Result<Vec<Resource>, serde_yaml::Error> {
+pub fn read_back(yaml: &str) -> Result<Vec<Object<'static>>, serde_yaml::Error> {
     serde_yaml::Deserializer::from_str(yaml)
-        .map(Resource::deserialize)
+        .map(Object::deserialize)
         .collect()
 }
 
@@ -264,8 +263,8 @@ pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
             objects.len()
         ));
     }
-    for (parsed, object) in parsed.iter().zip(&objects) {
-        if parsed.object() != *object {
+    for (parsed, object) in parsed.iter().zip(objects) {
+        if parsed != object {
             return Err(format!(
                 "read back differently:\n{parsed:#?}\nexpected:\n{object:#?}\n--- rendered:\n{yaml}"
             ));

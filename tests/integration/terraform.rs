@@ -59,7 +59,7 @@ fn assert_decodes_as_built(label: &str, bundle: &Bundle) -> Result<String, Strin
         ));
     }
     let mut names = BTreeSet::new();
-    for ((name, manifest), object) in resources.iter().zip(&objects) {
+    for ((name, manifest), object) in resources.iter().zip(objects) {
         let expected = serde_json::to_value(object).map_err(|e| e.to_string())?;
         if *manifest != expected {
             return Err(format!(
@@ -70,7 +70,7 @@ fn assert_decodes_as_built(label: &str, bundle: &Bundle) -> Result<String, Strin
             return Err(format!("{label}: bad or repeated resource name {name:?}"));
         }
     }
-    let listed = resource_names(&objects);
+    let listed = resource_names(objects);
     let decoded: Vec<&String> = resources.iter().map(|(name, _)| name).collect();
     if listed.iter().collect::<Vec<_>>() != decoded {
         return Err(format!(
@@ -197,7 +197,7 @@ fn values_hcl_rs_cannot_escape_are_refused() -> TestResult {
 #[test]
 fn resource_names_are_stable_sanitized_and_deduplicated() -> TestResult {
     let default = Options::default().build()?;
-    let names = resource_names(&default.objects());
+    let names = resource_names(default.objects());
     assert_eq!(
         names.first().map(String::as_str),
         Some("clusterrole_inference-gateway-metrics-reader")
@@ -231,10 +231,7 @@ fn resource_names_are_stable_sanitized_and_deduplicated() -> TestResult {
         role(&long),
         role(&long),
     ];
-    let objects: Vec<_> = roles
-        .iter()
-        .map(igw_monitoring::Object::ClusterRole)
-        .collect();
+    let objects: Vec<igw_monitoring::Object<'_>> = roles.iter().map(Into::into).collect();
     let names = resource_names(&objects);
     let cut = format!("clusterrole_{}", "x".repeat(MAX_NAME_CHARS - 12));
     let cut_2 = format!("clusterrole_{}_2", "x".repeat(MAX_NAME_CHARS - 14));

@@ -204,20 +204,13 @@ fn derived_names_follow_the_service_account_and_the_flavor() -> Result<(), Error
             ..Names::default()
         })
         .build()?;
+    let plan = bundle.plan();
+    let identity = &plan.identities()[0];
+    assert_eq!(identity.token_secret().name, "scraper-secret");
     assert_eq!(
-        bundle.token_secret().metadata.name.as_deref(),
-        Some("scraper-secret")
+        identity.collector_binding().name,
+        "gke-gmp-system:collector:scraper-secret-read"
     );
-    assert_eq!(
-        bundle.secret_reader().objects()[1]
-            .metadata()
-            .name
-            .as_deref(),
-        Some("gke-gmp-system:collector:scraper-secret-read")
-    );
-    assert_eq!(
-        bundle.reader_binding().metadata.name.as_deref(),
-        Some("scraper-role-binding")
-    );
+    assert_eq!(plan.reader_binding().name, "scraper-role-binding");
     Ok(())
 }

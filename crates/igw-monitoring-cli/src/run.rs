@@ -172,8 +172,14 @@ fn options_error(args: &OptionArgs, error: Error) -> Failed {
             let mut message = String::from("invalid options:");
             for problem in &problems {
                 message.push_str(&format!("\n  {problem}"));
-                if let Some(flag) = args.flag_for(&problem.field) {
-                    message.push_str(&format!(" [from {flag}]"));
+                let mut flags: Vec<&str> = Vec::new();
+                for flag in problem.fields().filter_map(|f| args.flag_for(f)) {
+                    if !flags.contains(&flag) {
+                        flags.push(flag);
+                    }
+                }
+                if !flags.is_empty() {
+                    message.push_str(&format!(" [from {}]", flags.join(", ")));
                 }
             }
             invalid(message)

@@ -5,7 +5,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use igw_monitoring::relations::{Resource, broken_links};
+use igw_monitoring::Object;
+use igw_monitoring::relations::broken_links;
+
+/// An object as Kustomize wrote it.
+type Resource = Object<'static>;
 use serde::Deserialize;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -181,14 +185,14 @@ fn check_overlay(
     let broken = broken_links(&resources, collector_ns);
     assert!(broken.is_empty(), "{case}: {broken:#?}");
     for resource in &resources {
-        let object = resource.object();
+        let object = resource;
         let meta = object.metadata();
         let name = meta.name.as_deref().unwrap_or_default();
         assert!(
             name.starts_with(overlay.prefix) && name.ends_with(overlay.suffix),
             "{case}: {name}"
         );
-        if let (Some(namespace), false) = (overlay.namespace, object.is_cluster_scoped()) {
+        if let (Some(namespace), false) = (overlay.namespace, object.kind().is_cluster_scoped()) {
             assert_eq!(meta.namespace.as_deref(), Some(namespace), "{case}: {name}");
         }
         let subjects = match resource {

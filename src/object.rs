@@ -1,0 +1,223 @@
+//! One view of every object kind a bundle holds and the scrape chain is made of: [`Object`],
+//! borrowed from a bundle or owned when read from YAML, and [`Kind`], its kind alone.
+//!
+//! Both are generated from one list of kinds, so they cannot drift apart; what a kind is
+//! (its `kind` string, its scope, its metadata) comes from kube-core's [`Resource`] of the typed
+//! object wherever kube-core knows it.
+
+use std::borrow::Cow;
+
+use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules};
+use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
+use kube_core::Resource;
+use serde::{Deserialize, Serialize};
+
+/// Whether a kube-core resource scope is the cluster's.
+trait Scope {
+    const CLUSTER: bool;
+}
+
+impl Scope for ClusterResourceScope {
+    const CLUSTER: bool = true;
+}
+
+impl Scope for NamespaceResourceScope {
+    const CLUSTER: bool = false;
+}
+
+/// Implemented by the typed object of every [`Kind`]: finds it in an [`Object`].
+pub trait BundleKind: Resource<DynamicType = ()> + Clone + Serialize + 'static {
+    /// The kind's [`Kind`].
+    const KIND: Kind;
+
+    /// The object, if it is of this kind.
+    fn of<'o>(object: &'o Object<'_>) -> Option<&'o Self>;
+}
+
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident,)*) => {
+        /// One object, borrowed (from a bundle) or owned (read from YAML or JSON by its
+        /// `kind`); serializes as the object itself.
+        #[derive(Clone, Debug, PartialEq, Deserialize)]
+        #[serde(tag = "kind")]
+        #[non_exhaustive]
+        pub enum Object<'a> {
+            $($(#[$doc])* $kind(Cow<'a, $kind>),)*
+        }
+
+        /// The kind of an [`Object`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Kind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$(Self::$kind,)*];
+
+            /// The `kind` field's value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$kind => stringify!($kind),)*
+                }
+            }
+
+            /// Whether objects of this kind are cluster-scoped (and so carry no namespace).
+            pub fn is_cluster_scoped(self) -> bool {
+                match self {
+                    $(Self::$kind => <<$kind as Resource>::Scope as Scope>::CLUSTER,)*
+                }
+            }
+        }
+
+        impl<'a> Object<'a> {
+            /// The object's kind.
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Self::$kind(_) => Kind::$kind,)*
+                }
+            }
+
+            /// The object's `metadata`.
+            pub fn metadata(&self) -> &ObjectMeta {
+                match self {
+                    $(Self::$kind(o) => o.meta(),)*
+                }
+            }
+
+            /// The same object, borrowed from this one.
+            pub fn borrowed(&self) -> Object<'_> {
+                match self {
+                    $(Self::$kind(o) => Object::$kind(Cow::Borrowed(o.as_ref())),)*
+                }
+            }
+
+            /// The object, owned (cloned if it was borrowed).
+            pub fn into_owned(self) -> Object<'static> {
+                match self {
+                    $(Self::$kind(o) => Object::$kind(Cow::Owned(o.into_owned())),)*
+                }
+            }
+        }
+
+        impl Serialize for Object<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                // Every typed object writes its own apiVersion and kind.
+                match self {
+                    $(Self::$kind(o) => o.serialize(serializer),)*
+                }
+            }
+        }
+
+        $(
+            impl BundleKind for $kind {
+                const KIND: Kind = Kind::$kind;
+
+                fn of<'o>(object: &'o Object<'_>) -> Option<&'o Self> {
+                    match object {
+                        Object::$kind(o) => Some(o.as_ref()),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+            }
+
+            impl<'a> From<&'a $kind> for Object<'a> {
+                fn from(object: &'a $kind) -> Self {
+                    Self::$kind(Cow::Borrowed(object))
+                }
+            }
+
+            impl From<$kind> for Object<'static> {
+                fn from(object: $kind) -> Self {
+                    Self::$kind(Cow::Owned(object))
+                }
+            }
+        )*
+    };
+}
+
+kinds! {
+    /// A ClusterRole.
+    ClusterRole,
+    /// A namespaced Role.
+    Role,
+    /// A ServiceAccount.
+    ServiceAccount,
+    /// A ClusterRoleBinding.
+    ClusterRoleBinding,
+    /// A namespaced RoleBinding.
+    RoleBinding,
+    /// A Secret.
+    Secret,
+    /// A ClusterPodMonitoring.
+    ClusterPodMonitoring,
+    /// A namespaced PodMonitoring.
+    PodMonitoring,
+    /// Namespaced rule groups.
+    Rules,
+    /// Cluster-wide rule groups.
+    ClusterRules,
+}
+
+impl<'a> From<&'a Object<'_>> for Object<'a> {
+    fn from(object: &'a Object<'_>) -> Self {
+        object.borrowed()
+    }
+}
+
+impl Kind {
+    /// Whether objects of this kind take RBAC's path-segment names (any string but `.`, `..`
+    /// and those holding `/` or `%`) rather than DNS subdomains.
+    pub fn has_path_segment_names(self) -> bool {
+        matches!(
+            self,
+            Self::ClusterRole | Self::Role | Self::ClusterRoleBinding | Self::RoleBinding
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kube_kind<K: BundleKind>() -> (Kind, String, bool) {
+        (
+            K::KIND,
+            K::kind(&()).into_owned(),
+            K::KIND.is_cluster_scoped(),
+        )
+    }
+
+    /// The generated kind strings are kube-core's; the scopes are the upstream CRDs' and RBAC's.
+    #[test]
+    fn kinds_are_kube_cores() {
+        let kinds = [
+            kube_kind::<ClusterRole>(),
+            kube_kind::<Role>(),
+            kube_kind::<ServiceAccount>(),
+            kube_kind::<ClusterRoleBinding>(),
+            kube_kind::<RoleBinding>(),
+            kube_kind::<Secret>(),
+            kube_kind::<ClusterPodMonitoring>(),
+            kube_kind::<PodMonitoring>(),
+            kube_kind::<Rules>(),
+            kube_kind::<ClusterRules>(),
+        ];
+        assert_eq!(kinds.len(), Kind::ALL.len());
+        for (kind, kube, cluster) in kinds {
+            assert_eq!(kind.as_str(), kube);
+            assert_eq!(cluster, kube.starts_with("Cluster"), "{kube}");
+        }
+    }
+}

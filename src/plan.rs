@@ -1,0 +1,946 @@
+//! The resolved plan: what validation makes of [`Options`]. Every object's kind, namespace and
+//! name, and per target its namespace, pods' namespace, selector and monitoring, are decided
+//! here once; the objects, the YAML, the alerts, the dashboard and the live checks only read the
+//! plan, so nothing below it derives or parses a value again.
+//!
+//! A plan exists only when valid: every name is judged by its kind's API-server rule *after*
+//! defaults, qualifiers, targets and the prefix were applied, and no two objects share kind,
+//! namespace and name. Each problem names every option the value came from.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use gmp_types::Scheme;
+
+use crate::error::{Error, Problem, Problems};
+use crate::object::Kind;
+use crate::options::{
+    AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, LabelSelector, MonitoringMode, Options,
+    Port, Preset, RulesScope, SecretAccess,
+};
+use crate::rules;
+use crate::validate::{self, Found};
+
+/// The Secret key the control plane writes the ServiceAccount token under.
+pub const TOKEN_KEY: &str = "token";
+
+/// The metric name prefix of endpoint pickers before version 1.1.
+pub const METRIC_PREFIX_BEFORE_1_1: &str = "inference_model_";
+/// The metric name prefix of endpoint pickers from version 1.1.
+pub const METRIC_PREFIX_FROM_1_1: &str = "inference_objective_";
+
+/// The ClusterRole that lets a server create TokenReviews and SubjectAccessReviews.
+pub const AUTH_DELEGATOR: &str = "system:auth-delegator";
+
+/// The non-resource URLs of Go's profiler, which the endpoint picker serves beside `/metrics`.
+pub const PPROF_URLS: &str = "/debug/pprof/*";
+
+/// Every decision about one bundle, made and checked once; read-only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    flavor: ClusterFlavor,
+    collector: ServiceAccountRef,
+    metric_prefix: &'static str,
+    reader_role: ObjectId,
+    reader_binding: ObjectId,
+    reader_urls: Vec<String>,
+    identities: Vec<Identity>,
+    targets: Vec<TargetPlan>,
+    endpoint: EndpointPlan,
+    auth_delegation: Option<AuthDelegation>,
+    alerts: Option<AlertsPlan>,
+    labels: BTreeMap<String, String>,
+    monitoring_labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// Which object: its kind, namespace (none when cluster-scoped) and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId {
+    /// The object's kind.
+    pub kind: Kind,
+    /// Its namespace; `None` for a cluster-scoped kind.
+    pub namespace: Option<String>,
+    /// Its name.
+    pub name: String,
+}
+
+/// A ServiceAccount, by namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServiceAccountRef {
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl ServiceAccountRef {
+    /// The user name the API server gives its tokens: `system:serviceaccount:<ns>:<name>`.
+    pub fn user(&self) -> String {
+        format!("system:serviceaccount:{}:{}", self.namespace, self.name)
+    }
+}
+
+/// The reader's identity in one namespace: its ServiceAccount, the token Secret, and the grant
+/// letting GMP's collector read that Secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    service_account: ObjectId,
+    token_secret: ObjectId,
+    secret_reader_role: ObjectId,
+    collector_binding: ObjectId,
+}
+
+impl Identity {
+    /// The namespace the ServiceAccount and its token Secret live in.
+    pub fn namespace(&self) -> &str {
+        self.service_account
+            .namespace
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    /// The ServiceAccount whose token scrapes the endpoint pickers.
+    pub fn service_account(&self) -> &ObjectId {
+        &self.service_account
+    }
+
+    /// The ServiceAccount as an RBAC subject.
+    pub fn service_account_ref(&self) -> ServiceAccountRef {
+        ServiceAccountRef {
+            namespace: self.namespace().to_owned(),
+            name: self.service_account.name.clone(),
+        }
+    }
+
+    /// Its token Secret, filled in by the control plane.
+    pub fn token_secret(&self) -> &ObjectId {
+        &self.token_secret
+    }
+
+    /// The (Cluster)Role granting the collector get/list/watch on the Secret.
+    pub fn secret_reader_role(&self) -> &ObjectId {
+        &self.secret_reader_role
+    }
+
+    /// The (Cluster)RoleBinding of that role to the collector.
+    pub fn collector_binding(&self) -> &ObjectId {
+        &self.collector_binding
+    }
+}
+
+/// One endpoint picker (or group of them) to scrape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetPlan {
+    name: Option<String>,
+    namespace: String,
+    pods_namespace: Option<String>,
+    selector: LabelSelector,
+    monitoring: ObjectId,
+    identity: usize,
+}
+
+impl TargetPlan {
+    /// The target's name; `None` for the one target of options without `targets`.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The target's namespace (its own, or the top-level `namespace`).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The namespace its pods run in, where known: a target's own `namespace`, or a
+    /// PodMonitoring's (which selects only there); `None` when a ClusterPodMonitoring may
+    /// find them anywhere.
+    pub fn pods_namespace(&self) -> Option<&str> {
+        self.pods_namespace.as_deref()
+    }
+
+    /// The pods, by labels (a preset's already derived).
+    pub fn selector(&self) -> &LabelSelector {
+        &self.selector
+    }
+
+    /// The ClusterPodMonitoring or PodMonitoring that scrapes it.
+    pub fn monitoring(&self) -> &ObjectId {
+        &self.monitoring
+    }
+}
+
+/// What every monitoring's scrape endpoint says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointPlan {
+    port: Port,
+    scheme: Scheme,
+    interval: String,
+    timeout: Option<String>,
+    path: String,
+    /// Whether the Secret reference names its namespace: always for a ClusterPodMonitoring
+    /// (left out, GMP reads it from `default`), never for a PodMonitoring (which may not).
+    names_secret_namespace: bool,
+}
+
+impl EndpointPlan {
+    /// The container port, by name or number.
+    pub fn port(&self) -> &Port {
+        &self.port
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Time between scrapes.
+    pub fn interval(&self) -> &str {
+        &self.interval
+    }
+
+    /// Time a scrape may take, when set.
+    pub fn timeout(&self) -> Option<&str> {
+        self.timeout.as_deref()
+    }
+
+    /// HTTP path of the metrics endpoint.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The Secret key of the bearer token.
+    pub fn token_key(&self) -> &'static str {
+        TOKEN_KEY
+    }
+
+    /// Whether the token Secret reference names its namespace.
+    pub fn names_secret_namespace(&self) -> bool {
+        self.names_secret_namespace
+    }
+}
+
+/// The binding of the endpoint picker's own ServiceAccount to `system:auth-delegator`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthDelegation {
+    binding: ObjectId,
+    subject: ServiceAccountRef,
+}
+
+impl AuthDelegation {
+    /// The ClusterRoleBinding.
+    pub fn binding(&self) -> &ObjectId {
+        &self.binding
+    }
+
+    /// The endpoint picker's ServiceAccount.
+    pub fn subject(&self) -> &ServiceAccountRef {
+        &self.subject
+    }
+}
+
+/// The alert rule objects and their thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertsPlan {
+    objects: Vec<ObjectId>,
+    thresholds: AlertOptions,
+}
+
+impl AlertsPlan {
+    /// One `Rules` per target namespace, or one `ClusterRules`.
+    pub fn objects(&self) -> &[ObjectId] {
+        &self.objects
+    }
+
+    /// Thresholds and `for:` (the `enabled` and `scope` it was made with included).
+    pub fn thresholds(&self) -> &AlertOptions {
+        &self.thresholds
+    }
+}
+
+impl Plan {
+    /// The cluster flavor.
+    pub fn flavor(&self) -> ClusterFlavor {
+        self.flavor
+    }
+
+    /// GMP's collector ServiceAccount on this flavor.
+    pub fn collector(&self) -> &ServiceAccountRef {
+        &self.collector
+    }
+
+    /// The prefix of the endpoint picker's metric names (by `eppVersion`).
+    pub fn metric_prefix(&self) -> &'static str {
+        self.metric_prefix
+    }
+
+    /// The ClusterRole granting `get` on the metrics endpoint.
+    pub fn reader_role(&self) -> &ObjectId {
+        &self.reader_role
+    }
+
+    /// The ClusterRoleBinding of that role to every reader ServiceAccount.
+    pub fn reader_binding(&self) -> &ObjectId {
+        &self.reader_binding
+    }
+
+    /// The non-resource URLs the reader may `get`: the metrics path, and pprof's when asked.
+    pub fn reader_urls(&self) -> &[String] {
+        &self.reader_urls
+    }
+
+    /// The reader identities: one in `namespace`, or (`monitoring: pod`) one per target
+    /// namespace, in order of first appearance.
+    pub fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+
+    /// The targets, in order.
+    pub fn targets(&self) -> &[TargetPlan] {
+        &self.targets
+    }
+
+    /// The identity whose token `target`'s monitoring presents.
+    pub fn identity_of(&self, target: &TargetPlan) -> &Identity {
+        // Indices are made together with the identities, so this one is always there.
+        &self.identities[target.identity]
+    }
+
+    /// The scrape endpoint every monitoring shares.
+    pub fn endpoint(&self) -> &EndpointPlan {
+        &self.endpoint
+    }
+
+    /// The auth-delegation binding, when `authDelegation` is set.
+    pub fn auth_delegation(&self) -> Option<&AuthDelegation> {
+        self.auth_delegation.as_ref()
+    }
+
+    /// The alerts, when `alerts.enabled`.
+    pub fn alerts(&self) -> Option<&AlertsPlan> {
+        self.alerts.as_ref()
+    }
+
+    /// Labels of every object but the monitorings.
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    /// Labels of the monitorings: `monitoringLabels` with `extraLabels`.
+    pub fn monitoring_labels(&self) -> &BTreeMap<String, String> {
+        &self.monitoring_labels
+    }
+
+    /// Annotations of every object.
+    pub fn annotations(&self) -> &BTreeMap<String, String> {
+        &self.annotations
+    }
+
+    /// How many objects the plan makes.
+    pub fn object_count(&self) -> usize {
+        let per_identity = 3;
+        2 + self.identities.len() * (1 + per_identity)
+            + self.targets.len()
+            + usize::from(self.auth_delegation.is_some())
+            + self.alerts.as_ref().map_or(0, |a| a.objects.len())
+    }
+
+    /// Every object's id, in the order the objects are made.
+    pub fn object_ids(&self) -> impl Iterator<Item = &ObjectId> {
+        std::iter::once(&self.reader_role)
+            .chain(self.identities.iter().map(|i| &i.service_account))
+            .chain(std::iter::once(&self.reader_binding))
+            .chain(
+                self.identities
+                    .iter()
+                    .flat_map(|i| [&i.token_secret, &i.secret_reader_role, &i.collector_binding]),
+            )
+            .chain(self.targets.iter().map(|t| &t.monitoring))
+            .chain(self.auth_delegation.iter().map(|a| &a.binding))
+            .chain(self.alerts.iter().flat_map(|a| a.objects.iter()))
+    }
+}
+
+impl TryFrom<&Options> for Plan {
+    type Error = Error;
+
+    fn try_from(options: &Options) -> Result<Self, Error> {
+        resolve(options).map_err(Error::Invalid)
+    }
+}
+
+impl Options {
+    /// Checks every option and resolves them into the plan every output is made from.
+    pub fn plan(&self) -> Result<Plan, Error> {
+        Plan::try_from(self)
+    }
+
+    /// Checks every option without building anything; every problem found is returned.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.plan().map(drop)
+    }
+}
+
+/// Where a name came from: the options that were set and made it what it is.
+#[derive(Clone, Debug, Default)]
+struct Sources {
+    /// The name's own option (`names.tokenSecret`), set or not.
+    own: &'static str,
+    /// Whether `own` was set.
+    given: bool,
+    /// The other options that went into it, as set by the user.
+    from: Vec<&'static str>,
+}
+
+impl Sources {
+    fn given(own: &'static str) -> Self {
+        Self {
+            own,
+            given: true,
+            from: Vec::new(),
+        }
+    }
+
+    fn derived(own: &'static str, from: &Sources) -> Self {
+        let mut inherited = from.from.clone();
+        if from.given {
+            inherited.insert(0, from.own);
+        }
+        Self {
+            own,
+            given: false,
+            from: inherited,
+        }
+    }
+
+    fn and(mut self, field: Option<&'static str>) -> Self {
+        self.from.extend(field.filter(|f| !self.from.contains(f)));
+        self
+    }
+
+    /// Every option involved: the name's own first.
+    fn fields(&self, target: Option<usize>) -> Vec<String> {
+        let mut fields = vec![self.own.to_owned()];
+        if let Some(i) = target {
+            fields.push(format!("targets[{i}].name"));
+        }
+        fields.extend(self.from.iter().map(|f| (*f).to_owned()));
+        fields
+    }
+}
+
+/// How names are made: the default qualified for cluster-scoped objects, then the prefix.
+struct Naming<'o> {
+    prefix: &'o str,
+    /// The instance name or namespace cluster-scoped default names carry, and its option.
+    qualifier: Option<(&'o str, &'static str)>,
+}
+
+impl Naming<'_> {
+    /// The given name, or the default (qualified when `qualify`), with the prefix; and where it
+    /// came from.
+    fn name(
+        &self,
+        own: &'static str,
+        given: Option<&String>,
+        default: impl FnOnce() -> (String, Sources),
+        qualify: bool,
+    ) -> (String, Sources) {
+        let (name, sources) = match given {
+            Some(given) => (given.clone(), Sources::given(own)),
+            None => {
+                let (default, from) = default();
+                match self.qualifier.filter(|_| qualify) {
+                    Some((q, field)) => (
+                        format!("{q}-{default}"),
+                        Sources::derived(own, &from).and(Some(field)),
+                    ),
+                    None => (default, Sources::derived(own, &from)),
+                }
+            }
+        };
+        let prefixed = if self.prefix.is_empty() {
+            name
+        } else {
+            format!("{}{name}", self.prefix)
+        };
+        (
+            prefixed,
+            sources.and((!self.prefix.is_empty()).then_some("namePrefix")),
+        )
+    }
+}
+
+/// Judges every option and resolves them into a plan, or returns every problem found.
+fn resolve(options: &Options) -> Result<Plan, Problems> {
+    let mut found = Found::default();
+    let prefix_ok = validate::fields(&mut found, options);
+    let naming = Naming {
+        prefix: if prefix_ok { &options.name_prefix } else { "" },
+        qualifier: qualifier(options),
+    };
+    let given = &options.names;
+    let pod_mode = options.monitoring == MonitoringMode::Pod;
+    let namespaced_grant = pod_mode || options.secret_access == SecretAccess::Namespaced;
+    let collector_namespace = options.flavor.collector_namespace();
+
+    let (service_account, sa_sources) = naming.name(
+        "names.serviceAccount",
+        given.service_account.as_ref(),
+        || {
+            (
+                "inference-gateway-sa-metrics-reader".to_owned(),
+                Sources::default(),
+            )
+        },
+        false,
+    );
+    // Derived names follow the ServiceAccount's name as given, not as prefixed.
+    let sa_base = given
+        .service_account
+        .clone()
+        .unwrap_or_else(|| "inference-gateway-sa-metrics-reader".to_owned());
+    let sa_from = Sources {
+        own: "names.serviceAccount",
+        given: given.service_account.is_some(),
+        from: Vec::new(),
+    };
+    let (reader_role, reader_role_sources) = naming.name(
+        "names.readerClusterRole",
+        given.reader_cluster_role.as_ref(),
+        || {
+            (
+                "inference-gateway-metrics-reader".to_owned(),
+                Sources::default(),
+            )
+        },
+        true,
+    );
+    let (reader_binding, reader_binding_sources) = naming.name(
+        "names.readerBinding",
+        given.reader_binding.as_ref(),
+        || (format!("{sa_base}-role-binding"), sa_from.clone()),
+        true,
+    );
+    let (token_secret, token_secret_sources) = naming.name(
+        "names.tokenSecret",
+        given.token_secret.as_ref(),
+        || (format!("{sa_base}-secret"), sa_from.clone()),
+        false,
+    );
+    // The unprefixed role name, which the collector binding's default derives from.
+    let role_base = given.secret_reader_role.clone().unwrap_or_else(|| {
+        match naming.qualifier.filter(|_| !namespaced_grant) {
+            Some((q, _)) => format!("{q}-{sa_base}-secret-read"),
+            None => format!("{sa_base}-secret-read"),
+        }
+    });
+    let (secret_reader_role, role_sources) = naming.name(
+        "names.secretReaderRole",
+        given.secret_reader_role.as_ref(),
+        || (format!("{sa_base}-secret-read"), sa_from.clone()),
+        !namespaced_grant,
+    );
+    let role_from = Sources {
+        own: "names.secretReaderRole",
+        given: given.secret_reader_role.is_some(),
+        from: if given.secret_reader_role.is_some() {
+            Vec::new()
+        } else {
+            let mut from = Sources::derived("", &sa_from).from;
+            if !namespaced_grant && let Some((_, field)) = naming.qualifier {
+                from.push(field);
+            }
+            from
+        },
+    };
+    let (collector_binding, collector_sources) = naming.name(
+        "names.collectorBinding",
+        given.collector_binding.as_ref(),
+        || {
+            (
+                format!("{collector_namespace}:{COLLECTOR_SERVICE_ACCOUNT}:{role_base}"),
+                role_from.clone(),
+            )
+        },
+        false,
+    );
+    let (monitoring_base, monitoring_sources) = naming.name(
+        "names.podMonitoring",
+        given.pod_monitoring.as_ref(),
+        || {
+            (
+                "inference-optimized-gateway-monitoring".to_owned(),
+                Sources::default(),
+            )
+        },
+        !pod_mode,
+    );
+    let (alerts_name, alerts_sources) = naming.name(
+        "names.alerts",
+        given.alerts.as_ref(),
+        || {
+            (
+                "inference-gateway-endpoint-picker-alerts".to_owned(),
+                Sources::default(),
+            )
+        },
+        options.alerts.scope == RulesScope::Cluster,
+    );
+
+    let targets = resolve_targets(options);
+    // The targets' namespaces, each once, in order of first appearance.
+    let mut seen = BTreeSet::new();
+    let target_namespaces: Vec<String> = targets
+        .iter()
+        .filter(|t| seen.insert(t.namespace.as_str()))
+        .map(|t| t.namespace.clone())
+        .collect();
+    // One identity where the monitorings read the token: in `namespace`, or (a PodMonitoring
+    // reads only its own namespace's Secrets) in each target's namespace.
+    let identity_namespaces: Vec<&str> = if pod_mode {
+        target_namespaces.iter().map(String::as_str).collect()
+    } else {
+        vec![options.namespace.as_str()]
+    };
+    let id = |kind: Kind, namespace: Option<&str>, name: &str| ObjectId {
+        kind,
+        namespace: namespace.map(str::to_owned),
+        name: name.to_owned(),
+    };
+    let (role_kind, binding_kind) = if namespaced_grant {
+        (Kind::Role, Kind::RoleBinding)
+    } else {
+        (Kind::ClusterRole, Kind::ClusterRoleBinding)
+    };
+    let identities: Vec<Identity> = identity_namespaces
+        .iter()
+        .map(|ns| {
+            let grant_ns = namespaced_grant.then_some(*ns);
+            Identity {
+                service_account: id(Kind::ServiceAccount, Some(ns), &service_account),
+                token_secret: id(Kind::Secret, Some(ns), &token_secret),
+                secret_reader_role: id(role_kind, grant_ns, &secret_reader_role),
+                collector_binding: id(binding_kind, grant_ns, &collector_binding),
+            }
+        })
+        .collect();
+    let identity_index: HashMap<&str, usize> = identity_namespaces
+        .iter()
+        .enumerate()
+        .map(|(i, ns)| (*ns, i))
+        .collect();
+    let monitoring_kind = if pod_mode {
+        Kind::PodMonitoring
+    } else {
+        Kind::ClusterPodMonitoring
+    };
+    let targets: Vec<TargetPlan> = targets
+        .into_iter()
+        .map(|t| {
+            let mut name = monitoring_base.clone();
+            if let Some(target) = &t.name {
+                name.push('-');
+                name.push_str(target);
+            }
+            let identity_ns = if pod_mode {
+                t.namespace.as_str()
+            } else {
+                options.namespace.as_str()
+            };
+            TargetPlan {
+                monitoring: ObjectId {
+                    kind: monitoring_kind,
+                    namespace: pod_mode.then(|| t.namespace.clone()),
+                    name,
+                },
+                identity: identity_index.get(identity_ns).copied().unwrap_or_default(),
+                pods_namespace: if pod_mode {
+                    Some(t.namespace.clone())
+                } else {
+                    t.given_namespace
+                },
+                name: t.name,
+                namespace: t.namespace,
+                selector: t.selector,
+            }
+        })
+        .collect();
+
+    let auth_delegation = options.auth_delegation.as_deref().and_then(|subject| {
+        let (namespace, account) = subject.split_once('/')?;
+        let (name, sources) = naming.name(
+            "authDelegation",
+            None,
+            || {
+                (
+                    format!("{namespace}:{account}:auth-delegator"),
+                    Sources::default(),
+                )
+            },
+            true,
+        );
+        Some((
+            AuthDelegation {
+                binding: id(Kind::ClusterRoleBinding, None, &name),
+                subject: ServiceAccountRef {
+                    namespace: namespace.to_owned(),
+                    name: account.to_owned(),
+                },
+            },
+            sources,
+        ))
+    });
+    let alerts = options.alerts.enabled.then(|| AlertsPlan {
+        objects: match options.alerts.scope {
+            RulesScope::Cluster => vec![id(Kind::ClusterRules, None, &alerts_name)],
+            RulesScope::Namespaced => target_namespaces
+                .iter()
+                .map(|ns| id(Kind::Rules, Some(ns), &alerts_name))
+                .collect(),
+        },
+        thresholds: options.alerts.clone(),
+    });
+    validate::annotations(&mut found, &options.extra_annotations, &service_account);
+
+    let mut reader_urls = vec![options.path.clone()];
+    if options.pprof {
+        reader_urls.push(PPROF_URLS.to_owned());
+    }
+    let mut monitoring_labels = options.monitoring_labels.clone();
+    monitoring_labels.extend(
+        options
+            .extra_labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    let plan = Plan {
+        flavor: options.flavor,
+        collector: ServiceAccountRef {
+            namespace: collector_namespace.to_owned(),
+            name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
+        },
+        metric_prefix: metric_prefix(options.epp_version.as_deref()),
+        reader_role: id(Kind::ClusterRole, None, &reader_role),
+        reader_binding: id(Kind::ClusterRoleBinding, None, &reader_binding),
+        reader_urls,
+        identities,
+        targets,
+        endpoint: EndpointPlan {
+            port: options.port.clone(),
+            scheme: options.scheme,
+            interval: options.interval.clone(),
+            timeout: options.timeout.clone(),
+            path: options.path.clone(),
+            names_secret_namespace: !pod_mode,
+        },
+        auth_delegation: auth_delegation.as_ref().map(|(a, _)| a.clone()),
+        alerts,
+        labels: options.extra_labels.clone(),
+        monitoring_labels,
+        annotations: options.extra_annotations.clone(),
+    };
+
+    // Every name, as it will reach its object, by its kind's rule; then no two ids alike.
+    let mut names = NameCheck::new(&mut found);
+    names.object(&plan.reader_role, &reader_role_sources, None);
+    for identity in &plan.identities {
+        names.object(&identity.service_account, &sa_sources, None);
+    }
+    names.object(&plan.reader_binding, &reader_binding_sources, None);
+    for identity in &plan.identities {
+        names.object(&identity.token_secret, &token_secret_sources, None);
+        names.object(&identity.secret_reader_role, &role_sources, None);
+        names.object(&identity.collector_binding, &collector_sources, None);
+    }
+    if !options.targets.is_empty() {
+        // A base name bad on its own is reported once, not once per target.
+        names.name(monitoring_kind, &monitoring_base, &monitoring_sources, None);
+    }
+    for (i, target) in plan.targets.iter().enumerate() {
+        let index = target.name.is_some().then_some(i);
+        names.object(&target.monitoring, &monitoring_sources, index);
+    }
+    if let (Some(delegation), Some((_, sources))) = (&plan.auth_delegation, &auth_delegation) {
+        names.object(&delegation.binding, sources, None);
+    }
+    if let Some(alerts) = &plan.alerts {
+        for object in &alerts.objects {
+            names.object(object, &alerts_sources, None);
+        }
+    }
+    drop(names);
+    found.finish(plan)
+}
+
+/// What cluster-scoped default names carry so that installations never share one: the
+/// instance name, else a namespace other than `default`, else nothing (the seed's names).
+fn qualifier(options: &Options) -> Option<(&str, &'static str)> {
+    let q = if !options.instance.is_empty() {
+        (options.instance.as_str(), "instance")
+    } else if options.namespace != "default" {
+        (options.namespace.as_str(), "namespace")
+    } else {
+        return None;
+    };
+    // An invalid one is reported on its own field; names built from it would only repeat that.
+    rules::dns1123_label(q.0).is_ok().then_some(q)
+}
+
+/// The prefix of the endpoint picker's metric names, by `eppVersion` (already validated).
+fn metric_prefix(epp_version: Option<&str>) -> &'static str {
+    let at_least_1_1 = epp_version.and_then(|v| {
+        let (major, minor) = v.split_once('.')?;
+        Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?) >= (1, 1))
+    });
+    if at_least_1_1 == Some(true) {
+        METRIC_PREFIX_FROM_1_1
+    } else {
+        METRIC_PREFIX_BEFORE_1_1
+    }
+}
+
+/// A target before its objects are named.
+struct Resolved {
+    name: Option<String>,
+    namespace: String,
+    given_namespace: Option<String>,
+    selector: LabelSelector,
+}
+
+/// The endpoint pickers to scrape: `targets`, or one unnamed target of `preset` or `selector`
+/// in `namespace`.
+fn resolve_targets(options: &Options) -> Vec<Resolved> {
+    if options.targets.is_empty() {
+        return vec![Resolved {
+            name: None,
+            namespace: options.namespace.clone(),
+            given_namespace: None,
+            selector: options
+                .preset
+                .as_ref()
+                .map_or_else(|| options.selector.clone(), Preset::selector),
+        }];
+    }
+    options
+        .targets
+        .iter()
+        .map(|t| Resolved {
+            name: Some(t.name.clone()),
+            namespace: t
+                .namespace
+                .clone()
+                .unwrap_or_else(|| options.namespace.clone()),
+            given_namespace: t.namespace.clone(),
+            selector: match (&t.selector, &t.preset) {
+                (Some(selector), _) => selector.clone(),
+                (None, Some(preset)) => preset.selector(),
+                (None, None) => LabelSelector::default(),
+            },
+        })
+        .collect()
+}
+
+/// Judges names as they reach their objects and finds objects of one id.
+struct NameCheck<'f, 'p> {
+    found: &'f mut Found,
+    /// The option sets already blamed: a problem whose options include one of them adds
+    /// nothing (a default derived from a bad name is bad for the same reason).
+    blamed: HashSet<Vec<String>>,
+    /// Each id seen, with where its name came from (borrowed: a valid fleet formats nothing).
+    seen: HashMap<&'p ObjectId, (&'p Sources, Option<usize>)>,
+    /// The options already refused on their own: names made from them would repeat that.
+    refused: HashSet<String>,
+}
+
+impl<'f, 'p> NameCheck<'f, 'p> {
+    fn new(found: &'f mut Found) -> Self {
+        Self {
+            refused: found.fields().map(str::to_owned).collect(),
+            found,
+            blamed: HashSet::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn object(&mut self, id: &'p ObjectId, sources: &'p Sources, target: Option<usize>) {
+        if self.name(id.kind, &id.name, sources, target) {
+            return;
+        }
+        let Some(&(other, other_target)) = self.seen.get(id) else {
+            self.seen.insert(id, (sources, target));
+            return;
+        };
+        let other = other.fields(other_target);
+        let mut fields = sources.fields(target);
+        for field in &other {
+            if !fields.contains(field) {
+                fields.push(field.clone());
+            }
+        }
+        let kind = id.kind;
+        let place = id
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" in namespace {ns:?}"))
+            .unwrap_or_default();
+        self.blame(
+            fields,
+            &id.name,
+            format!(
+                "gives two objects the same {kind} name{place} (the other from {}): no two objects may share kind, namespace and name",
+                other.join(" + ")
+            ),
+        );
+    }
+
+    /// Judges one name by `kind`'s rule; whether it was found bad.
+    fn name(&mut self, kind: Kind, name: &str, sources: &Sources, target: Option<usize>) -> bool {
+        let (what, outcome) = if kind.has_path_segment_names() {
+            ("RBAC object name", rules::path_segment_name(name))
+        } else {
+            ("object name", rules::dns1123_subdomain(name))
+        };
+        let Err(reason) = outcome else { return false };
+        let fields = sources.fields(target);
+        let mut rule = format!("is not a valid {what} ({reason}), as every {kind} name must be");
+        if !sources.given {
+            let from = if fields.len() > 1 {
+                fields[1..].join(" + ")
+            } else {
+                "the defaults".to_owned()
+            };
+            rule.push_str(&format!(
+                "; it is derived from {from}: set {} to choose another",
+                sources.own
+            ));
+        }
+        self.blame(fields, name, rule);
+        true
+    }
+
+    fn blame(&mut self, fields: Vec<String>, value: &str, rule: String) {
+        let mut key = fields.clone();
+        key.sort();
+        // Every subset of a handful of options.
+        let blamed_before = (1..(1u32 << key.len().min(8))).any(|mask| {
+            let subset: Vec<String> = key
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, f)| f.clone())
+                .collect();
+            self.blamed.contains(&subset)
+        });
+        if blamed_before || key.iter().any(|f| self.refused.contains(f)) {
+            return;
+        }
+        self.blamed.insert(key);
+        let mut fields = fields.into_iter();
+        let field = fields.next().unwrap_or_default();
+        self.found.push_problem(Problem {
+            field,
+            also: fields.collect(),
+            value: value.to_owned(),
+            rule,
+        });
+    }
+}
