@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use igw_monitoring::options::Target;
+use igw_monitoring::Target;
 use igw_monitoring::{LabelSelector, Options};
 
 /// Options with `n` targets spread over 50 namespaces.

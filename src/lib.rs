@@ -30,16 +30,16 @@
 mod alerts;
 mod builder;
 mod bundle;
-pub mod dashboard;
+mod dashboard;
 pub mod emit;
 mod error;
 pub mod kustomize;
 mod object;
-pub mod options;
+mod options;
 mod plan;
 pub mod relations;
 mod rules;
-mod selector_syntax;
+pub mod selector_syntax;
 pub mod terraform;
 mod validate;
 mod verify;
@@ -47,13 +47,15 @@ mod verify;
 pub use alerts::GROUP as ALERT_GROUP;
 pub use builder::BundleBuilder;
 pub use bundle::Bundle;
+pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
 pub use object::{BundleKind, Kind, Object};
 pub use options::{
-    AlertOptions, ClusterFlavor, LabelSelector, MonitoringMode, Names, Options, Port, Preset,
-    PresetFlavor, RulesScope, SecretAccess, SelectorOperator, SelectorRequirement, Target,
+    AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, DEFAULT_SELECTOR_LABEL, LabelSelector,
+    MonitoringMode, Names, Options, Port, Preset, PresetFlavor, RulesScope, SecretAccess,
+    SelectorOperator, SelectorRequirement, Target,
 };
 pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, METRIC_PREFIX_BEFORE_1_1,

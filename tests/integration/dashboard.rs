@@ -3,9 +3,9 @@
 //! metrics, and it is filtered by what is known.
 
 use crate::support::{TestResult, fleet};
+use igw_monitoring::DASHBOARD_COLUMNS as GRID_COLUMNS;
+use igw_monitoring::MonitoringMode;
 use igw_monitoring::Options;
-use igw_monitoring::dashboard::GRID_COLUMNS;
-use igw_monitoring::options::MonitoringMode;
 use serde_json::Value;
 
 fn dashboard(

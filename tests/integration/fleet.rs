@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::support::{TestResult, fleet};
-use igw_monitoring::options::{MonitoringMode, Target};
 use igw_monitoring::{Kind, LabelSelector, Options, SecretAccess};
+use igw_monitoring::{MonitoringMode, Target};
 
 /// Cluster-scoped objects of every bundle by (kind, name), failing on a name given two bodies.
 fn assert_no_collision(bundles: &[(String, Options)]) -> TestResult {

@@ -2,7 +2,7 @@
 //! parser, and names only metrics of the chosen endpoint picker version.
 
 use crate::support::{TestResult, fleet, with_alerts};
-use igw_monitoring::options::{MonitoringMode, RulesScope};
+use igw_monitoring::{MonitoringMode, RulesScope};
 use igw_monitoring::{Object, Options, VerifyFormat, VerifyOptions};
 
 /// Both metric prefixes, each with the version that selects it.

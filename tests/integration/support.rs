@@ -5,9 +5,7 @@
 
 use std::path::PathBuf;
 
-use igw_monitoring::options::{
-    AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
-};
+use igw_monitoring::{AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Names, Object, Options, Port, Scheme, SecretAccess,
     SelectorRequirement,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::support::{TestResult, cases, fleet};
 use hcl::eval::{Context, Evaluate};
-use igw_monitoring::options::MonitoringMode;
+use igw_monitoring::MonitoringMode;
 use igw_monitoring::terraform::{MANIFEST, MAX_NAME_CHARS, RESOURCE_TYPE, resource_names};
 use igw_monitoring::{Bundle, Error, Options};
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::support::{TestResult, cases, fleet};
-use igw_monitoring::options::MonitoringMode;
+use igw_monitoring::MonitoringMode;
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Options, SecretAccess, SelectorRequirement, VerifyFormat,
     VerifyOptions,

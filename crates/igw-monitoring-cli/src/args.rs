@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use igw_monitoring::options::{MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
+use igw_monitoring::{MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use igw_monitoring::options::Options;
+use igw_monitoring::Options;
 use serde::Deserialize;
 use serde_json::Value as Schema;
 use serde_yaml::Value;

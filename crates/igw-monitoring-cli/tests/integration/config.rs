@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use igw_monitoring::Scheme;
-use igw_monitoring::options::{
+use igw_monitoring::{
     ClusterFlavor, LabelSelector, MonitoringMode, Names, Options, Port, Preset, PresetFlavor,
     SecretAccess, SelectorRequirement, Target,
 };
@@ -146,9 +146,9 @@ alerts:
         epp_version: Some("1.1".to_owned()),
         auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
         pprof: true,
-        alerts: igw_monitoring::options::AlertOptions {
+        alerts: igw_monitoring::AlertOptions {
             enabled: true,
-            scope: igw_monitoring::options::RulesScope::Cluster,
+            scope: igw_monitoring::RulesScope::Cluster,
             error_ratio: 0.1,
             for_: "10m".to_owned(),
             ..Default::default()
