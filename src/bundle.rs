@@ -19,8 +19,8 @@ use serde::Serialize;
 use crate::alerts::{self, AlertObjects};
 use crate::error::Error;
 use crate::options::{
-    COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, MonitoringMode, Options, Port, ResolvedNames,
-    ResolvedTarget, RulesScope, SecretAccess,
+    BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, MonitoringMode, Options, Port,
+    ResolvedNames, ResolvedTarget, RulesScope, SecretAccess, bundle_builder,
 };
 use crate::validate::{self, SERVICE_ACCOUNT_ANNOTATION};
 
@@ -203,10 +203,18 @@ impl Options {
     }
 }
 
+impl<S: bundle_builder::IsComplete> BundleBuilder<S> {
+    /// Judges every option at once and builds the bundle (as `options().build()`), so a chain of
+    /// setters ends in a bundle or in every problem found.
+    pub fn build(self) -> Result<Bundle, Error> {
+        self.options().build()
+    }
+}
+
 impl Bundle {
-    /// A builder starting from the seed document's defaults.
-    pub fn builder() -> crate::BundleBuilder {
-        crate::BundleBuilder::default()
+    /// A builder starting from the seed document's defaults (the same as [`Options::builder`]).
+    pub fn builder() -> BundleBuilder {
+        Options::builder()
     }
 
     /// The cluster flavor the bundle was built for.

@@ -27,7 +27,6 @@
 //! ```
 
 pub mod alerts;
-pub mod builder;
 pub mod bundle;
 pub mod dashboard;
 pub mod emit;
@@ -41,12 +40,11 @@ pub mod terraform;
 mod validate;
 pub mod verify;
 
-pub use builder::BundleBuilder;
 pub use bundle::{Bundle, Monitoring, Object, ReaderIdentity, SecretReader};
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
 pub use options::{
-    ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SecretAccess,
+    BundleBuilder, ClusterFlavor, LabelSelector, Names, Options, Port, ResolvedNames, SecretAccess,
     SelectorOperator, SelectorRequirement,
 };
 pub use selector_syntax::SyntaxError;
