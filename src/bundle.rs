@@ -19,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::alerts;
 use crate::error::Error;
 use crate::object::{BundleKind, Kind, Object};
-use crate::options::{Options, Port};
+use crate::options::{BundleBuilder, Options, Port, bundle_builder};
 use crate::plan::{AUTH_DELEGATOR, ObjectId, Plan, ServiceAccountRef, TOKEN_KEY};
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
@@ -40,6 +40,14 @@ impl Options {
     }
 }
 
+impl<S: bundle_builder::IsComplete> BundleBuilder<S> {
+    /// Judges every option at once and builds the bundle (as `options().build()`), so a chain of
+    /// setters ends in a bundle or in every problem found.
+    pub fn build(self) -> Result<Bundle, Error> {
+        self.options().build()
+    }
+}
+
 impl From<Plan> for Bundle {
     fn from(plan: Plan) -> Self {
         let mut objects = Vec::with_capacity(plan.object_count());
@@ -54,9 +62,9 @@ impl From<Plan> for Bundle {
 }
 
 impl Bundle {
-    /// A builder starting from the seed document's defaults.
-    pub fn builder() -> crate::BundleBuilder {
-        crate::BundleBuilder::default()
+    /// A builder starting from the seed document's defaults (the same as [`Options::builder`]).
+    pub fn builder() -> BundleBuilder {
+        Options::builder()
     }
 
     /// The plan the objects were made from: every name, namespace and target.

@@ -28,7 +28,6 @@
 //! ```
 
 mod alerts;
-mod builder;
 mod bundle;
 mod dashboard;
 pub mod emit;
@@ -45,7 +44,6 @@ mod validate;
 mod verify;
 
 pub use alerts::GROUP as ALERT_GROUP;
-pub use builder::BundleBuilder;
 pub use bundle::Bundle;
 pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
@@ -53,9 +51,10 @@ pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
 pub use object::{BundleKind, Kind, Object};
 pub use options::{
-    AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, DEFAULT_SELECTOR_LABEL, LabelSelector,
-    MonitoringMode, Names, Options, Port, Preset, PresetFlavor, RulesScope, SecretAccess,
-    SelectorOperator, SelectorRequirement, Target,
+    AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
+    DEFAULT_SELECTOR_LABEL, LabelSelector, MonitoringMode, Names, NamesBuilder, Options, Port,
+    Preset, PresetBuilder, PresetFlavor, RulesScope, SecretAccess, SelectorOperator,
+    SelectorRequirement, Target, TargetBuilder, bundle_builder,
 };
 pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, METRIC_PREFIX_BEFORE_1_1,

@@ -13,27 +13,77 @@ use serde::{Deserialize, Serialize};
 /// The label the seed document selects the endpoint picker's pods by.
 pub const DEFAULT_SELECTOR_LABEL: (&str, &str) = ("app", "inference-gateway-ext-proc");
 
+// The builder is derived from the fields so that it sets every option and can never drift from
+// them; the defaults live only in its `default` attributes, which `Default`, serde's missing keys
+// and the JSON Schema all go through. (Not a doc comment: that would land in the JSON Schema.)
 /// Every choice about one metrics-collection setup; [`Default`] is the seed document's bundle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, bon::Builder)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[builder(
+    derive(Clone, Debug),
+    builder_type(
+        name = BundleBuilder,
+        doc {
+            /// Sets [`Options`] fluently; start with [`Bundle::builder`](crate::Bundle::builder).
+            /// Unset options keep the seed's defaults; [`build()`](Self::build) judges them all
+            /// at once, [`options()`](Self::options) hands them over unjudged.
+            ///
+            /// ```
+            /// use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, Names};
+            ///
+            /// let bundle = Bundle::builder()
+            ///     .namespace("monitoring")
+            ///     .flavor(ClusterFlavor::Autopilot)
+            ///     .selector(LabelSelector::default().match_label("inferencepool", "vllm-epp"))
+            ///     .maybe_timeout(Some("3s"))
+            ///     .names(Names::builder().service_account("scraper").build())
+            ///     .build()?;
+            /// let secret = bundle.plan().identities()[0].token_secret();
+            /// assert_eq!(secret.namespace.as_deref(), Some("monitoring"));
+            /// assert_eq!(secret.name, "scraper-secret");
+            /// # Ok::<(), igw_monitoring::Error>(())
+            /// ```
+        },
+    ),
+    start_fn(doc {
+        /// A builder starting from the seed document's defaults (as
+        /// [`Bundle::builder`](crate::Bundle::builder)).
+    }),
+    finish_fn(name = options, doc {
+        /// The options set so far, not yet judged (for a config file, or to build later).
+    }),
+    state_mod(vis = "pub", doc {
+        /// Type states of [`BundleBuilder`]: which options have been set, so that generic code
+        /// can name a builder (its `build()` asks for [`IsComplete`](bundle_builder::IsComplete)).
+    }),
+    on(String, into),
+    on(_, setters(doc(default(skip)))),
+)]
 pub struct Options {
     /// Namespace of the reader ServiceAccount and its token Secret. Default: `default`.
+    #[builder(default = "default")]
     pub namespace: String,
     /// Where the cluster runs GMP's collector. Default: `standard`.
+    #[builder(default)]
     pub flavor: ClusterFlavor,
     /// How the collector is granted read access to the token Secret. Default: `cluster`.
+    #[builder(default)]
     pub secret_access: SecretAccess,
     /// Which GMP object scrapes: one ClusterPodMonitoring per target, with one reader identity in
     /// `namespace`; or one PodMonitoring per target with a reader identity in each target's
     /// namespace (the `inferencepool` Helm chart's shape). Default: `cluster`.
+    #[builder(default)]
     pub monitoring: MonitoringMode,
     /// Name of this installation, put into cluster-scoped object names so that bundles of several
     /// installations never share one. Default: none (then a namespace other than `default` is
     /// put in instead; the seed's names stay as they are).
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[builder(default)]
     pub instance: String,
     /// The endpoint picker pods to scrape, when `targets` is empty.
     /// Default: `matchLabels: {app: inference-gateway-ext-proc}`.
+    #[builder(default = LabelSelector::default()
+        .match_label(DEFAULT_SELECTOR_LABEL.0, DEFAULT_SELECTOR_LABEL.1))]
     pub selector: LabelSelector,
     /// Derives `selector` from how the endpoint picker was installed. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,6 +91,7 @@ pub struct Options {
     /// Several endpoint pickers, each with its own (Cluster)PodMonitoring; replaces `selector`
     /// and `preset`. Default: none (one target: `selector` in `namespace`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[builder(default)]
     pub targets: Vec<Target>,
     /// Version of the endpoint picker, `X.Y`; picks the metric prefix (`inference_model_` before
     /// 1.1, `inference_objective_` from 1.1). Default: none (the seed's `inference_model_`).
@@ -53,71 +104,58 @@ pub struct Options {
     pub auth_delegation: Option<String>,
     /// Also grant the reader `/debug/pprof/*`. Default: `false`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[builder(default)]
     pub pprof: bool,
     /// The endpoint picker's alerts as GMP rule objects. Default: off, upstream thresholds.
+    #[builder(default)]
     pub alerts: AlertOptions,
     /// Container port to scrape, by name or number. Default: `metrics`.
+    #[builder(default, into)]
     pub port: Port,
     /// Scrape protocol. Default: `http`.
+    #[builder(default = Scheme::Http)]
     pub scheme: Scheme,
     /// Prometheus duration between scrapes. Default: `5s`.
+    #[builder(default = "5s")]
     pub interval: String,
     /// Prometheus duration a scrape may take, at most `interval`. Default: none (GMP's default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     /// HTTP path of the metrics endpoint. Default: `/metrics`.
+    #[builder(default = "/metrics")]
     pub path: String,
     /// Name of every object the bundle creates. Default: the seed document's names.
+    #[builder(default)]
     pub names: Names,
     /// Prefix of every object name, after defaults and derivations (not of the GMP collector's
     /// ServiceAccount, which the bundle only references). Default: none.
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[builder(default)]
     pub name_prefix: String,
     /// Labels of the ClusterPodMonitoring. Default: the seed's `app.kubernetes.io/name` and
     /// `app.kubernetes.io/part-of`.
+    #[builder(default = BTreeMap::from([
+        (
+            "app.kubernetes.io/name".to_owned(),
+            "inference-optimized-gateway".to_owned(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_owned(),
+            "google-cloud-managed-prometheus".to_owned(),
+        ),
+    ]))]
     pub monitoring_labels: BTreeMap<String, String>,
     /// Labels added to every object. Default: none.
+    #[builder(default)]
     pub extra_labels: BTreeMap<String, String>,
     /// Annotations added to every object. Default: none.
+    #[builder(default)]
     pub extra_annotations: BTreeMap<String, String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            namespace: "default".to_owned(),
-            flavor: ClusterFlavor::default(),
-            secret_access: SecretAccess::default(),
-            monitoring: MonitoringMode::default(),
-            instance: String::new(),
-            selector: LabelSelector::default()
-                .match_label(DEFAULT_SELECTOR_LABEL.0, DEFAULT_SELECTOR_LABEL.1),
-            preset: None,
-            targets: Vec::new(),
-            epp_version: None,
-            auth_delegation: None,
-            pprof: false,
-            alerts: AlertOptions::default(),
-            port: Port::default(),
-            scheme: Scheme::Http,
-            interval: "5s".to_owned(),
-            timeout: None,
-            path: "/metrics".to_owned(),
-            names: Names::default(),
-            name_prefix: String::new(),
-            monitoring_labels: BTreeMap::from([
-                (
-                    "app.kubernetes.io/name".to_owned(),
-                    "inference-optimized-gateway".to_owned(),
-                ),
-                (
-                    "app.kubernetes.io/part-of".to_owned(),
-                    "google-cloud-managed-prometheus".to_owned(),
-                ),
-            ]),
-            extra_labels: BTreeMap::new(),
-            extra_annotations: BTreeMap::new(),
-        }
+        Self::builder().options()
     }
 }
 
@@ -143,41 +181,55 @@ impl ClusterFlavor {
 }
 
 /// The upstream alert set of the endpoint picker, as GMP rule objects.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, bon::Builder)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[builder(
+    derive(Clone, Debug),
+    builder_type(doc {
+        /// Sets [`AlertOptions`] fluently, for [`BundleBuilder::alerts`]; unset ones keep their
+        /// defaults.
+    }),
+    start_fn(doc {
+        /// A builder starting from the upstream thresholds, alerts off.
+    }),
+    finish_fn(doc {
+        /// The alert options set so far.
+    }),
+    on(String, into),
+    on(_, setters(doc(default(skip)))),
+)]
 pub struct AlertOptions {
     /// Whether `render` and Kustomize bases include the alerts. Default: `false`.
+    #[builder(default)]
     pub enabled: bool,
     /// `Rules` in each target namespace, or one `ClusterRules`. Default: `namespaced`.
+    #[builder(default)]
     pub scope: RulesScope,
     /// P99 request latency, in seconds, above which `InferenceGatewayHighLatencyP99` fires.
     /// Default: `10`.
+    #[builder(default = 10.0)]
     pub p99_latency_seconds: f64,
     /// Share of failed requests per model above which `InferenceGatewayHighErrorRatio` fires.
     /// Default: `0.05`.
+    #[builder(default = 0.05)]
     pub error_ratio: f64,
     /// Average pool queue size above which `InferencePoolHighQueueSize` fires. Default: `50`.
+    #[builder(default = 50.0)]
     pub queue_size: f64,
     /// Average pool KV-cache utilization (0 to 1) above which
     /// `InferencePoolHighKvCacheUtilization` fires. Default: `0.9`.
+    #[builder(default = 0.9)]
     pub kv_cache_utilization: f64,
     /// How long a condition must hold before its alert fires (a Prometheus duration).
     /// Default: `5m`.
     #[serde(rename = "for")]
+    #[builder(default = "5m")]
     pub for_: String,
 }
 
 impl Default for AlertOptions {
     fn default() -> Self {
-        Self {
-            enabled: false,
-            scope: RulesScope::default(),
-            p99_latency_seconds: 10.0,
-            error_ratio: 0.05,
-            queue_size: 50.0,
-            kv_cache_utilization: 0.9,
-            for_: "5m".to_owned(),
-        }
+        Self::builder().build()
     }
 }
 
@@ -204,8 +256,21 @@ pub enum MonitoringMode {
 }
 
 /// One endpoint picker (or group of them) to scrape.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, bon::Builder)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[builder(
+    derive(Clone, Debug),
+    builder_type(doc {
+        /// Sets a [`Target`] fluently, for [`BundleBuilder::targets`]; `name` is required.
+    }),
+    start_fn(doc {
+        /// A builder of a target; the namespace defaults to the bundle's.
+    }),
+    finish_fn(doc {
+        /// The target set so far.
+    }),
+    on(String, into),
+)]
 pub struct Target {
     /// Short name, unique in the bundle; part of the object names (an RFC 1123 label).
     pub name: String,
@@ -221,13 +286,28 @@ pub struct Target {
 }
 
 /// How an endpoint picker was installed, which decides its pods' labels.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, bon::Builder)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[builder(
+    derive(Clone, Debug),
+    builder_type(doc {
+        /// Sets a [`Preset`] fluently; `flavor` is required.
+    }),
+    start_fn(doc {
+        /// A builder of a preset; the release defaults to none.
+    }),
+    finish_fn(doc {
+        /// The preset set so far.
+    }),
+    on(String, into),
+    on(_, setters(doc(default(skip)))),
+)]
 pub struct Preset {
     /// The installation flavor.
     pub flavor: PresetFlavor,
     /// The InferencePool or Helm release name the labels derive from (unused by `raw-v0.1`).
     #[serde(default)]
+    #[builder(default)]
     pub release: String,
 }
 
@@ -483,8 +563,23 @@ impl SelectorOperator {
 }
 
 /// Names of the objects the bundle creates; `None` takes the default each field names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, bon::Builder,
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[builder(
+    derive(Clone, Debug),
+    builder_type(doc {
+        /// Sets [`Names`] fluently, for [`BundleBuilder::names`]; unset ones keep their defaults.
+    }),
+    start_fn(doc {
+        /// A builder starting from every default name.
+    }),
+    finish_fn(doc {
+        /// The names set so far.
+    }),
+    on(String, into),
+)]
 pub struct Names {
     /// ClusterRole granting `get` on `/metrics`. Default: `inference-gateway-metrics-reader`.
     #[serde(skip_serializing_if = "Option::is_none")]
