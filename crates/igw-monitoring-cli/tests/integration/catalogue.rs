@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 use clap::Parser;
-use igw_monitoring::{Error, Options};
+use igw_monitoring::{Error, Options, Problems};
 use igw_monitoring_cli::Cli;
 use igw_monitoring_cli::args::Command as CliCommand;
 use igw_monitoring_cli::config;
@@ -23,7 +23,8 @@ use igw_monitoring_cli::config;
 /// Where a case must be refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
-    /// `Options::build` reports a problem at exactly `field` whose rule contains `rule`.
+    /// `Options::build` reports a problem naming `field` (among the options it names, as
+    /// `Problems::mentions` sees them) whose rule contains `rule`.
     Problem,
     /// `config::parse` fails with a message containing `field` (the key path) and `rule`.
     Config,
@@ -184,6 +185,7 @@ const SUBDOMAIN: &str = "is not a valid object name (a lowercase RFC 1123 subdom
 const OBJECT_LONG: &str = "is not a valid object name (must be no more than 253 characters";
 const RBAC: &str = "is not a valid RBAC object name";
 const PREFIX_RULE: &str = "the prefix starts every object name, so it must begin one";
+const MONITORING_NAME: &str = "ClusterPodMonitoring name";
 const ANNOTATION_KEY: &str = "is not a valid annotation key";
 const INVALID_TYPE: &str = "invalid type";
 const UNKNOWN_VARIANT: &str = "unknown variant";
@@ -686,6 +688,34 @@ fn catalogue() -> Vec<Case> {
             "names.tokenSecret",
             "it is derived from names.serviceAccount",
         ),
+        // Each option valid on its own, the names made of them not: a ClusterPodMonitoring is
+        // named `names.podMonitoring`, `-`, the target's name (250 + 1 + 5 = 256 characters).
+        cfg(
+            format!(
+                "{}targets: [{{name: llama, selector: {{matchLabels: {{a: b}}}}}}]\n",
+                map1("names", "podMonitoring", &"m".repeat(250))
+            ),
+            "names.podMonitoring",
+            MONITORING_NAME,
+        ),
+        // namePrefix, the default monitoring name and a 63-character target name:
+        // 189 + 38 + 1 + 63 = 291 characters.
+        cfg(
+            format!(
+                "{}targets:\n- {{name: {}, selector: {{matchLabels: {{a: b}}}}}}\n- {{name: {}, selector: {{matchLabels: {{a: c}}}}}}\n",
+                kv("namePrefix", &format!("{}-", "p".repeat(188))),
+                "a".repeat(63),
+                "b".repeat(63)
+            ),
+            "namePrefix",
+            MONITORING_NAME,
+        ),
+        // Two ClusterRoles of one name (secretAccess and monitoring both default to cluster).
+        cfg(
+            "names:\n  readerClusterRole: epp-reader\n  secretReaderRole: epp-reader\n",
+            "names.secretReaderRole",
+            "same ClusterRole",
+        ),
         cfg_err("names: x\n", "names", INVALID_TYPE),
         cfg_err(
             "names:\n  serviceAccount: [x]\n",
@@ -977,10 +1007,10 @@ fn library_failure(case: &Case) -> Option<String> {
     match args.apply(base).build() {
         Ok(_) => Some("Options::build accepted the options".to_owned()),
         Err(Error::Invalid(problems)) => {
-            let found = problems.mentions(&case.field)
-                && problems
-                    .iter()
-                    .any(|p| p.field == case.field && p.rule.contains(&case.rule));
+            // One problem must both name the field and break the rule.
+            let found = problems.iter().any(|p| {
+                p.rule.contains(&case.rule) && Problems(vec![p.clone()]).mentions(&case.field)
+            });
             (!found).then(|| {
                 let all: Vec<String> = problems
                     .iter()
