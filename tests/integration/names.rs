@@ -9,10 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use igw_monitoring::options::{AlertOptions, MonitoringMode, RulesScope, Target};
+use igw_monitoring::{AlertOptions, MonitoringMode, RulesScope, Target};
 use igw_monitoring::{
-    ClusterFlavor, Error, LabelSelector, Names, Options, Problem, Problems, ResolvedNames,
-    SecretAccess,
+    ClusterFlavor, Error, LabelSelector, Names, Options, Plan, Problem, Problems, SecretAccess,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -60,17 +59,26 @@ fn slot(names: &mut Names, field: usize) -> Option<&mut Option<String>> {
     })
 }
 
-fn resolved(names: &ResolvedNames, field: usize) -> Option<&str> {
+fn resolved(plan: &Plan, field: usize) -> Option<String> {
+    let identity = plan.identities().first()?;
     Some(match field {
-        0 => &names.reader_cluster_role,
-        1 => &names.service_account,
-        2 => &names.reader_binding,
-        3 => &names.token_secret,
-        4 => &names.secret_reader_role,
-        5 => &names.collector_binding,
-        6 => &names.pod_monitoring,
-        7 => &names.alerts,
-        AUTH_DELEGATION => return names.auth_delegation.as_deref(),
+        0 => plan.reader_role().name.clone(),
+        1 => identity.service_account().name.clone(),
+        2 => plan.reader_binding().name.clone(),
+        3 => identity.token_secret().name.clone(),
+        4 => identity.secret_reader_role().name.clone(),
+        5 => identity.collector_binding().name.clone(),
+        6 => {
+            // The base name, before a target's `-<name>`.
+            let target = plan.targets().first()?;
+            let name = &target.monitoring().name;
+            match target.name() {
+                Some(t) => name.strip_suffix(t)?.strip_suffix('-')?.to_owned(),
+                None => name.clone(),
+            }
+        }
+        7 => plan.alerts()?.objects().first()?.name.clone(),
+        AUTH_DELEGATION => plan.auth_delegation()?.binding().name.clone(),
         _ => return None,
     })
 }
@@ -204,12 +212,20 @@ fn share_name(options: &mut Options, (a, b): (usize, usize)) {
     if a == b {
         return;
     }
-    let names = options.resolve_names("");
+    // What the names resolve to before the prefix: the plan of the same options without it
+    // (options whose names are bad even so have nothing to share).
+    let Ok(plan) = Options {
+        name_prefix: String::new(),
+        ..options.clone()
+    }
+    .plan() else {
+        return;
+    };
     let fits =
         |field: usize, v: &str| RBAC[field] || (v.len() <= SUBDOMAIN_MAX && !v.contains(':'));
-    let (to, value) = match (resolved(&names, b), resolved(&names, a)) {
-        (Some(v), _) if fits(a, v) => (a, v.to_owned()),
-        (_, Some(v)) if b < AUTH_DELEGATION && fits(b, v) => (b, v.to_owned()),
+    let (to, value) = match (resolved(&plan, b), resolved(&plan, a)) {
+        (Some(v), _) if fits(a, &v) => (a, v),
+        (_, Some(v)) if b < AUTH_DELEGATION && fits(b, &v) => (b, v),
         _ => return,
     };
     if let Some(slot) = slot(&mut options.names, to) {
