@@ -110,12 +110,6 @@ impl Bundle {
     }
 }
 
-/// What every target's (Cluster)PodMonitoring shares, so that a fleet's monitorings are one
-/// object retargeted per target rather than made anew.
-struct MonitoringMaker {
-    base: Monitoring,
-}
-
 /// A monitoring of either kind, owned.
 enum Monitoring {
     Cluster(ClusterPodMonitoring),
@@ -199,7 +193,8 @@ impl Plan {
             }
         }
         if let Some(first) = self.targets().first() {
-            let mut monitoring = MonitoringMaker::new(self, first.monitoring().kind).base;
+            // One object retargeted per target: what the targets share is made once.
+            let mut monitoring = self.shared_monitoring(first.monitoring().kind);
             for target in self.targets() {
                 let (metadata, selector) = match &mut monitoring {
                     Monitoring::Cluster(m) => (&mut m.metadata, &mut m.spec.selector),
@@ -280,13 +275,13 @@ impl Plan {
     }
 }
 
-impl MonitoringMaker {
+impl Plan {
     /// Everything of a `kind` monitoring but what [`Plan::each_object`] sets per target.
-    fn new(plan: &Plan, kind: Kind) -> Self {
-        let endpoint = plan.endpoint();
+    fn shared_monitoring(&self, kind: Kind) -> Monitoring {
+        let endpoint = self.endpoint();
         let metadata = ObjectMeta {
-            labels: non_empty(plan.monitoring_labels()),
-            annotations: non_empty(plan.annotations()),
+            labels: non_empty(self.monitoring_labels()),
+            annotations: non_empty(self.annotations()),
             ..Default::default()
         };
         let endpoints = vec![ScrapeEndpoint {
@@ -304,7 +299,7 @@ impl MonitoringMaker {
             }),
             ..Default::default()
         }];
-        let base = if kind == Kind::PodMonitoring {
+        if kind == Kind::PodMonitoring {
             Monitoring::Pod(PodMonitoring {
                 metadata,
                 spec: PodMonitoringSpec {
@@ -322,8 +317,7 @@ impl MonitoringMaker {
                 },
                 status: None,
             })
-        };
-        Self { base }
+        }
     }
 }
 

@@ -399,10 +399,13 @@ impl Sources {
         }
     }
 
-    fn derived(own: &'static str, from: &Sources) -> Self {
-        let mut inherited = from.from.clone();
-        if from.given {
-            inherited.insert(0, from.own);
+    fn derived(own: &'static str, from: Option<&Sources>) -> Self {
+        let mut inherited = Vec::new();
+        if let Some(from) = from {
+            if from.given {
+                inherited.push(from.own);
+            }
+            inherited.extend(&from.from);
         }
         Self {
             own,
@@ -434,38 +437,48 @@ struct Naming<'o> {
     qualifier: Option<(&'o str, &'static str)>,
 }
 
+/// A name as its object gets it, the same name before the prefix (which names derived from it
+/// start from), and where it came from.
+struct Named {
+    name: String,
+    base: String,
+    sources: Sources,
+}
+
 impl Naming<'_> {
-    /// The given name, or the default (qualified when `qualify`), with the prefix; and where it
-    /// came from.
-    fn name(
+    /// The given name, or the default (qualified when `qualify`) with the sources of the name it
+    /// derives from, if any; then the prefix.
+    fn name<'s>(
         &self,
         own: &'static str,
         given: Option<&String>,
-        default: impl FnOnce() -> (String, Sources),
+        default: impl FnOnce() -> (String, Option<&'s Sources>),
         qualify: bool,
-    ) -> (String, Sources) {
-        let (name, sources) = match given {
+    ) -> Named {
+        let (base, sources) = match given {
             Some(given) => (given.clone(), Sources::given(own)),
             None => {
                 let (default, from) = default();
+                let sources = Sources::derived(own, from);
                 match self.qualifier.filter(|_| qualify) {
-                    Some((q, field)) => (
-                        format!("{q}-{default}"),
-                        Sources::derived(own, &from).and(Some(field)),
-                    ),
-                    None => (default, Sources::derived(own, &from)),
+                    Some((q, field)) => (format!("{q}-{default}"), sources.and(Some(field))),
+                    None => (default, sources),
                 }
             }
         };
-        let prefixed = if self.prefix.is_empty() {
-            name
+        let (name, sources) = if self.prefix.is_empty() {
+            (base.clone(), sources)
         } else {
-            format!("{}{name}", self.prefix)
+            (
+                format!("{}{base}", self.prefix),
+                sources.and(Some("namePrefix")),
+            )
         };
-        (
-            prefixed,
-            sources.and((!self.prefix.is_empty()).then_some("namePrefix")),
-        )
+        Named {
+            name,
+            base,
+            sources,
+        }
     }
 }
 
@@ -481,108 +494,73 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
     let pod_mode = options.monitoring == MonitoringMode::Pod;
     let namespaced_grant = pod_mode || options.secret_access == SecretAccess::Namespaced;
     let collector_namespace = options.flavor.collector_namespace();
+    let seed = |name: &str| (name.to_owned(), None);
 
-    let (service_account, sa_sources) = naming.name(
+    // Defaults of cluster-scoped objects are qualified; derived names follow their source.
+    let account = naming.name(
         "names.serviceAccount",
         given.service_account.as_ref(),
-        || {
-            (
-                "inference-gateway-sa-metrics-reader".to_owned(),
-                Sources::default(),
-            )
-        },
+        || seed("inference-gateway-sa-metrics-reader"),
         false,
     );
-    // Derived names follow the ServiceAccount's name as given, not as prefixed.
-    let sa_base = given
-        .service_account
-        .clone()
-        .unwrap_or_else(|| "inference-gateway-sa-metrics-reader".to_owned());
-    let sa_from = Sources {
-        own: "names.serviceAccount",
-        given: given.service_account.is_some(),
-        from: Vec::new(),
-    };
-    let (reader_role, reader_role_sources) = naming.name(
+    let reader_role = naming.name(
         "names.readerClusterRole",
         given.reader_cluster_role.as_ref(),
+        || seed("inference-gateway-metrics-reader"),
+        true,
+    );
+    let reader_binding = naming.name(
+        "names.readerBinding",
+        given.reader_binding.as_ref(),
         || {
             (
-                "inference-gateway-metrics-reader".to_owned(),
-                Sources::default(),
+                format!("{}-role-binding", account.base),
+                Some(&account.sources),
             )
         },
         true,
     );
-    let (reader_binding, reader_binding_sources) = naming.name(
-        "names.readerBinding",
-        given.reader_binding.as_ref(),
-        || (format!("{sa_base}-role-binding"), sa_from.clone()),
-        true,
-    );
-    let (token_secret, token_secret_sources) = naming.name(
+    let token_secret = naming.name(
         "names.tokenSecret",
         given.token_secret.as_ref(),
-        || (format!("{sa_base}-secret"), sa_from.clone()),
+        || (format!("{}-secret", account.base), Some(&account.sources)),
         false,
     );
-    // The unprefixed role name, which the collector binding's default derives from.
-    let role_base = given.secret_reader_role.clone().unwrap_or_else(|| {
-        match naming.qualifier.filter(|_| !namespaced_grant) {
-            Some((q, _)) => format!("{q}-{sa_base}-secret-read"),
-            None => format!("{sa_base}-secret-read"),
-        }
-    });
-    let (secret_reader_role, role_sources) = naming.name(
+    let secret_reader_role = naming.name(
         "names.secretReaderRole",
         given.secret_reader_role.as_ref(),
-        || (format!("{sa_base}-secret-read"), sa_from.clone()),
+        || {
+            (
+                format!("{}-secret-read", account.base),
+                Some(&account.sources),
+            )
+        },
         !namespaced_grant,
     );
-    let role_from = Sources {
-        own: "names.secretReaderRole",
-        given: given.secret_reader_role.is_some(),
-        from: if given.secret_reader_role.is_some() {
-            Vec::new()
-        } else {
-            let mut from = Sources::derived("", &sa_from).from;
-            if !namespaced_grant && let Some((_, field)) = naming.qualifier {
-                from.push(field);
-            }
-            from
-        },
-    };
-    let (collector_binding, collector_sources) = naming.name(
+    let collector_binding = naming.name(
         "names.collectorBinding",
         given.collector_binding.as_ref(),
         || {
             (
-                format!("{collector_namespace}:{COLLECTOR_SERVICE_ACCOUNT}:{role_base}"),
-                role_from.clone(),
+                format!(
+                    "{collector_namespace}:{COLLECTOR_SERVICE_ACCOUNT}:{}",
+                    secret_reader_role.base
+                ),
+                Some(&secret_reader_role.sources),
             )
         },
         false,
     );
-    let (monitoring_base, monitoring_sources) = naming.name(
+    let monitoring = naming.name(
         "names.podMonitoring",
         given.pod_monitoring.as_ref(),
-        || {
-            (
-                "inference-optimized-gateway-monitoring".to_owned(),
-                Sources::default(),
-            )
-        },
+        || seed("inference-optimized-gateway-monitoring"),
         !pod_mode,
     );
-    let (alerts_name, alerts_sources) = naming.name(
+    let alerts_name = naming.name(
         "names.alerts",
         given.alerts.as_ref(),
-        || {
-            (
-                "inference-gateway-endpoint-picker-alerts".to_owned(),
-                Sources::default(),
-            )
-        },
+        || seed("inference-gateway-endpoint-picker-alerts"),
         options.alerts.scope == RulesScope::Cluster,
     );
 
@@ -616,10 +594,10 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
         .map(|ns| {
             let grant_ns = namespaced_grant.then_some(*ns);
             Identity {
-                service_account: id(Kind::ServiceAccount, Some(ns), &service_account),
-                token_secret: id(Kind::Secret, Some(ns), &token_secret),
-                secret_reader_role: id(role_kind, grant_ns, &secret_reader_role),
-                collector_binding: id(binding_kind, grant_ns, &collector_binding),
+                service_account: id(Kind::ServiceAccount, Some(ns), &account.name),
+                token_secret: id(Kind::Secret, Some(ns), &token_secret.name),
+                secret_reader_role: id(role_kind, grant_ns, &secret_reader_role.name),
+                collector_binding: id(binding_kind, grant_ns, &collector_binding.name),
             }
         })
         .collect();
@@ -636,7 +614,7 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
     let targets: Vec<TargetPlan> = targets
         .into_iter()
         .map(|t| {
-            let mut name = monitoring_base.clone();
+            let mut name = monitoring.name.clone();
             if let Some(target) = &t.name {
                 name.push('-');
                 name.push_str(target);
@@ -666,40 +644,35 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
         .collect();
 
     let auth_delegation = options.auth_delegation.as_deref().and_then(|subject| {
-        let (namespace, account) = subject.split_once('/')?;
-        let (name, sources) = naming.name(
+        let (namespace, name) = subject.split_once('/')?;
+        let binding = naming.name(
             "authDelegation",
             None,
-            || {
-                (
-                    format!("{namespace}:{account}:auth-delegator"),
-                    Sources::default(),
-                )
-            },
+            || seed(&format!("{namespace}:{name}:auth-delegator")),
             true,
         );
         Some((
             AuthDelegation {
-                binding: id(Kind::ClusterRoleBinding, None, &name),
+                binding: id(Kind::ClusterRoleBinding, None, &binding.name),
                 subject: ServiceAccountRef {
                     namespace: namespace.to_owned(),
-                    name: account.to_owned(),
+                    name: name.to_owned(),
                 },
             },
-            sources,
+            binding.sources,
         ))
     });
     let alerts = options.alerts.enabled.then(|| AlertsPlan {
         objects: match options.alerts.scope {
-            RulesScope::Cluster => vec![id(Kind::ClusterRules, None, &alerts_name)],
+            RulesScope::Cluster => vec![id(Kind::ClusterRules, None, &alerts_name.name)],
             RulesScope::Namespaced => target_namespaces
                 .iter()
-                .map(|ns| id(Kind::Rules, Some(ns), &alerts_name))
+                .map(|ns| id(Kind::Rules, Some(ns), &alerts_name.name))
                 .collect(),
         },
         thresholds: options.alerts.clone(),
     });
-    validate::annotations(&mut found, &options.extra_annotations, &service_account);
+    validate::annotations(&mut found, &options.extra_annotations, &account.name);
 
     let mut reader_urls = vec![options.path.clone()];
     if options.pprof {
@@ -719,8 +692,8 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
             name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
         },
         metric_prefix: metric_prefix(options.epp_version.as_deref()),
-        reader_role: id(Kind::ClusterRole, None, &reader_role),
-        reader_binding: id(Kind::ClusterRoleBinding, None, &reader_binding),
+        reader_role: id(Kind::ClusterRole, None, &reader_role.name),
+        reader_binding: id(Kind::ClusterRoleBinding, None, &reader_binding.name),
         reader_urls,
         identities,
         targets,
@@ -741,30 +714,38 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
 
     // Every name, as it will reach its object, by its kind's rule; then no two ids alike.
     let mut names = NameCheck::new(&mut found);
-    names.object(&plan.reader_role, &reader_role_sources, None);
+    names.object(&plan.reader_role, &reader_role.sources, None);
     for identity in &plan.identities {
-        names.object(&identity.service_account, &sa_sources, None);
+        names.object(&identity.service_account, &account.sources, None);
     }
-    names.object(&plan.reader_binding, &reader_binding_sources, None);
+    names.object(&plan.reader_binding, &reader_binding.sources, None);
     for identity in &plan.identities {
-        names.object(&identity.token_secret, &token_secret_sources, None);
-        names.object(&identity.secret_reader_role, &role_sources, None);
-        names.object(&identity.collector_binding, &collector_sources, None);
+        names.object(&identity.token_secret, &token_secret.sources, None);
+        names.object(
+            &identity.secret_reader_role,
+            &secret_reader_role.sources,
+            None,
+        );
+        names.object(
+            &identity.collector_binding,
+            &collector_binding.sources,
+            None,
+        );
     }
     if !options.targets.is_empty() {
         // A base name bad on its own is reported once, not once per target.
-        names.name(monitoring_kind, &monitoring_base, &monitoring_sources, None);
+        names.name(monitoring_kind, &monitoring.name, &monitoring.sources, None);
     }
     for (i, target) in plan.targets.iter().enumerate() {
         let index = target.name.is_some().then_some(i);
-        names.object(&target.monitoring, &monitoring_sources, index);
+        names.object(&target.monitoring, &monitoring.sources, index);
     }
     if let (Some(delegation), Some((_, sources))) = (&plan.auth_delegation, &auth_delegation) {
         names.object(&delegation.binding, sources, None);
     }
     if let Some(alerts) = &plan.alerts {
         for object in &alerts.objects {
-            names.object(object, &alerts_sources, None);
+            names.object(object, &alerts_name.sources, None);
         }
     }
     drop(names);

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use igw_monitoring::{AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 use igw_monitoring::{
-    Bundle, ClusterFlavor, LabelSelector, Names, Object, Options, Port, Scheme, SecretAccess,
-    SelectorRequirement,
+    Bundle, ClusterFlavor, LabelSelector, Names, Object, ObjectId, Options, Port, Scheme,
+    SecretAccess, SelectorRequirement,
 };
 use serde::Deserialize;
 
@@ -250,6 +250,20 @@ pub fn assert_round_trip(bundle: &Bundle) -> Result<String, String> {
                 meta.name
             ));
         }
+    }
+    // The plan foretells every object: kind, namespace and name, in order.
+    let made: Vec<ObjectId> = bundle
+        .objects()
+        .iter()
+        .map(|o| ObjectId {
+            kind: o.kind(),
+            namespace: o.metadata().namespace.clone(),
+            name: o.metadata().name.clone().unwrap_or_default(),
+        })
+        .collect();
+    let planned: Vec<ObjectId> = bundle.plan().object_ids().cloned().collect();
+    if made != planned || bundle.plan().object_count() != made.len() {
+        return Err(format!("made {made:#?}\nplanned {planned:#?}"));
     }
     let yaml = bundle.to_yaml().map_err(|e| e.to_string())?;
     let parsed = read_back(&yaml).map_err(|e| format!("{e}\n--- rendered:\n{yaml}"))?;
