@@ -221,63 +221,44 @@ impl fmt::Display for Document<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = self.object.kind().as_str();
         let metadata = self.object.metadata();
+        // Kinds that differ only in `kind` (and scope) share one template.
+        let role = |rules| RoleYaml {
+            kind,
+            metadata,
+            rules,
+        };
+        let binding = |role_ref, subjects| RoleBindingYaml {
+            kind,
+            metadata,
+            role_ref,
+            subjects,
+        };
+        let monitoring = |endpoints, selector| PodMonitoringYaml {
+            kind,
+            metadata,
+            endpoints,
+            selector,
+        };
+        let rules = |groups| RulesYaml {
+            kind,
+            metadata,
+            groups,
+        };
         match &self.object {
-            Object::ClusterRole(role) => RoleYaml {
-                kind,
-                metadata,
-                rules: &role.rules,
+            Object::ClusterRole(o) => role(&o.rules).fmt(f),
+            Object::Role(o) => role(&o.rules).fmt(f),
+            Object::ClusterRoleBinding(o) => binding(&o.role_ref, &o.subjects).fmt(f),
+            Object::RoleBinding(o) => binding(&o.role_ref, &o.subjects).fmt(f),
+            Object::ClusterPodMonitoring(o) => {
+                monitoring(&o.spec.endpoints, &o.spec.selector).fmt(f)
             }
-            .fmt(f),
-            Object::Role(role) => RoleYaml {
-                kind,
-                metadata,
-                rules: &role.rules,
-            }
-            .fmt(f),
+            Object::PodMonitoring(o) => monitoring(&o.spec.endpoints, &o.spec.selector).fmt(f),
+            Object::Rules(o) => rules(&o.spec.groups).fmt(f),
+            Object::ClusterRules(o) => rules(&o.spec.groups).fmt(f),
             Object::ServiceAccount(_) => ServiceAccountYaml { metadata }.fmt(f),
-            Object::ClusterRoleBinding(binding) => RoleBindingYaml {
-                kind,
+            Object::Secret(o) => SecretYaml {
                 metadata,
-                role_ref: &binding.role_ref,
-                subjects: &binding.subjects,
-            }
-            .fmt(f),
-            Object::RoleBinding(binding) => RoleBindingYaml {
-                kind,
-                metadata,
-                role_ref: &binding.role_ref,
-                subjects: &binding.subjects,
-            }
-            .fmt(f),
-            Object::Secret(secret) => SecretYaml {
-                metadata,
-                type_: &secret.type_,
-            }
-            .fmt(f),
-            Object::ClusterPodMonitoring(monitoring) => PodMonitoringYaml {
-                kind,
-                metadata,
-                endpoints: &monitoring.spec.endpoints,
-                selector: &monitoring.spec.selector,
-            }
-            .fmt(f),
-            Object::PodMonitoring(monitoring) => PodMonitoringYaml {
-                kind,
-                metadata,
-                endpoints: &monitoring.spec.endpoints,
-                selector: &monitoring.spec.selector,
-            }
-            .fmt(f),
-            Object::Rules(rules) => RulesYaml {
-                kind,
-                metadata,
-                groups: &rules.spec.groups,
-            }
-            .fmt(f),
-            Object::ClusterRules(rules) => RulesYaml {
-                kind,
-                metadata,
-                groups: &rules.spec.groups,
+                type_: &o.type_,
             }
             .fmt(f),
         }
