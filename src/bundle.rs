@@ -86,13 +86,13 @@ impl Bundle {
 
     /// The object `id` names (an id of [`Self::plan`]), if it is of kind `K`.
     pub fn get<K: BundleKind>(&self, id: &ObjectId) -> Option<&K> {
-        (id.kind == K::KIND)
-            .then(|| {
-                self.objects.iter().filter_map(K::of).find(|o| {
-                    o.meta().name == Some(id.name.clone()) && o.meta().namespace == id.namespace
-                })
-            })
-            .flatten()
+        if id.kind != K::KIND {
+            return None;
+        }
+        self.all::<K>().find(|o| {
+            let meta = o.meta();
+            meta.name.as_deref() == Some(id.name.as_str()) && meta.namespace == id.namespace
+        })
     }
 
     /// The (Cluster)PodMonitorings, one per target, in the order of the targets.
@@ -114,6 +114,22 @@ impl Bundle {
 enum Monitoring {
     Cluster(ClusterPodMonitoring),
     Pod(PodMonitoring),
+}
+
+impl Monitoring {
+    /// What changes from one target to the next.
+    fn parts(
+        &mut self,
+    ) -> (
+        &mut ObjectMeta,
+        &mut LabelSelector,
+        &mut Vec<ScrapeEndpoint>,
+    ) {
+        match self {
+            Self::Cluster(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
+            Self::Pod(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
+        }
+    }
 }
 
 impl Plan {
@@ -196,33 +212,31 @@ impl Plan {
             // One object retargeted per target: what the targets share is made once.
             let mut monitoring = self.shared_monitoring(first.monitoring().kind);
             for target in self.targets() {
-                let (metadata, selector) = match &mut monitoring {
-                    Monitoring::Cluster(m) => (&mut m.metadata, &mut m.spec.selector),
-                    Monitoring::Pod(m) => (&mut m.metadata, &mut m.spec.selector),
-                };
+                let (metadata, selector, endpoints) = monitoring.parts();
                 let id = target.monitoring();
-                // Kept buffers: only the name, namespace, selector and secret namespace change.
+                // Kept buffers: only the name, namespace, selector and secret reference change.
                 let name = metadata.name.get_or_insert_default();
                 name.clear();
                 name.push_str(&id.name);
                 metadata.namespace.clone_from(&id.namespace);
                 *selector = label_selector(target.selector());
-                let endpoint = match &mut monitoring {
-                    Monitoring::Cluster(m) => &mut m.spec.endpoints[0],
-                    Monitoring::Pod(m) => &mut m.spec.endpoints[0],
-                };
-                if let Some(secret) = endpoint
-                    .authorization
-                    .as_mut()
-                    .and_then(|a| a.credentials.as_mut())
-                    .and_then(|c| c.secret.as_mut())
-                {
-                    let identity = self.identity_of(target);
+                let identity = self.identity_of(target);
+                for secret in endpoints.iter_mut().filter_map(|e| {
+                    e.authorization
+                        .as_mut()?
+                        .credentials
+                        .as_mut()?
+                        .secret
+                        .as_mut()
+                }) {
                     secret.name.clone_from(&identity.token_secret().name);
-                    secret.namespace = self
-                        .endpoint()
-                        .names_secret_namespace()
-                        .then(|| identity.namespace().to_owned());
+                    if self.endpoint().names_secret_namespace() {
+                        let namespace = secret.namespace.get_or_insert_default();
+                        namespace.clear();
+                        namespace.push_str(identity.namespace());
+                    } else {
+                        secret.namespace = None;
+                    }
                 }
                 sink(match &monitoring {
                     Monitoring::Cluster(m) => Object::from(m),
