@@ -33,10 +33,11 @@ impl Plan {
 }
 
 impl Bundle {
-    /// The bundle as multi-document YAML: its plan's objects, written as they are made again
-    /// (the one path [`Options::render_yaml`] takes too), so the text cannot differ.
+    /// The bundle as multi-document YAML: fixed object order, sorted keys, one final newline.
+    /// The objects were made by the plan's one maker and pass the one writer, as in
+    /// [`Plan::to_yaml`], so the text is the same as [`Options::render_yaml`]'s.
     pub fn to_yaml(&self) -> Result<String, Error> {
-        self.plan().to_yaml()
+        to_yaml(self.objects())
     }
 
     /// The bundle as one Kubernetes `List` in JSON (sorted keys, two-space indent, final newline).

@@ -133,7 +133,8 @@ impl Identity {
 pub struct TargetPlan {
     name: Option<String>,
     namespace: String,
-    pods_namespace: Option<String>,
+    /// Whether the pods are known to run in `namespace` (see [`Self::pods_namespace`]).
+    pods_in_namespace: bool,
     selector: LabelSelector,
     monitoring: ObjectId,
     identity: usize,
@@ -154,7 +155,7 @@ impl TargetPlan {
     /// PodMonitoring's (which selects only there); `None` when a ClusterPodMonitoring may
     /// find them anywhere.
     pub fn pods_namespace(&self) -> Option<&str> {
-        self.pods_namespace.as_deref()
+        self.pods_in_namespace.then_some(self.namespace.as_str())
     }
 
     /// The pods, by labels (a preset's already derived).
@@ -631,11 +632,7 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
                     name,
                 },
                 identity: identity_index.get(identity_ns).copied().unwrap_or_default(),
-                pods_namespace: if pod_mode {
-                    Some(t.namespace.clone())
-                } else {
-                    t.given_namespace
-                },
+                pods_in_namespace: pod_mode || t.given_namespace,
                 name: t.name,
                 namespace: t.namespace,
                 selector: t.selector,
@@ -783,7 +780,8 @@ fn metric_prefix(epp_version: Option<&str>) -> &'static str {
 struct Resolved {
     name: Option<String>,
     namespace: String,
-    given_namespace: Option<String>,
+    /// Whether the target named its namespace (rather than taking the top-level one).
+    given_namespace: bool,
     selector: LabelSelector,
 }
 
@@ -794,7 +792,7 @@ fn resolve_targets(options: &Options) -> Vec<Resolved> {
         return vec![Resolved {
             name: None,
             namespace: options.namespace.clone(),
-            given_namespace: None,
+            given_namespace: false,
             selector: options
                 .preset
                 .as_ref()
@@ -810,7 +808,7 @@ fn resolve_targets(options: &Options) -> Vec<Resolved> {
                 .namespace
                 .clone()
                 .unwrap_or_else(|| options.namespace.clone()),
-            given_namespace: t.namespace.clone(),
+            given_namespace: t.namespace.is_some(),
             selector: match (&t.selector, &t.preset) {
                 (Some(selector), _) => selector.clone(),
                 (None, Some(preset)) => preset.selector(),
@@ -846,9 +844,18 @@ impl<'f, 'p> NameCheck<'f, 'p> {
         if self.name(id.kind, &id.name, sources, target) {
             return;
         }
-        let Some(&(other, other_target)) = self.seen.get(id) else {
-            self.seen.insert(id, (sources, target));
+        // (Cluster)PodMonitorings come only from targets, each named `<base>-<target>`: distinct
+        // whenever the target names are, which the field rules require. Only the other objects
+        // (a handful, whatever the fleet's size) can share an id.
+        if matches!(id.kind, Kind::ClusterPodMonitoring | Kind::PodMonitoring) {
             return;
+        }
+        let (other, other_target) = match self.seen.entry(id) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((sources, target));
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(seen) => *seen.get(),
         };
         let other = other.fields(other_target);
         let mut fields = sources.fields(target);
