@@ -7,6 +7,7 @@
 //! defaults, qualifiers, targets and the prefix were applied, and no two objects share kind,
 //! namespace and name. Each problem names every option the value came from.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gmp_types::Scheme;
@@ -15,7 +16,7 @@ use crate::error::{Error, Problem, Problems};
 use crate::object::Kind;
 use crate::options::{
     AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, LabelSelector, MonitoringMode, Options,
-    Port, Preset, RulesScope, SecretAccess,
+    Port, Preset, RulesScope, SecretAccess, Target,
 };
 use crate::rules;
 use crate::validate::{self, Found};
@@ -364,7 +365,16 @@ impl TryFrom<&Options> for Plan {
     type Error = Error;
 
     fn try_from(options: &Options) -> Result<Self, Error> {
-        resolve(options).map_err(Error::Invalid)
+        resolve(Cow::Borrowed(options)).map_err(Error::Invalid)
+    }
+}
+
+impl TryFrom<Options> for Plan {
+    type Error = Error;
+
+    /// As for `&Options`, without copying the targets.
+    fn try_from(options: Options) -> Result<Self, Error> {
+        resolve(Cow::Owned(options)).map_err(Error::Invalid)
     }
 }
 
@@ -483,10 +493,22 @@ impl Naming<'_> {
     }
 }
 
-/// Judges every option and resolves them into a plan, or returns every problem found.
-fn resolve(options: &Options) -> Result<Plan, Problems> {
+/// Judges every option and resolves them into a plan, or returns every problem found. Owned
+/// options give their targets' strings to the plan instead of copies.
+fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
     let mut found = Found::default();
-    let prefix_ok = validate::fields(&mut found, options);
+    let prefix_ok = validate::fields(&mut found, &options);
+    let named_targets = !options.targets.is_empty();
+    let targets = match &mut options {
+        Cow::Owned(owned) => {
+            let targets = std::mem::take(&mut owned.targets);
+            resolve_targets(owned, targets.into_iter().map(Cow::Owned))
+        }
+        Cow::Borrowed(options) => {
+            resolve_targets(options, options.targets.iter().map(Cow::Borrowed))
+        }
+    };
+    let options: &Options = &options;
     let naming = Naming {
         prefix: if prefix_ok { &options.name_prefix } else { "" },
         qualifier: qualifier(options),
@@ -565,7 +587,6 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
         options.alerts.scope == RulesScope::Cluster,
     );
 
-    let targets = resolve_targets(options);
     // The targets' namespaces, each once, in order of first appearance.
     let mut seen = BTreeSet::new();
     let target_namespaces: Vec<String> = targets
@@ -729,7 +750,7 @@ fn resolve(options: &Options) -> Result<Plan, Problems> {
             None,
         );
     }
-    if !options.targets.is_empty() {
+    if named_targets {
         // A base name bad on its own is reported once, not once per target.
         names.name(monitoring_kind, &monitoring.name, &monitoring.sources, None);
     }
@@ -785,10 +806,13 @@ struct Resolved {
     selector: LabelSelector,
 }
 
-/// The endpoint pickers to scrape: `targets`, or one unnamed target of `preset` or `selector`
-/// in `namespace`.
-fn resolve_targets(options: &Options) -> Vec<Resolved> {
-    if options.targets.is_empty() {
+/// The endpoint pickers to scrape: `targets` (taken, or borrowed and copied), or one unnamed
+/// target of `preset` or `selector` in `namespace`.
+fn resolve_targets<'t>(
+    options: &Options,
+    targets: impl ExactSizeIterator<Item = Cow<'t, Target>>,
+) -> Vec<Resolved> {
+    if targets.len() == 0 {
         return vec![Resolved {
             name: None,
             namespace: options.namespace.clone(),
@@ -799,21 +823,25 @@ fn resolve_targets(options: &Options) -> Vec<Resolved> {
                 .map_or_else(|| options.selector.clone(), Preset::selector),
         }];
     }
-    options
-        .targets
-        .iter()
-        .map(|t| Resolved {
-            name: Some(t.name.clone()),
-            namespace: t
-                .namespace
-                .clone()
-                .unwrap_or_else(|| options.namespace.clone()),
-            given_namespace: t.namespace.is_some(),
-            selector: match (&t.selector, &t.preset) {
-                (Some(selector), _) => selector.clone(),
-                (None, Some(preset)) => preset.selector(),
-                (None, None) => LabelSelector::default(),
-            },
+    targets
+        .map(|t| {
+            let given_namespace = t.namespace.is_some();
+            let Target {
+                name,
+                namespace,
+                selector,
+                preset,
+            } = t.into_owned();
+            Resolved {
+                name: Some(name),
+                namespace: namespace.unwrap_or_else(|| options.namespace.clone()),
+                given_namespace,
+                selector: match (selector, preset) {
+                    (Some(selector), _) => selector,
+                    (None, Some(preset)) => preset.selector(),
+                    (None, None) => LabelSelector::default(),
+                },
+            }
         })
         .collect()
 }

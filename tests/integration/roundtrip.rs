@@ -188,6 +188,8 @@ proptest! {
         prop_assert_eq!(&bundle.to_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, &yaml);
         // The streaming render writes exactly what the bundle does.
         prop_assert_eq!(&options.render_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, &yaml);
+        // Owned options (whose targets move into the plan) plan the same as borrowed ones.
+        prop_assert_eq!(igw_monitoring::Plan::try_from(options.clone()).ok(), options.plan().ok());
         prop_assert!(yaml.ends_with('\n') && !yaml.ends_with("\n\n"));
         prop_assert!(yaml.lines().all(|l| !l.ends_with(' ')), "trailing space in\n{}", yaml);
     }
@@ -221,6 +223,12 @@ proptest! {
             }
             Err(igw_monitoring::Error::Invalid(problems)) => {
                 prop_assert!(!problems.is_empty());
+                // Owned options are refused with the same problems.
+                let owned = igw_monitoring::Plan::try_from(options.clone());
+                prop_assert!(
+                    matches!(&owned, Err(igw_monitoring::Error::Invalid(p)) if *p == problems),
+                    "owned options gave {:?}", owned.map(|_| ())
+                );
                 // The streaming render refuses the same options with the same problems.
                 let streamed = options.render_yaml();
                 prop_assert!(

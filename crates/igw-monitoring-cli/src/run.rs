@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
-use igw_monitoring::{Bundle, Error, Options, VerifyFormat, VerifyOptions};
+use igw_monitoring::{Bundle, Error, Options, Plan, VerifyFormat, VerifyOptions};
 
 use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::config;
@@ -69,7 +69,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
         Command::Render { options, output } => {
             let text = match output {
                 // Streamed: a fleet's objects are never all held at once.
-                Format::Yaml => resolve(options)?.render_yaml(),
+                Format::Yaml => Plan::try_from(resolve(options)?).and_then(|plan| plan.to_yaml()),
                 Format::Json => build(options)?.to_json_list(),
                 Format::Terraform => build(options)?.to_terraform(),
             };
@@ -151,7 +151,9 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
 
 /// The options from the config file (if any) with the flags over them, built into a bundle.
 fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
-    resolve(args)?.build().map_err(|e| options_error(args, e))
+    Plan::try_from(resolve(args)?)
+        .map(Bundle::from)
+        .map_err(|e| options_error(args, e))
 }
 
 /// The options from the config file (if any) with the flags over them, not yet validated.
