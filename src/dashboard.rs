@@ -36,6 +36,9 @@ impl Plan {
         let prefix = self.metric_prefix();
         let mut matchers = Vec::new();
         if let Some(cluster) = cluster {
+            // The same rule as verify's: an empty name matches nothing, a control character
+            // breaks the query.
+            crate::verify::check_cluster(cluster)?;
             matchers.push(format!("cluster={}", promql_string(cluster)));
         }
         let namespaces: Option<Vec<&str>> =

@@ -209,6 +209,57 @@ fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
     }
 }
 
+/// Why no set of labels can satisfy every requirement of `selector` at once, if none can: per
+/// key, the values `matchLabels` and `In` allow, less those `NotIn` forbid, must leave one, and
+/// a key may not be both required and forbidden.
+fn selects_nothing(selector: &LabelSelector) -> Option<String> {
+    use crate::options::SelectorOperator as Op;
+    use std::collections::BTreeSet;
+    #[derive(Default)]
+    struct Key<'s> {
+        allowed: Option<BTreeSet<&'s str>>,
+        forbidden: BTreeSet<&'s str>,
+        present: bool,
+        absent: bool,
+    }
+    fn allow<'s>(key: &mut Key<'s>, values: BTreeSet<&'s str>) {
+        key.present = true;
+        key.allowed = Some(match key.allowed.take() {
+            Some(allowed) => allowed.intersection(&values).copied().collect(),
+            None => values,
+        });
+    }
+    let mut keys: BTreeMap<&str, Key<'_>> = BTreeMap::new();
+    for (key, value) in &selector.match_labels {
+        let entry = keys.entry(key.as_str()).or_default();
+        allow(entry, BTreeSet::from([value.as_str()]));
+    }
+    for requirement in &selector.match_expressions {
+        let entry = keys.entry(requirement.key.as_str()).or_default();
+        let values = requirement.values.iter().map(String::as_str);
+        match requirement.operator {
+            Op::In => allow(entry, values.collect()),
+            Op::NotIn => entry.forbidden.extend(values),
+            Op::Exists => entry.present = true,
+            Op::DoesNotExist => entry.absent = true,
+        }
+    }
+    keys.into_iter().find_map(|(name, key)| {
+        if key.present && key.absent {
+            Some(format!("label {name:?} must be both present and absent"))
+        } else if key
+            .allowed
+            .is_some_and(|allowed| allowed.difference(&key.forbidden).next().is_none())
+        {
+            Some(format!(
+                "no value of label {name:?} meets every requirement"
+            ))
+        } else {
+            None
+        }
+    })
+}
+
 /// Alert thresholds are positive finite numbers (ratios at most 1); `for` is a duration.
 fn check_alerts(found: &mut Found, alerts: &crate::options::AlertOptions) {
     let thresholds = [
@@ -261,6 +312,7 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
                 .to_owned(),
         );
     }
+    let before = found.0.len();
     found.labels(&|| format!("{}.matchLabels", at()), &selector.match_labels);
     for (i, requirement) in selector.match_expressions.iter().enumerate() {
         let at = || format!("{}.matchExpressions[{i}]", at());
@@ -296,6 +348,17 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
                 rules::label_value(value),
             );
         }
+    }
+    // A selector malformed on its own says why already; a well-formed one may still select
+    // nothing at all.
+    if found.0.len() == before
+        && let Some(reason) = selects_nothing(selector)
+    {
+        found.push(
+            at(),
+            &selector.to_string(),
+            format!("selects no pod ({reason}): GMP would scrape nothing, silently"),
+        );
     }
 }
 

@@ -200,7 +200,7 @@ impl TargetView {
 }
 
 /// Refuses a cluster name no PromQL matcher or shell word should carry.
-fn check_cluster(cluster: &str) -> Result<(), Error> {
+pub(crate) fn check_cluster(cluster: &str) -> Result<(), Error> {
     let rule = if cluster.is_empty() {
         "must not be empty"
     } else if cluster.chars().any(char::is_control) {

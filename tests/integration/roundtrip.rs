@@ -82,6 +82,14 @@ fn selector() -> impl Strategy<Value = LabelSelector> {
             match_expressions,
         })
         .prop_filter("a selector selects something", |s| !s.is_empty())
+        // One requirement a key: then none can contradict another (contradictions are refused).
+        .prop_filter("each key once", |s| {
+            let mut keys = std::collections::BTreeSet::new();
+            s.match_labels.keys().all(|k| keys.insert(k.as_str()))
+                && s.match_expressions
+                    .iter()
+                    .all(|r| keys.insert(r.key.as_str()))
+        })
 }
 
 fn duration_ms() -> impl Strategy<Value = (String, u64)> {

@@ -165,7 +165,12 @@ pub struct OptionArgs {
     pub targets: Vec<Target>,
     /// Derive the selector from how the endpoint picker was installed: raw-v0.1, raw-v0.3,
     /// helm-inferencepool, helm-standalone, llm-d-router-gateway, llm-d-router-standalone.
-    #[arg(long, value_name = "FLAVOR", value_parser = preset_flavor)]
+    #[arg(
+        long,
+        value_name = "FLAVOR",
+        value_parser = preset_flavor,
+        conflicts_with_all = ["selectors", "selector_expressions"]
+    )]
     pub preset: Option<PresetFlavor>,
     /// The InferencePool or Helm release name the preset's labels derive from.
     #[arg(long, value_name = "NAME", requires = "preset")]
@@ -186,16 +191,16 @@ pub struct OptionArgs {
     #[arg(long, value_enum, value_name = "SCOPE")]
     pub rules_scope: Option<RulesScopeArg>,
     /// P99 latency in seconds above which the latency alert fires [default: 10].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub alert_p99_latency: Option<f64>,
     /// Failed share of requests per model above which the error alert fires [default: 0.05].
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub alert_error_ratio: Option<f64>,
     /// Average pool queue size above which the queue alert fires [default: 50].
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub alert_queue_size: Option<f64>,
     /// Average pool KV-cache utilization above which the cache alert fires [default: 0.9].
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub alert_kv_cache: Option<f64>,
     /// How long a condition must hold before its alert fires [default: 5m].
     #[arg(long, value_name = "DURATION")]
@@ -277,6 +282,29 @@ pub enum SchemeArg {
 }
 
 impl OptionArgs {
+    /// Refuses flags that contradict each other or say nothing, which clap cannot see: a key
+    /// given twice (only the last would count), an empty `--instance` (which would mean no
+    /// instance, bringing back the name clashes the flag prevents).
+    pub fn check(&self) -> Result<(), String> {
+        for (flag, pairs) in [("--selector", &self.selectors), ("--label", &self.labels)] {
+            let mut seen = std::collections::BTreeMap::new();
+            for (key, value) in pairs {
+                if let Some(first) = seen.insert(key.as_str(), value.as_str()) {
+                    return Err(format!(
+                        "{flag}: key {key:?} is given twice ({first:?} and {value:?}); give it once"
+                    ));
+                }
+            }
+        }
+        if self.instance.as_deref() == Some("") {
+            return Err(
+                "--instance: must not be empty (leave the flag out for no instance name)"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+
     /// Lays the flags that were given over `options` (the config file's, or the defaults).
     pub fn apply(&self, mut options: Options) -> Options {
         let set = |target: &mut String, flag: &Option<String>| {

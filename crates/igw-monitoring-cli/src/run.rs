@@ -44,6 +44,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     }
 }
 
+/// How many problems an error message lists before it only counts the rest.
+const SHOWN_PROBLEMS: usize = 20;
+
 /// A message for stderr and the outcome it implies.
 struct Failed {
     message: String,
@@ -110,10 +113,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                     VerifyFormatArg::Script => VerifyFormat::Script,
                 },
             };
-            build(options)?.verify(&verify).map_err(|e| match e {
-                Error::Invalid(problems) => invalid(format!("invalid options:\n{problems}")),
-                other => failure(other),
-            })?
+            build(options)?.verify(&verify).map_err(cluster_error)?
         }
         Command::Alerts { options } => {
             let mut with_alerts = options.clone();
@@ -122,7 +122,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
         }
         Command::Dashboard { options, cluster } => build(options)?
             .dashboard(cluster.as_deref())
-            .map_err(failure)?,
+            .map_err(cluster_error)?,
         Command::Schema => schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,
         Command::Completions { shell } => {
@@ -133,6 +133,15 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
     };
     write_out(out, &text)?;
     Ok(Outcome::Success)
+}
+
+/// What `verify` and `dashboard` fail with once the bundle is built: only `--cluster` can be
+/// invalid then.
+fn cluster_error(error: Error) -> Failed {
+    match error {
+        Error::Invalid(problems) => invalid(format!("invalid options:\n{problems}")),
+        other => failure(other),
+    }
 }
 
 /// A folder the user pointed at wrongly is invalid input; a failing disk is a failure.
@@ -158,6 +167,7 @@ fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
 
 /// The options from the config file (if any) with the flags over them, not yet validated.
 fn resolve(args: &OptionArgs) -> Result<Options, Failed> {
+    args.check().map_err(invalid)?;
     let base = match &args.config {
         Some(path) => config::load(path).map_err(invalid)?,
         None => Options::default(),
@@ -172,7 +182,8 @@ fn options_error(args: &OptionArgs, error: Error) -> Failed {
     match error {
         Error::Invalid(problems) => {
             let mut message = String::from("invalid options:");
-            for problem in &problems {
+            // A huge fleet's problems would flood the terminal: the first ones and a count.
+            for problem in problems.iter().take(SHOWN_PROBLEMS) {
                 message.push_str(&format!("\n  {problem}"));
                 let mut flags: Vec<&str> = Vec::new();
                 for flag in problem.fields().filter_map(|f| args.flag_for(f)) {
@@ -183,6 +194,13 @@ fn options_error(args: &OptionArgs, error: Error) -> Failed {
                 if !flags.is_empty() {
                     message.push_str(&format!(" [from {}]", flags.join(", ")));
                 }
+            }
+            if problems.len() > SHOWN_PROBLEMS {
+                message.push_str(&format!(
+                    "\n  ... and {} more ({} problems in all)",
+                    problems.len() - SHOWN_PROBLEMS,
+                    problems.len()
+                ));
             }
             invalid(message)
         }

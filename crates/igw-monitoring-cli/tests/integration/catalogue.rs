@@ -30,6 +30,9 @@ enum Expect {
     Config,
     /// clap refuses the command line with a message containing `field` (the flag) and `rule`.
     Clap,
+    /// `OptionArgs::check` refuses flags clap accepts (a key given twice, an empty value that
+    /// would mean unset), with a message containing `field` (the flag) and `rule`.
+    Flags,
 }
 
 /// One invalid input.
@@ -120,6 +123,17 @@ fn clap(args: &[&str], flag: &str, rule: &str) -> Case {
         flags: strings(args),
         config: None,
         expect: Expect::Clap,
+        field: flag.to_owned(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// Flags `OptionArgs::check` refuses, naming `flag`.
+fn flags_err(args: &[&str], flag: &str, rule: &str) -> Case {
+    Case {
+        flags: strings(args),
+        config: None,
+        expect: Expect::Flags,
         field: flag.to_owned(),
         rule: rule.to_owned(),
     }
@@ -964,6 +978,55 @@ fn catalogue() -> Vec<Case> {
         at("selector.matchLabels", "bad key"),
         NAME_PART_CHARS,
     ));
+    // ---- no silent conflicts, empty is not unset, negative numbers are values (issue 12)
+    cases.extend([
+        flags_err(
+            &["--selector", "app=a", "--selector", "app=b"],
+            "--selector",
+            "given twice",
+        ),
+        flags_err(
+            &["--label", "team=a", "--label", "team=b"],
+            "--label",
+            "given twice",
+        ),
+        flags_err(&["--instance="], "--instance", "must not be empty"),
+        clap(
+            &["--preset", "raw-v0.3", "--release", "x", "--selector", "a=b"],
+            "--preset",
+            "cannot be used with",
+        ),
+        flag(
+            &["--alert-queue-size", "-1"],
+            "alerts.queueSize",
+            "is not a valid alert threshold",
+        ),
+        flag(
+            &["--alert-p99-latency", "-0.5"],
+            "alerts.p99LatencySeconds",
+            "is not a valid alert threshold",
+        ),
+        flag(
+            &["--selector", "app=a", "--selector-expression", "app notin (a)"],
+            "selector",
+            "selects no pod",
+        ),
+        flag(
+            &[
+                "--selector-expression",
+                "tier in (a)",
+                "--selector-expression",
+                "tier notin (a)",
+            ],
+            "selector",
+            "selects no pod",
+        ),
+        cfg(
+            "targets:\n- name: a\n  selector:\n    matchExpressions:\n    - {key: tier, operator: Exists}\n    - {key: tier, operator: DoesNotExist}\n",
+            "targets[0].selector",
+            "selects no pod",
+        ),
+    ]);
     cases
 }
 
@@ -1004,6 +1067,15 @@ fn library_failure(case: &Case) -> Option<String> {
     let CliCommand::Render { options: args, .. } = &cli.command else {
         return Some(format!("not a render command: {:?}", cli.command));
     };
+    match (args.check(), case.expect) {
+        (Err(message), Expect::Flags) => {
+            return (!message.contains(&case.field) || !message.contains(&case.rule))
+                .then(|| format!("OptionArgs::check said: {message}"));
+        }
+        (Err(message), _) => return Some(format!("OptionArgs::check refused: {message}")),
+        (Ok(()), Expect::Flags) => return Some("OptionArgs::check accepted the flags".to_owned()),
+        (Ok(()), _) => {}
+    }
     match args.apply(base).build() {
         Ok(_) => Some("Options::build accepted the options".to_owned()),
         Err(Error::Invalid(problems)) => {

@@ -1461,3 +1461,38 @@ fn alerts_and_dashboard_print_their_objects() {
     assert!(bad.stdout.is_empty());
     assert!(bad.stderr.contains("alerts.errorRatio"), "{}", bad.show());
 }
+
+#[test]
+fn dashboard_refuses_a_cluster_name_verify_refuses() -> TestResult {
+    for cluster in ["", "a\nb"] {
+        let run = igw(["dashboard", "--cluster", cluster])?;
+        assert_eq!(run.code, Some(2), "{cluster:?}: {}", run.show());
+        assert!(run.stdout.is_empty(), "{}", run.show());
+        assert!(run.stderr.contains("cluster: "), "{}", run.show());
+    }
+    Ok(())
+}
+
+#[test]
+fn many_problems_are_shown_as_the_first_ones_and_a_count() -> TestResult {
+    let targets: Vec<String> = (0..500).map(|i| format!("Bad_{i}=app=x")).collect();
+    let mut args = vec!["render".to_owned()];
+    for target in &targets {
+        args.extend(["--target".to_owned(), target.clone()]);
+    }
+    let run = igw(&args)?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    let listed = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("targets["))
+        .count();
+    assert_eq!(listed, 20, "{}", run.show());
+    assert!(
+        run.stderr
+            .contains("... and 480 more (500 problems in all)"),
+        "{}",
+        run.show()
+    );
+    Ok(())
+}
