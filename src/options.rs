@@ -76,10 +76,10 @@ pub struct Options {
     pub monitoring: MonitoringMode,
     /// Name of this installation, put into cluster-scoped object names so that bundles of several
     /// installations never share one. Default: none (then a namespace other than `default` is
-    /// put in instead; the seed's names stay as they are).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    #[builder(default)]
-    pub instance: String,
+    /// put in instead; the seed's names stay as they are). An empty name is refused rather than
+    /// read as none: it would bring back the clashes the option prevents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The endpoint picker pods to scrape, when `targets` is empty.
     /// Default: `matchLabels: {app: inference-gateway-ext-proc}`.
     #[builder(default = LabelSelector::default()

@@ -773,8 +773,8 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
 /// What cluster-scoped default names carry so that installations never share one: the
 /// instance name, else a namespace other than `default`, else nothing (the seed's names).
 fn qualifier(options: &Options) -> Option<(&str, &'static str)> {
-    let q = if !options.instance.is_empty() {
-        (options.instance.as_str(), "instance")
+    let q = if let Some(instance) = &options.instance {
+        (instance.as_str(), "instance")
     } else if options.namespace != "default" {
         (options.namespace.as_str(), "namespace")
     } else {

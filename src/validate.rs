@@ -74,12 +74,12 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
         );
         outcome.is_ok()
     };
-    if !options.instance.is_empty() {
+    if let Some(instance) = &options.instance {
         found.rule(
             || "instance".to_owned(),
-            &options.instance,
+            instance,
             "instance name",
-            rules::dns1123_label(&options.instance),
+            rules::dns1123_label(instance),
         );
     }
     if let Some(version) = &options.epp_version {

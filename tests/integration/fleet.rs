@@ -82,7 +82,7 @@ fn instances_in_one_namespace_never_collide() -> TestResult {
             .iter()
             .map(|instance| {
                 let mut options = options.clone();
-                options.instance = (*instance).to_owned();
+                options.instance = (!instance.is_empty()).then(|| (*instance).to_owned());
                 // Different instances select different pods.
                 let pods = LabelSelector::default().match_label("instance", format!("x{instance}"));
                 options.selector = pods.clone();
@@ -120,7 +120,7 @@ fn the_seed_names_stay_without_instance_or_namespace() -> TestResult {
         "team-a-inference-gateway-metrics-reader"
     );
     let instance = Options {
-        instance: "blue".to_owned(),
+        instance: Some("blue".to_owned()),
         namespace: "team-a".to_owned(),
         ..Options::default()
     }

@@ -236,7 +236,7 @@ fn share_name(options: &mut Options, (a, b): (usize, usize)) {
 prop_compose! {
     fn near_limit_options()(
         namespace in prop_oneof![Just("default".to_owned()), label()],
-        instance in prop_oneof![Just(String::new()), label()],
+        instance in proptest::option::of(label()),
         name_prefix in name_prefix(),
         names in names(),
         targets in targets(),
@@ -286,7 +286,7 @@ fn paths_set(options: &Options) -> Vec<String> {
         }
     };
     set(options.namespace != default.namespace, "namespace");
-    set(!options.instance.is_empty(), "instance");
+    set(options.instance.is_some(), "instance");
     set(!options.name_prefix.is_empty(), "namePrefix");
     set(options.auth_delegation.is_some(), "authDelegation");
     set(options.monitoring != default.monitoring, "monitoring");

@@ -146,7 +146,7 @@ prop_compose! {
             flavor: if autopilot { ClusterFlavor::Autopilot } else { ClusterFlavor::Standard },
             secret_access: if namespaced_access { SecretAccess::Namespaced } else { SecretAccess::Cluster },
             monitoring: if pod_mode { MonitoringMode::Pod } else { MonitoringMode::Cluster },
-            instance: instance.unwrap_or_default(),
+            instance,
             preset: None,
             // Target names must be unique: keep the first of each.
             targets: {

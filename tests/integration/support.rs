@@ -117,7 +117,7 @@ fn every_option() -> Options {
         flavor: ClusterFlavor::Autopilot,
         secret_access: SecretAccess::Namespaced,
         monitoring: MonitoringMode::Cluster,
-        instance: "llama".to_owned(),
+        instance: Some("llama".to_owned()),
         preset: None,
         targets: Vec::new(),
         epp_version: Some("1.2".to_owned()),

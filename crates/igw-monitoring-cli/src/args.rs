@@ -332,7 +332,9 @@ impl OptionArgs {
                 MonitoringArg::Pod => MonitoringMode::Pod,
             };
         }
-        set(&mut options.instance, &self.instance);
+        if let Some(instance) = &self.instance {
+            options.instance = Some(instance.clone());
+        }
         if !self.targets.is_empty() {
             options.targets = self.targets.clone();
         }

@@ -991,6 +991,7 @@ fn catalogue() -> Vec<Case> {
             "given twice",
         ),
         flags_err(&["--instance="], "--instance", "must not be empty"),
+        cfg("instance: ''\n", "instance", "is not a valid instance name"),
         clap(
             &["--preset", "raw-v0.3", "--release", "x", "--selector", "a=b"],
             "--preset",

@@ -124,7 +124,7 @@ alerts:
         extra_labels: map(&[("team", "ml-platform")]),
         extra_annotations: map(&[("example.com/owner", "someone@example.com")]),
         monitoring: MonitoringMode::Pod,
-        instance: "llama".to_owned(),
+        instance: Some("llama".to_owned()),
         preset: None,
         targets: vec![
             Target {
