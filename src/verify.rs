@@ -51,9 +51,9 @@ impl Plan {
     }
 }
 
-/// The readable steps.
+/// The readable steps; every value passes [`Printable`] (askama.toml maps `.txt` to it).
 #[derive(Template)]
-#[template(path = "verify.txt", escape = "none")]
+#[template(path = "verify.txt")]
 struct VerifyText<'a> {
     v: &'a View,
 }
@@ -216,20 +216,70 @@ pub(crate) fn check_cluster(cluster: &str) -> Result<(), Error> {
     }])))
 }
 
+/// Characters a terminal acts on instead of showing: control characters (an ESC sequence can
+/// retitle or rewrite the user's terminal) and the bidirectional overrides that reorder text.
+/// RBAC names may legally hold them.
+pub(crate) fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The askama escaper of the readable steps: an [`unprintable`] character is written as its
+/// `\u{…}` escape, everything else as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Printable;
+
+impl askama::filters::Escaper for Printable {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, string: &str) -> std::fmt::Result {
+        for c in string.chars() {
+            if unprintable(c) {
+                write!(dest, "\\u{{{:x}}}", u32::from(c))?;
+            } else {
+                dest.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 mod filters {
+    use std::fmt::Write;
+
     use askama::filters::Safe;
 
     /// One shell word: the value as is when the shell reads it back unchanged, else quoted by
-    /// shlex. Fails (rather than writing a broken script) on a NUL byte, which no word can hold.
+    /// shlex; with an [`unprintable`](super::unprintable) character, bash's `$'…'` quoting with
+    /// each byte of it as `\xHH`, so the script shows no raw control character and bash still
+    /// reads the value back exactly. Fails (rather than writing a broken script) on a NUL byte,
+    /// which no word can hold.
     #[askama::filter_fn]
     pub fn sh(
         value: impl std::fmt::Display,
         _: &dyn askama::Values,
     ) -> askama::Result<Safe<String>> {
         let value = value.to_string();
-        shlex::try_quote(&value)
-            .map(|quoted| Safe(quoted.into_owned()))
-            .map_err(|e| askama::Error::Custom(Box::new(e)))
+        let quoted = shlex::try_quote(&value).map_err(|e| askama::Error::Custom(Box::new(e)))?;
+        if !value.chars().any(super::unprintable) {
+            return Ok(Safe(quoted.into_owned()));
+        }
+        let mut ansi_c = String::from("$'");
+        for c in value.chars() {
+            match c {
+                '\\' | '\'' => {
+                    ansi_c.push('\\');
+                    ansi_c.push(c);
+                }
+                c if super::unprintable(c) => {
+                    let mut bytes = [0; 4];
+                    for byte in c.encode_utf8(&mut bytes).bytes() {
+                        write!(ansi_c, "\\x{byte:02x}").map_err(askama::Error::from)?;
+                    }
+                }
+                c => ansi_c.push(c),
+            }
+        }
+        ansi_c.push('\'');
+        Ok(Safe(ansi_c))
     }
 }
 

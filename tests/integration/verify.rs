@@ -511,3 +511,37 @@ fn https_numbered_ports_and_custom_paths_are_filled_in() -> TestResult {
     assert_contains(&text, "\n     inference_objective_request_total\n");
     Ok(())
 }
+
+/// RBAC names may hold control characters; the readable steps show them as escapes, the script
+/// holds none raw, and bash still reads each value back exactly.
+#[test]
+fn control_characters_never_reach_the_terminal() -> TestResult {
+    let retitle = "evil\u{1b}]0;pwned\u{7}\u{202e}x";
+    let options = Options {
+        names: igw_monitoring::Names {
+            reader_cluster_role: Some(retitle.to_owned()),
+            collector_binding: Some(format!("{retitle}'\\")),
+            ..Default::default()
+        },
+        ..Options::default()
+    };
+    let bundle = options.build()?;
+    let text = text(&bundle)?;
+    let script = script(&bundle)?;
+    for (what, out) in [("text", &text), ("script", &script)] {
+        let raw: Vec<char> = out
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+            .collect();
+        assert!(raw.is_empty(), "{what} holds raw {raw:?}:\n{out}");
+    }
+    assert_contains(&text, "evil\\u{1b}]0;pwned\\u{7}\\u{202e}x");
+    assert_bash_parses(&script)?;
+    let start = script.find("\nreader_role=").ok_or("no reader_role")?;
+    let assignment = &script[start + 1..start + script[start + 1..].find('\n').unwrap_or(0) + 1];
+    let output = Command::new("bash")
+        .args(["-c", &format!("{assignment}\nprintf '%s' \"$reader_role\"")])
+        .output()?;
+    assert_eq!(String::from_utf8(output.stdout)?, retitle, "{assignment}");
+    Ok(())
+}
