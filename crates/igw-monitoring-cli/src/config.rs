@@ -30,6 +30,17 @@ pub enum ConfigError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The file is larger than [`MAX_CONFIG_BYTES`]; it was not read past that.
+    #[error(
+        "config file {path:?}: larger than {} MiB, the most a config file may have",
+        limit / (1024 * 1024)
+    )]
+    TooLarge {
+        /// The file given with `--config`.
+        path: PathBuf,
+        /// [`MAX_CONFIG_BYTES`].
+        limit: u64,
+    },
     /// A problem inside the file given with `--config` (from [`load`]).
     #[error("config file {path:?}: {source}")]
     InFile {
@@ -89,12 +100,29 @@ fn lines(keys: &[UnknownKey]) -> String {
     lines.join("\n")
 }
 
-/// Reads the config file at `path` and [`parse`]s it; a read or syntax error names the file.
+/// The largest config file read: far above any fleet (100,000 targets take about 9 MiB of YAML),
+/// and a bound on what `--config /dev/zero` or a runaway file can cost.
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads the config file at `path` (at most [`MAX_CONFIG_BYTES`]) and [`parse`]s it; a read or
+/// syntax error names the file.
 pub fn load(path: &Path) -> Result<Options, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let mut text = String::new();
+    // Read at most one byte past the limit: `/dev/zero` or a huge file costs no more than that.
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text))
+        .map_err(read_error)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_owned(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
     parse(&text).map_err(|error| ConfigError::InFile {
         path: path.to_owned(),
         source: Box::new(error),

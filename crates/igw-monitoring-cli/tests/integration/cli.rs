@@ -1496,3 +1496,12 @@ fn many_problems_are_shown_as_the_first_ones_and_a_count() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn an_endless_config_file_is_read_only_up_to_the_limit() -> TestResult {
+    let run = igw(["render", "--config", "/dev/zero"])?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    assert!(run.stdout.is_empty(), "{}", run.show());
+    assert!(run.stderr.contains("larger than 64 MiB"), "{}", run.show());
+    Ok(())
+}
