@@ -214,6 +214,11 @@ fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
 /// a key may not be both required and forbidden.
 fn selects_nothing(selector: &LabelSelector) -> Option<String> {
     use crate::options::SelectorOperator as Op;
+    // `matchLabels` alone names each key once, and one requirement a key is always met: the
+    // common case of a fleet costs nothing here.
+    if selector.match_expressions.is_empty() {
+        return None;
+    }
     use std::collections::BTreeSet;
     #[derive(Default)]
     struct Key<'s> {
