@@ -74,6 +74,9 @@ pub fn base(bundle: &Bundle) -> Result<Vec<GeneratedFile>, Error> {
     Ok(files)
 }
 
+/// How many leading bytes of a file [`is_generated`] needs: a reader need not read more.
+pub const HEADER_BYTES: usize = HEADER.len();
+
 /// Whether `kustomization` (a file's text) was written by this crate.
 pub fn is_generated(kustomization: &str) -> bool {
     kustomization.starts_with(HEADER)

@@ -81,8 +81,7 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Drift, OutputError> 
     for file in files {
         if !present.contains(&file.name) {
             drift.missing.push(file.name.clone());
-        } else if fs::read(dir.join(&file.name)).map_err(io_error(dir))? != file.contents.as_bytes()
-        {
+        } else if !same_contents(&dir.join(&file.name), file.contents.as_bytes())? {
             drift.changed.push(file.name.clone());
         }
     }
@@ -142,6 +141,36 @@ pub fn write(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<(), Out
     Ok(())
 }
 
+/// The regular file at `path`, opened; an error for anything else (a link is not followed), so
+/// that nothing here opens a FIFO (which blocks) or a device (which may never end).
+fn regular_file(path: &Path) -> io::Result<fs::File> {
+    if fs::symlink_metadata(path)?.is_file() {
+        fs::File::open(path)
+    } else {
+        Err(io::Error::other("not a regular file"))
+    }
+}
+
+/// At most `limit` bytes of `file`.
+fn read_at_most(file: fs::File, limit: usize) -> io::Result<Vec<u8>> {
+    use io::Read;
+    let mut bytes = Vec::new();
+    file.take(limit as u64).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Whether `path` is a regular file holding exactly `contents`: anything else is drift, and no
+/// more than one byte past `contents` is read.
+fn same_contents(path: &Path, contents: &[u8]) -> Result<bool, OutputError> {
+    match regular_file(path) {
+        Err(_) => Ok(false),
+        Ok(file) => {
+            let bytes = read_at_most(file, contents.len() + 1).map_err(io_error(path))?;
+            Ok(bytes == contents)
+        }
+    }
+}
+
 /// The file names in `dir`; none if it does not exist.
 fn list(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
     match fs::metadata(dir) {
@@ -167,11 +196,11 @@ fn foreign_files(dir: &Path) -> Result<Vec<String>, OutputError> {
     let mut ours = false;
     for name in list(dir)? {
         let path = dir.join(&name);
-        let generated = match fs::read(&path) {
-            Ok(bytes) => kustomize::is_generated(&String::from_utf8_lossy(&bytes)),
-            // A folder or an unreadable entry is not ours either.
-            Err(_) => false,
-        };
+        // A folder, a link, a FIFO, a device or an unreadable entry is not ours; of a regular
+        // file only the header's bytes are read.
+        let generated = regular_file(&path)
+            .and_then(|file| read_at_most(file, kustomize::HEADER_BYTES))
+            .is_ok_and(|head| kustomize::is_generated(&String::from_utf8_lossy(&head)));
         ours |= generated && name == kustomize::KUSTOMIZATION;
         if !generated {
             foreign.push(name);

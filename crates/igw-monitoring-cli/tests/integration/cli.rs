@@ -1505,3 +1505,74 @@ fn an_endless_config_file_is_read_only_up_to_the_limit() -> TestResult {
     assert!(run.stderr.contains("larger than 64 MiB"), "{}", run.show());
     Ok(())
 }
+
+/// Runs `igw-monitoring` with `args`, failing (and killing it) if it takes over 20 seconds: a
+/// command that blocks on a FIFO must fail the test, not hang it.
+fn igw_within_deadline(args: &[&OsStr]) -> TestResult<Run> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait()?.is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill()?;
+            return Err(format!("igw-monitoring {args:?} still runs after 20 s").into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output()?;
+    Ok(Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// A FIFO, or a link to a device, in the output folder is never opened: the command neither
+/// blocks nor reads without end, and treats the entry as not its own.
+#[test]
+fn special_files_in_the_folder_are_never_opened() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let out = root.path().join("base");
+    fs::create_dir(&out)?;
+    let fifo = out.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status()?;
+    assert!(made.success(), "mkfifo failed");
+    std::os::unix::fs::symlink("/dev/zero", out.join("zero"))?;
+    let run = igw_within_deadline(&["kustomize".as_ref(), "--out".as_ref(), out.as_os_str()])?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    assert!(
+        run.stderr.contains("pipe") && run.stderr.contains("zero"),
+        "{}",
+        run.show()
+    );
+
+    // A generated base whose kustomization became a FIFO is stale under --check.
+    fs::remove_dir_all(&out)?;
+    let written = igw(["kustomize".as_ref(), "--out".as_ref(), out.as_os_str()])?;
+    assert_eq!(written.code, Some(0), "{}", written.show());
+    let kustomization = out.join("kustomization.yaml");
+    fs::remove_file(&kustomization)?;
+    assert!(
+        Command::new("mkfifo")
+            .arg(&kustomization)
+            .status()?
+            .success()
+    );
+    let check = igw_within_deadline(&[
+        "kustomize".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--check".as_ref(),
+    ])?;
+    assert_eq!(check.code, Some(1), "{}", check.show());
+    assert!(
+        check.stdout.contains("changed kustomization.yaml"),
+        "{}",
+        check.show()
+    );
+    Ok(())
+}
