@@ -221,14 +221,10 @@ impl Plan {
                 metadata.namespace.clone_from(&id.namespace);
                 *selector = label_selector(target.selector());
                 let identity = self.identity_of(target);
-                for secret in endpoints.iter_mut().filter_map(|e| {
-                    e.authorization
-                        .as_mut()?
-                        .credentials
-                        .as_mut()?
-                        .secret
-                        .as_mut()
-                }) {
+                for secret in endpoints
+                    .iter_mut()
+                    .filter_map(ScrapeEndpoint::authorization_secret_mut)
+                {
                     secret.name.clone_from(&identity.token_secret().name);
                     if self.endpoint().names_secret_namespace() {
                         let namespace = secret.namespace.get_or_insert_default();

@@ -103,14 +103,7 @@ fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Ve
             _ => None,
         })
         .flatten()
-        .filter_map(|e| {
-            e.authorization
-                .as_ref()?
-                .credentials
-                .as_ref()?
-                .secret
-                .as_ref()
-        })
+        .filter_map(ScrapeEndpoint::authorization_secret)
         .map(|s| s.name.as_str())
         .collect();
     let collector = service_account_subject(COLLECTOR_SERVICE_ACCOUNT, collector_namespace);
@@ -148,10 +141,7 @@ fn endpoint_chain(
     collector_namespace: &str,
 ) -> Result<(), String> {
     let secret_ref = endpoint
-        .authorization
-        .as_ref()
-        .and_then(|a| a.credentials.as_ref())
-        .and_then(|c| c.secret.as_ref())
+        .authorization_secret()
         .ok_or("no authorization secret")?;
     let namespace = match (cluster, &secret_ref.namespace) {
         (true, Some(ns)) => ns.as_str(),

@@ -77,14 +77,7 @@ fn secret_rules(all: &mut [Resource]) -> impl Iterator<Item = &mut PolicyRule> {
 fn secret_refs(all: &mut [Resource]) -> impl Iterator<Item = &mut SecretKeySelector> {
     monitorings(all)
         .flat_map(|m| &mut m.spec.endpoints)
-        .filter_map(|e| {
-            e.authorization
-                .as_mut()?
-                .credentials
-                .as_mut()?
-                .secret
-                .as_mut()
-        })
+        .filter_map(gmp_types::ScrapeEndpoint::authorization_secret_mut)
 }
 
 #[test]

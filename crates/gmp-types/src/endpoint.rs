@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Authorization, BasicAuth, OAuth2, RelabelingRule, TlsConfig};
+use crate::{Authorization, BasicAuth, OAuth2, RelabelingRule, SecretKeySelector, TlsConfig};
 
 /// A Prometheus metrics endpoint to scrape on each selected pod.
 ///
@@ -63,6 +63,28 @@ pub enum Scheme {
     Http,
     /// HTTP over TLS.
     Https,
+}
+
+impl ScrapeEndpoint {
+    /// The Secret key the `authorization` credentials are read from, if the endpoint names one.
+    pub fn authorization_secret(&self) -> Option<&SecretKeySelector> {
+        self.authorization
+            .as_ref()?
+            .credentials
+            .as_ref()?
+            .secret
+            .as_ref()
+    }
+
+    /// The same reference, to change it.
+    pub fn authorization_secret_mut(&mut self) -> Option<&mut SecretKeySelector> {
+        self.authorization
+            .as_mut()?
+            .credentials
+            .as_mut()?
+            .secret
+            .as_mut()
+    }
 }
 
 impl Scheme {
