@@ -336,13 +336,9 @@ impl Plan {
         &self.annotations
     }
 
-    /// How many objects the plan makes.
+    /// How many objects the plan makes (counted from [`Self::object_ids`], the one list).
     pub fn object_count(&self) -> usize {
-        let per_identity = 3;
-        2 + self.identities.len() * (1 + per_identity)
-            + self.targets.len()
-            + usize::from(self.auth_delegation.is_some())
-            + self.alerts.as_ref().map_or(0, |a| a.objects.len())
+        self.object_ids().count()
     }
 
     /// Every object's id, in the order the objects are made.
@@ -425,8 +421,10 @@ impl Sources {
         }
     }
 
-    fn and(mut self, field: Option<&'static str>) -> Self {
-        self.from.extend(field.filter(|f| !self.from.contains(f)));
+    fn and(mut self, field: &'static str) -> Self {
+        if !self.from.contains(&field) {
+            self.from.push(field);
+        }
         self
     }
 
@@ -472,7 +470,7 @@ impl Naming<'_> {
                 let (default, from) = default();
                 let sources = Sources::derived(own, from);
                 match self.qualifier.filter(|_| qualify) {
-                    Some((q, field)) => (format!("{q}-{default}"), sources.and(Some(field))),
+                    Some((q, field)) => (format!("{q}-{default}"), sources.and(field)),
                     None => (default, sources),
                 }
             }
@@ -480,10 +478,7 @@ impl Naming<'_> {
         let (name, sources) = if self.prefix.is_empty() {
             (base.clone(), sources)
         } else {
-            (
-                format!("{}{base}", self.prefix),
-                sources.and(Some("namePrefix")),
-            )
+            (format!("{}{base}", self.prefix), sources.and("namePrefix"))
         };
         Named {
             name,
