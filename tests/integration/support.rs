@@ -1,8 +1,6 @@
 //! What several test files share: the named option sets the snapshots cover, and the check that
 //! a rendered bundle reads back as the typed objects it was rendered from.
 
-#![allow(dead_code)] // each test file uses its own part of this module
-
 use std::path::PathBuf;
 
 use igw_monitoring::{AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
