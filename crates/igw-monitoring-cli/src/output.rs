@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use igw_monitoring::kustomize::{self, GeneratedFile};
 
@@ -18,6 +20,20 @@ pub enum OutputError {
     /// The path exists and is not a folder.
     #[error("--out {0:?}: exists and is not a folder")]
     NotAFolder(PathBuf),
+    /// `--out` names no folder that could be replaced (`.`, `/`).
+    #[error("--out {0:?}: names no folder to replace; give a path such as ./base")]
+    Unnamed(PathBuf),
+    /// Another igw-monitoring kept writing beside the folder for all of [`LOCK_WAIT`].
+    #[error(
+        "--out {path:?}: another igw-monitoring has been writing in {parent:?} for {}s (it holds the lock on that folder); nothing was written: run again when it is done",
+        LOCK_WAIT.as_secs()
+    )]
+    Busy {
+        /// The output folder.
+        path: PathBuf,
+        /// The folder whose lock is held.
+        parent: PathBuf,
+    },
     /// Reading or writing failed.
     #[error("{path:?}: {source}")]
     Io {
@@ -74,8 +90,15 @@ impl Drift {
     }
 }
 
-/// Compares `dir` (which may not exist) with `files`.
+/// Compares `dir` (which may not exist) with `files`, waiting for a writer at work beside it.
 pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Drift, OutputError> {
+    let dir = &follow_links(dir)?;
+    let (parent, _) = parent_and_name(dir)?;
+    // Nothing to read, so nothing to wait for, where the parent does not exist.
+    let _lock = match is_folder(&parent) {
+        Ok(true) => Some(FolderLock::take(dir, &parent, Access::Read)?),
+        _ => None,
+    };
     let present = list(dir)?;
     let mut drift = Drift::default();
     for file in files {
@@ -93,52 +116,327 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Drift, OutputError> 
     Ok(drift)
 }
 
-/// Replaces `dir` with exactly `files`: they are written into a fresh folder beside it, which
-/// then takes its place, so a failure leaves `dir` as it was.
+/// How long a writer waits for another writer in the same folder to finish, and a `--check` for
+/// a writer, before giving up with [`OutputError::Busy`].
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Replaces `dir` with exactly `files`, all or nothing: they are written into a staging folder
+/// beside it, which then takes its place in one atomic exchange, so at every moment `dir` holds
+/// the whole old base or the whole new one.
+///
+/// A linked `dir` is followed: the folder the link names is replaced, the link stays. Writers in
+/// one parent folder take turns (a lock on the parent, waited for up to [`LOCK_WAIT`]); the one
+/// holding it removes staging folders a killed writer left. A Ctrl-C, SIGTERM or SIGHUP ends the
+/// process only once the staging folder is gone (see [`clean_up_on_signals`]).
 pub fn write(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<(), OutputError> {
+    let dir = &follow_links(dir)?;
+    let (parent, name) = parent_and_name(dir)?;
+    fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    let lock = FolderLock::take(dir, &parent, Access::Write)?;
+    checkpoint();
+    if lock.is_held() {
+        remove_stale_staging(&parent, name)?;
+    }
     // Even --force replaces only folders.
-    list(dir)?;
+    let exists = is_folder(dir)?;
     if !force {
         let foreign = foreign_files(dir)?;
         if !foreign.is_empty() {
             return Err(OutputError::Foreign(dir.to_owned(), foreign.join(", ")));
         }
     }
+    let staging = Staging::create(&parent, name)?;
+    checkpoint();
+    for file in files {
+        staging.write(file)?;
+        checkpoint();
+    }
+    staging.swap_into(dir, exists)?;
+    checkpoint();
+    // The staging path now holds the old folder (or nothing): dropping the guard removes it.
+    drop(staging);
+    checkpoint();
+    Ok(())
+}
+
+/// `dir`, or where the link at `dir` leads (through links to links), so that a linked output is
+/// updated where it lives; a dangling link leads to the folder to create.
+fn follow_links(dir: &Path) -> Result<PathBuf, OutputError> {
+    // The operating system's own bound on a chain of links (ELOOP).
+    const MAX_LINKS: usize = 40;
+    let mut path = dir.to_owned();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&path).map_err(io_error(&path))?;
+                path = parent_and_name(&path)?.0.join(target);
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(OutputError::Io {
+        path: dir.to_owned(),
+        source: io::Error::other(format!("more than {MAX_LINKS} links in a chain")),
+    })
+}
+
+/// The folder that holds `dir` and `dir`'s own name; `--out .` or `/` names none to replace.
+fn parent_and_name(dir: &Path) -> Result<(PathBuf, &str), OutputError> {
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| OutputError::Unnamed(dir.to_owned()))?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).map_err(io_error(&parent))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".igw-monitoring-")
-        .tempdir_in(&parent)
-        .map_err(io_error(&parent))?;
-    for file in files {
-        let path = staging.path().join(&file.name);
-        fs::write(&path, &file.contents).map_err(io_error(&path))?;
+    Ok((parent, name))
+}
+
+/// The prefix of the staging folders for the output folder `name` (dot-named, so hidden).
+fn staging_prefix(name: &str) -> String {
+    format!(".igw-monitoring-{name}.")
+}
+
+/// Removes the staging folders of `name` a killed writer left in `parent`; only called by the
+/// holder of the parent's lock, so none of them belongs to a live writer.
+fn remove_stale_staging(parent: &Path, name: &str) -> Result<(), OutputError> {
+    let prefix = staging_prefix(name);
+    for entry in fs::read_dir(parent).map_err(io_error(parent))? {
+        let entry = entry.map_err(io_error(parent))?;
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix))
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if stale {
+            let path = entry.path();
+            fs::remove_dir_all(&path).map_err(io_error(&path))?;
+        }
     }
-    if dir.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".igw-monitoring-old-")
-            .tempdir_in(&parent)
-            .map_err(io_error(&parent))?;
-        let parked = old.path().join("previous");
-        fs::rename(dir, &parked).map_err(io_error(dir))?;
-        if let Err(source) = fs::rename(staging.path(), dir) {
+    Ok(())
+}
+
+/// Folders a signal must remove before the process ends: a staging folder being filled, or the
+/// old folder it was exchanged with. Every change to them is made holding this lock, so the
+/// signal handler, once it holds it, finds them whole and no writer step can follow.
+static DOOMED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn doomed() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere leaves the list as it was; it is still the list to clean.
+    DOOMED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Makes a Ctrl-C, SIGTERM or SIGHUP remove the writer's staging folder (and a swapped-out old
+/// folder) before the process ends as the signal's default action would end it. Idempotent;
+/// without a writer at work the signal ends the process as it always did.
+pub fn clean_up_on_signals() -> Result<(), OutputError> {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+        let started = STARTED.get_or_init(|| {
+            let mut signals = signal_hook::iterator::Signals::new([SIGHUP, SIGINT, SIGTERM])
+                .map_err(|e| e.to_string())?;
+            std::thread::Builder::new()
+                .name("signals".to_owned())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        // Held until the process ends: no writer step runs after the cleanup.
+                        let mut doomed = doomed();
+                        for path in doomed.drain(..) {
+                            let _ = fs::remove_dir_all(path);
+                        }
+                        let _ = signal_hook::low_level::emulate_default_handler(signal);
+                        std::process::exit(128 + signal);
+                    }
+                })
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+        started.clone().map_err(|message| OutputError::Io {
+            path: PathBuf::from("(signal handler)"),
+            source: io::Error::other(message),
+        })?;
+    }
+    Ok(())
+}
+
+/// A staging folder beside the output, removed (with whatever it holds then) when dropped.
+struct Staging {
+    path: PathBuf,
+    /// Where the old folder is parked when the file system cannot exchange two folders.
+    parked: PathBuf,
+}
+
+impl Staging {
+    fn create(parent: &Path, name: &str) -> Result<Self, OutputError> {
+        let mut doomed = doomed();
+        let path = tempfile::Builder::new()
+            .prefix(&staging_prefix(name))
+            .tempdir_in(parent)
+            .map_err(io_error(parent))?
+            .keep();
+        let mut parked = path.clone().into_os_string();
+        parked.push(".old");
+        let parked = PathBuf::from(parked);
+        doomed.push(path.clone());
+        doomed.push(parked.clone());
+        Ok(Self { path, parked })
+    }
+
+    fn write(&self, file: &GeneratedFile) -> Result<(), OutputError> {
+        let _doomed = doomed();
+        let path = self.path.join(&file.name);
+        fs::write(&path, &file.contents).map_err(io_error(&path))
+    }
+
+    /// Puts the staging folder at `dir`. An existing `dir` is exchanged with it in one step
+    /// (renameat2 `RENAME_EXCHANGE`); where the file system cannot, `dir` is parked and the
+    /// staging folder renamed in, both under the signal lock (only SIGKILL can land between).
+    fn swap_into(&self, dir: &Path, exists: bool) -> Result<(), OutputError> {
+        let _doomed = doomed();
+        if !exists {
+            return fs::rename(&self.path, dir).map_err(io_error(dir));
+        }
+        match exchange(&self.path, dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if !exchange_unsupported(&e) => return Err(io_error(dir)(e)),
+            Err(_) => {}
+        }
+        fs::rename(dir, &self.parked).map_err(io_error(dir))?;
+        if let Err(source) = fs::rename(&self.path, dir) {
             // Put the old folder back: the user keeps what they had.
-            let _ = fs::rename(&parked, dir);
+            let _ = fs::rename(&self.parked, dir);
             return Err(OutputError::Io {
                 path: dir.to_owned(),
                 source,
             });
         }
-        // `old` (with the previous folder inside) is removed when dropped.
-    } else {
-        fs::rename(staging.path(), dir).map_err(io_error(dir))?;
+        Ok(())
     }
-    // The staging folder was renamed away; its guard may find nothing left to remove.
-    let _ = staging.keep();
-    Ok(())
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let mut doomed = doomed();
+        for path in [&self.path, &self.parked] {
+            // Nothing there (renamed into place) is the common case.
+            let _ = fs::remove_dir_all(path);
+            doomed.retain(|p| p != path);
+        }
+    }
+}
+
+/// Swaps the folders at `a` and `b` atomically.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    if cfg!(debug_assertions) && std::env::var_os(TEST_NO_EXCHANGE).is_some() {
+        return Err(io::Error::from(io::ErrorKind::Unsupported));
+    }
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+/// Elsewhere two folders cannot be swapped in one step.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Whether `error` says the system or file system has no exchange (an old kernel: ENOSYS; a
+/// file system without it, such as some network ones: EINVAL), so that two renames must do.
+fn exchange_unsupported(error: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::io::Errno;
+        let errno = error.raw_os_error().map(Errno::from_raw_os_error);
+        if matches!(errno, Some(Errno::NOSYS | Errno::INVAL | Errno::NOTSUP)) {
+            return true;
+        }
+    }
+    error.kind() == io::ErrorKind::Unsupported
+}
+
+/// Whether a folder is being read or replaced.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// `--check`: any number at once, none while a writer is at work.
+    Read,
+    /// One writer at a time.
+    Write,
+}
+
+/// The lock on the folder that holds the output (a flock on it, released when the process
+/// ends however it ends); none where the file system has no locks.
+struct FolderLock(Option<fs::File>);
+
+impl FolderLock {
+    fn take(dir: &Path, parent: &Path, access: Access) -> Result<Self, OutputError> {
+        let folder = fs::File::open(parent).map_err(io_error(parent))?;
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            let tried = match access {
+                Access::Read => folder.try_lock_shared(),
+                Access::Write => folder.try_lock(),
+            };
+            match tried {
+                Ok(()) => return Ok(Self(Some(folder))),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(OutputError::Busy {
+                        path: dir.to_owned(),
+                        parent: parent.to_owned(),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) if e.kind() == io::ErrorKind::Unsupported => {
+                    return Ok(Self(None));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_error(parent)(e)),
+            }
+        }
+    }
+
+    fn is_held(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+/// Debug builds only: the environment variable naming a signal to raise at a step of a write,
+/// as `SIGNAL:STEP` (`TERM:3`: SIGTERM at the third step), for the tests that kill writes.
+const TEST_SIGNAL: &str = "IGW_MONITORING_TEST_SIGNAL_AT";
+
+/// Debug builds only: set, the exchange is taken as unsupported (the two-rename fallback runs).
+const TEST_NO_EXCHANGE: &str = "IGW_MONITORING_TEST_NO_EXCHANGE";
+
+/// One step of a write done. In debug builds, [`TEST_SIGNAL`] may raise a signal here, and the
+/// writer then waits for it to end the process, as a signal from outside would.
+fn checkpoint() {
+    #[cfg(all(unix, debug_assertions))]
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static STEPS: AtomicUsize = AtomicUsize::new(0);
+        let step = STEPS.fetch_add(1, Ordering::SeqCst) + 1;
+        let Some(wanted) = std::env::var(TEST_SIGNAL).ok() else {
+            return;
+        };
+        let Some((signal, at)) = wanted.split_once(':') else {
+            return;
+        };
+        if at.parse() != Ok(step) {
+            return;
+        }
+        let signal = match signal {
+            "HUP" => signal_hook::consts::SIGHUP,
+            "INT" => signal_hook::consts::SIGINT,
+            "TERM" => signal_hook::consts::SIGTERM,
+            _ => signal_hook::consts::SIGKILL,
+        };
+        let _ = signal_hook::low_level::raise(signal);
+        std::thread::sleep(Duration::from_secs(10));
+    }
 }
 
 /// The regular file at `path`, opened; an error for anything else (a link is not followed), so
@@ -171,13 +469,20 @@ fn same_contents(path: &Path, contents: &[u8]) -> Result<bool, OutputError> {
     }
 }
 
+/// Whether `dir` exists (as a folder; anything else is an error).
+fn is_folder(dir: &Path) -> Result<bool, OutputError> {
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error(dir)(e)),
+        Ok(meta) if !meta.is_dir() => Err(OutputError::NotAFolder(dir.to_owned())),
+        Ok(_) => Ok(true),
+    }
+}
+
 /// The file names in `dir`; none if it does not exist.
 fn list(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
-    match fs::metadata(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
-        Err(e) => return Err(io_error(dir)(e)),
-        Ok(meta) if !meta.is_dir() => return Err(OutputError::NotAFolder(dir.to_owned())),
-        Ok(_) => {}
+    if !is_folder(dir)? {
+        return Ok(BTreeSet::new());
     }
     fs::read_dir(dir)
         .map_err(io_error(dir))?

@@ -97,6 +97,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                     return Ok(Outcome::Failure);
                 }
             } else {
+                output::clean_up_on_signals().map_err(output_failure)?;
                 output::write(dir, &files, *force).map_err(output_failure)?;
                 String::new()
             }
@@ -147,8 +148,11 @@ fn cluster_error(error: Error) -> Failed {
 /// A folder the user pointed at wrongly is invalid input; a failing disk is a failure.
 fn output_failure(e: output::OutputError) -> Failed {
     match e {
-        output::OutputError::Foreign(..) | output::OutputError::NotAFolder(_) => invalid(e),
-        output::OutputError::Io { .. } => failure(e),
+        output::OutputError::Foreign(..)
+        | output::OutputError::NotAFolder(_)
+        | output::OutputError::Unnamed(_) => invalid(e),
+        // Another writer at work is a failure to retry, not the user's input.
+        output::OutputError::Busy { .. } | output::OutputError::Io { .. } => failure(e),
     }
 }
 

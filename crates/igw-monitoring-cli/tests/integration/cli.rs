@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use serde::Deserialize;
 use serde_yaml::Value;
 
-type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+pub(crate) type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 
 /// The kinds of the bundle's seven objects, in the order they are rendered.
 const KINDS: [&str; 7] = [
@@ -37,15 +37,15 @@ const POD_MONITORING: usize = 6;
 
 /// One finished run of the binary.
 #[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// Everything about the run, for assertion messages.
-    fn show(&self) -> String {
+    pub(crate) fn show(&self) -> String {
         format!(
             "exit code {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
             self.code, self.stdout, self.stderr
@@ -54,7 +54,7 @@ impl Run {
 }
 
 /// Runs `igw-monitoring` with `args` in `cwd` (or the test's own working directory).
-fn igw_in<I, S>(cwd: Option<&Path>, args: I) -> std::io::Result<Run>
+pub(crate) fn igw_in<I, S>(cwd: Option<&Path>, args: I) -> std::io::Result<Run>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -73,7 +73,7 @@ where
 }
 
 /// Runs `igw-monitoring` with `args`.
-fn igw<I, S>(args: I) -> std::io::Result<Run>
+pub(crate) fn igw<I, S>(args: I) -> std::io::Result<Run>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -115,7 +115,7 @@ fn names_in(dir: &Path) -> std::io::Result<BTreeSet<String>> {
 }
 
 /// Entries of `parent` that look like the writer's staging or parking folders.
-fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
     Ok(names_in(parent)?
         .into_iter()
         .filter(|name| name.starts_with(".igw-monitoring-"))
@@ -131,7 +131,7 @@ fn expected_base(options: &Options) -> TestResult<Vec<(String, String)>> {
 }
 
 /// Asserts that `dir` holds exactly the base of `options`, byte for byte.
-fn assert_base(dir: &Path, options: &Options) -> TestResult {
+pub(crate) fn assert_base(dir: &Path, options: &Options) -> TestResult {
     let expected = expected_base(options)?;
     let wanted: BTreeSet<String> = expected.iter().map(|(name, _)| name.clone()).collect();
     let present = names_in(dir)?;

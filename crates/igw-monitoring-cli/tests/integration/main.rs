@@ -5,3 +5,4 @@ mod catalogue;
 mod cli;
 mod config;
 mod kustomize_overlays;
+mod writes;
