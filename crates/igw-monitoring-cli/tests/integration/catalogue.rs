@@ -886,6 +886,37 @@ fn catalogue() -> Vec<Case> {
         cfg_err("namespace: [a\n", "invalid YAML", "line"),
     ];
 
+    // Aliases that would expand a small file into gigabytes: a 1 MiB scalar used 2,000 times
+    // (2 GiB), the same behind a tag, and nested lists (a billion laughs, 10^9 nodes).
+    let mib_scalar = "x".repeat(1024 * 1024);
+    let uses = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("  - {{name: t{i}, selector: {{matchLabels: {{app: *a}}}}}}\n"))
+            .collect()
+    };
+    cases.push(cfg_err(
+        format!(
+            "extraLabels:\n  big: &a {mib_scalar}\ntargets:\n{}",
+            uses(2000)
+        ),
+        "aliases",
+        "repeat more than 64 MiB",
+    ));
+    cases.push(cfg_err(
+        format!(
+            "extraLabels:\n  big: !t &a {mib_scalar}\ntargets:\n{}",
+            uses(100)
+        ),
+        "aliases",
+        "repeat more than 64 MiB",
+    ));
+    let mut laughs = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..9 {
+        let items = vec![format!("*l{}", level - 1); 10].join(", ");
+        laughs.push_str(&format!("l{level}: &l{level} [{items}]\n"));
+    }
+    cases.push(cfg_err(laughs, "invalid YAML", "repetition limit"));
+
     // Every label map, every bad key and every bad value.
     let name64 = "k".repeat(64);
     let bad_keys = [

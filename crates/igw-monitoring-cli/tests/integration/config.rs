@@ -521,3 +521,42 @@ fn a_json_file_reads_as_its_yaml_twin() {
         );
     }
 }
+
+/// Aliases within the limit read as their expansion; just past it they are refused, and a file
+/// without aliases is never refused for its size below the file limit.
+#[test]
+fn aliases_expand_up_to_the_limit() {
+    use igw_monitoring_cli::config::MAX_ALIAS_EXPANSION;
+    let limit = usize::try_from(MAX_ALIAS_EXPANSION).unwrap();
+    // A 1 MiB string in a label value, used `n` more times as a target's selector value.
+    let scalar = "v".repeat(1024 * 1024);
+    let file = |n: usize, alias: bool| {
+        let mut text = format!("extraLabels:\n  big: &a {scalar}\ntargets:\n");
+        for i in 0..n {
+            let value = if alias { "*a" } else { scalar.as_str() };
+            text.push_str(&format!(
+                "  - {{name: t{i}, selector: {{matchLabels: {{app: {value}}}}}}}\n"
+            ));
+        }
+        text
+    };
+    // 32 uses (32 MiB) is within the limit and reads as the same file written out.
+    let within = limit / (2 * scalar.len());
+    assert_eq!(
+        parse(&file(within, true)).unwrap(),
+        parse(&file(within, false)).unwrap()
+    );
+    // The limit counts what aliases add beyond the file: one use more than it allows is refused.
+    let past = limit / scalar.len() + 2;
+    match parse(&file(past, true)) {
+        Err(ConfigError::AliasesTooLarge { limit: l }) => assert_eq!(l, MAX_ALIAS_EXPANSION),
+        other => panic!("{past} uses: {other:?}"),
+    }
+    // The same content written out (no alias) is only a big file, not refused for aliases.
+    let written = file(40, false);
+    assert!(written.len() < limit);
+    assert!(!matches!(
+        parse(&written),
+        Err(ConfigError::AliasesTooLarge { .. })
+    ));
+}
