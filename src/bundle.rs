@@ -108,7 +108,18 @@ impl Bundle {
             .iter()
             .filter(|o| matches!(o.kind(), Kind::Rules | Kind::ClusterRules))
     }
+
+    /// Hands every held object to `sink` in order, as [`Plan::each_object`] hands the ones it
+    /// makes: one writer serves both.
+    pub(crate) fn each_object(&self, sink: ObjectSink<'_>) -> Result<(), Error> {
+        self.objects
+            .iter()
+            .try_for_each(|object| sink(object.borrowed()))
+    }
 }
+
+/// What [`Plan::each_object`] hands each object to, in order.
+pub(crate) type ObjectSink<'s> = &'s mut dyn FnMut(Object<'_>) -> Result<(), Error>;
 
 /// A monitoring of either kind, owned.
 enum Monitoring {
@@ -134,10 +145,7 @@ impl Monitoring {
 
 impl Plan {
     /// Makes every object in order and hands each to `sink`, which may write it and forget it.
-    pub(crate) fn each_object(
-        &self,
-        sink: &mut dyn FnMut(Object<'_>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    pub(crate) fn each_object(&self, sink: ObjectSink<'_>) -> Result<(), Error> {
         let labels = self.labels();
         sink(Object::from(ClusterRole {
             metadata: self.meta(self.reader_role(), labels),
@@ -251,26 +259,35 @@ impl Plan {
                 subjects: Some(vec![subject(delegation.subject())]),
             }))?;
         }
-        if let Some(plan) = self.alerts() {
-            let groups = || vec![alerts::group(plan.thresholds(), self.metric_prefix())];
-            for id in plan.objects() {
-                let metadata = self.meta(id, labels);
-                sink(if id.kind == Kind::ClusterRules {
+        for object in self.alert_objects() {
+            sink(object)?;
+        }
+        Ok(())
+    }
+
+    /// The alert rule objects alone (none unless `alerts.enabled`), made one at a time when the
+    /// iterator is advanced: the same objects as the last of [`Bundle::objects`], without making
+    /// the others.
+    pub fn alert_objects(&self) -> impl Iterator<Item = Object<'static>> + '_ {
+        self.alerts().into_iter().flat_map(move |plan| {
+            plan.objects().iter().map(move |id| {
+                let groups = vec![alerts::group(plan.thresholds(), self.metric_prefix())];
+                let metadata = self.meta(id, self.labels());
+                if id.kind == Kind::ClusterRules {
                     Object::from(ClusterRules {
                         metadata,
-                        spec: ClusterRulesSpec { groups: groups() },
+                        spec: ClusterRulesSpec { groups },
                         status: None,
                     })
                 } else {
                     Object::from(Rules {
                         metadata,
-                        spec: RulesSpec { groups: groups() },
+                        spec: RulesSpec { groups },
                         status: None,
                     })
-                })?;
-            }
-        }
-        Ok(())
+                }
+            })
+        })
     }
 
     /// Metadata of `id` with the given labels and the plan's annotations (each left out if empty).

@@ -12,7 +12,7 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, ObjectSink};
 use crate::error::Error;
 use crate::object::Object;
 use crate::options::Options;
@@ -42,15 +42,80 @@ impl Bundle {
 
     /// The bundle as one Kubernetes `List` in JSON (sorted keys, two-space indent, final newline).
     pub fn to_json_list(&self) -> Result<String, Error> {
-        let items = self
-            .objects()
-            .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<Vec<_>, _>>()?;
-        let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items });
-        let mut text = serde_json::to_string_pretty(&list)?;
-        text.push('\n');
-        Ok(text)
+        json_list(self.objects().len(), |sink| self.each_object(sink))
+    }
+}
+
+impl Plan {
+    /// The plan's objects as one Kubernetes `List` in JSON, each made only when it is written (a
+    /// fleet is never held at once): the same text as [`Bundle::to_json_list`].
+    pub fn to_json_list(&self) -> Result<String, Error> {
+        json_list(self.object_count(), |sink| self.each_object(sink))
+    }
+}
+
+/// About what one object takes as pretty JSON, to size the output once.
+const JSON_BYTES_PER_OBJECT: usize = 1024;
+
+/// The `List` of the `count` objects `each` makes, written by serde_json's pretty printer one
+/// item at a time: the only JSON list writer.
+fn json_list(
+    count: usize,
+    each: impl Fn(ObjectSink<'_>) -> Result<(), Error>,
+) -> Result<String, Error> {
+    let mut text = Vec::with_capacity(JSON_BYTES_PER_OBJECT * (count + 1));
+    serde_json::to_writer_pretty(&mut text, &JsonList { count, each })?;
+    text.push(b'\n');
+    String::from_utf8(text).map_err(|e| Error::Write {
+        format: "JSON",
+        source: Box::new(e),
+    })
+}
+
+/// A Kubernetes `List` whose items are made while it is serialized.
+struct JsonList<F> {
+    count: usize,
+    each: F,
+}
+
+impl<F: Fn(ObjectSink<'_>) -> Result<(), Error>> serde::Serialize for JsonList<F> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(3))?;
+        // In sorted order, as serde_json writes the keys of a map.
+        map.serialize_entry("apiVersion", "v1")?;
+        map.serialize_entry("items", &JsonItems(self))?;
+        map.serialize_entry("kind", "List")?;
+        map.end()
+    }
+}
+
+/// The `items` of a [`JsonList`].
+struct JsonItems<'l, F>(&'l JsonList<F>);
+
+impl<F: Fn(ObjectSink<'_>) -> Result<(), Error>> serde::Serialize for JsonItems<'_, F> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut items = serializer.serialize_seq(Some(self.0.count))?;
+        let mut failed = None;
+        let made = (self.0.each)(&mut |object| {
+            // Through a JSON value, whose map sorts the keys: the typed objects write theirs in
+            // field order.
+            let value = serde_json::to_value(&object)?;
+            items.serialize_element(&value).map_err(|e| {
+                failed = Some(e);
+                // Only stops the objects; the writer's own error is the one returned.
+                Error::Write {
+                    format: "JSON",
+                    source: "the list's writer failed".into(),
+                }
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        made.map_err(S::Error::custom)?;
+        items.end()
     }
 }
 

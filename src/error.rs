@@ -17,6 +17,9 @@ pub enum Error {
         /// The writer's own error, kept opaque so that its crate's version is not our API.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Writing to an output the caller handed in (see [`crate::Plan::write_verify`]) failed.
+    #[error("writing the output failed: {0}")]
+    Output(#[from] std::io::Error),
     /// A value that hcl-rs cannot write as HCL reading back as itself; nothing is written.
     #[error("{object}: the value {value:?} cannot be written as HCL that reads back as itself")]
     NotHcl {

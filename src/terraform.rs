@@ -4,18 +4,21 @@
 //! The HCL is built with hcl-rs's typed values and written by its formatter, so quoting and
 //! escaping (quotes, backslashes, control characters, `${` and `%{` template markers) are the
 //! library's. Every object key is written quoted, so keys such as `for` or `null` stay plain
-//! strings. What is written is parsed back and compared with the objects before it is returned:
-//! a value hcl-rs cannot escape faithfully is refused with [`Error::NotHcl`], never written.
+//! strings. Each resource is parsed back on its own and compared with its object before the text
+//! is returned: a value hcl-rs cannot escape faithfully is refused with [`Error::NotHcl`], never
+//! written.
 
 use std::collections::BTreeSet;
 
 use hcl::eval::{Context, Evaluate};
+use hcl::format::{Format, Formatter};
 use serde_json::Value;
 
 use crate::bundle::Bundle;
 use crate::emit::HEADER;
 use crate::error::Error;
 use crate::object::Object;
+use crate::plan::Plan;
 
 /// The Terraform resource type every object becomes.
 pub const RESOURCE_TYPE: &str = "kubernetes_manifest";
@@ -34,29 +37,130 @@ impl Bundle {
     }
 }
 
+impl Plan {
+    /// The plan's objects as Terraform HCL, each made only when its resource is written (a
+    /// fleet is never held at once): the same text as [`Bundle::to_terraform`].
+    pub fn to_terraform(&self) -> Result<String, Error> {
+        let mut writer = TerraformWriter::with_capacity(self.object_count());
+        self.each_object(&mut |object| writer.push(&object))?;
+        writer.finish()
+    }
+}
+
 /// Objects as Terraform HCL: the generated-by header, then one `kubernetes_manifest` resource
 /// per object, in order.
 pub fn to_terraform<'a>(
     objects: impl IntoIterator<Item = impl Into<Object<'a>>>,
 ) -> Result<String, Error> {
-    let objects: Vec<Object<'a>> = objects.into_iter().map(Into::into).collect();
-    let manifests = objects
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut body = hcl::Body::builder();
-    for (name, manifest) in resource_names(&objects).into_iter().zip(&manifests) {
-        body = body.add_block(
-            hcl::Block::builder("resource")
-                .add_label(RESOURCE_TYPE)
-                .add_label(name)
-                .add_attribute((MANIFEST, hcl::to_expression(manifest)?))
-                .build(),
-        );
+    let objects = objects.into_iter();
+    let mut writer = TerraformWriter::with_capacity(objects.size_hint().0);
+    for object in objects {
+        writer.push(&object.into())?;
     }
-    let hcl_text = hcl::format::to_string(&body.build())?;
-    check_reads_back(&hcl_text, &objects, &manifests)?;
-    Ok(format!("{HEADER}\n\n{hcl_text}"))
+    writer.finish()
+}
+
+/// About what one resource takes, to size the output once (as the YAML writer does).
+const BYTES_PER_RESOURCE: usize = 1024;
+
+/// HCL written one resource at a time: the only Terraform writer. Each block is formatted by
+/// one formatter kept across blocks (so the text is the same as one body of all of them would
+/// be) and parsed back on its own, so that only one object's HCL is held besides the output.
+struct TerraformWriter {
+    names: ResourceNames,
+    formatter: Formatter<'static, Vec<u8>>,
+    out: String,
+    /// The first resource that read back differently without a string to blame: refused at
+    /// the end unless a later one names the string.
+    unexplained: Option<Error>,
+}
+
+impl TerraformWriter {
+    fn with_capacity(objects: usize) -> Self {
+        let mut out = String::with_capacity(HEADER.len() + 2 + BYTES_PER_RESOURCE * objects);
+        out.push_str(HEADER);
+        out.push_str("\n\n");
+        Self {
+            names: ResourceNames::default(),
+            formatter: Formatter::default(),
+            out,
+            unexplained: None,
+        }
+    }
+
+    fn push(&mut self, object: &Object<'_>) -> Result<(), Error> {
+        let manifest = serde_json::to_value(object)?;
+        let block = hcl::Block::builder("resource")
+            .add_label(RESOURCE_TYPE)
+            .add_label(self.names.next(object))
+            .add_attribute((MANIFEST, hcl::to_expression(&manifest)?))
+            .build();
+        let text = block.format_string(&mut self.formatter)?;
+        if reads_back(&text).as_ref() != Some(&manifest) {
+            let culprit = first_unfaithful_string(&manifest);
+            let refusal = |value| not_hcl(object, value);
+            match culprit {
+                // The first object with a string to blame is the one named, as when the whole
+                // text was read back at once.
+                Some(value) => return Err(refusal(value)),
+                None => {
+                    self.unexplained
+                        .get_or_insert_with(|| refusal(manifest.to_string()));
+                }
+            }
+        }
+        self.out.push_str(&text);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<String, Error> {
+        match self.unexplained {
+            Some(refusal) => Err(refusal),
+            None => Ok(self.out),
+        }
+    }
+}
+
+/// Makes each object's resource name in turn (see [`resource_names`]), remembering the names
+/// taken so far.
+#[derive(Default)]
+struct ResourceNames {
+    taken: BTreeSet<String>,
+}
+
+impl ResourceNames {
+    fn next(&mut self, object: &Object<'_>) -> String {
+        let meta = object.metadata();
+        let kind = object.kind().as_str().to_ascii_lowercase();
+        let name = meta.name.as_deref().unwrap_or_default();
+        let wanted = match &meta.namespace {
+            Some(namespace) => format!("{kind}_{namespace}_{name}"),
+            None => format!("{kind}_{name}"),
+        };
+        let base: String = wanted
+            .chars()
+            .map(|c| match c {
+                'A'..='Z' | 'a'..='z' | '0'..='9' | '_' | '-' => c,
+                _ => '_',
+            })
+            .collect();
+        let unique = (1..)
+            .map(|n| {
+                let suffix = if n == 1 {
+                    String::new()
+                } else {
+                    format!("_{n}")
+                };
+                // All ASCII, so cutting at a byte index is cutting at a character.
+                let mut name = base.clone();
+                name.truncate(MAX_NAME_CHARS.saturating_sub(suffix.len()));
+                name + &suffix
+            })
+            .find(|candidate| !self.taken.contains(candidate))
+            .unwrap_or_default();
+        self.taken.insert(unique.clone());
+        unique
+    }
 }
 
 /// The Terraform resource name of each object, in order: `<kind>_<namespace>_<name>` (or
@@ -67,88 +171,36 @@ pub fn to_terraform<'a>(
 /// Names start with the kind, so they are valid identifiers; they depend only on the objects, so
 /// they stay the same across renders (and so do Terraform's addresses).
 pub fn resource_names(objects: &[Object<'_>]) -> Vec<String> {
-    let mut taken = BTreeSet::new();
-    objects
-        .iter()
-        .map(|object| {
-            let meta = object.metadata();
-            let kind = object.kind().as_str().to_ascii_lowercase();
-            let name = meta.name.as_deref().unwrap_or_default();
-            let wanted = match &meta.namespace {
-                Some(namespace) => format!("{kind}_{namespace}_{name}"),
-                None => format!("{kind}_{name}"),
-            };
-            let base: String = wanted
-                .chars()
-                .map(|c| match c {
-                    'A'..='Z' | 'a'..='z' | '0'..='9' | '_' | '-' => c,
-                    _ => '_',
-                })
-                .collect();
-            let unique = (1..)
-                .map(|n| {
-                    let suffix = if n == 1 {
-                        String::new()
-                    } else {
-                        format!("_{n}")
-                    };
-                    // All ASCII, so cutting at a byte index is cutting at a character.
-                    let mut name = base.clone();
-                    name.truncate(MAX_NAME_CHARS.saturating_sub(suffix.len()));
-                    name + &suffix
-                })
-                .find(|candidate| !taken.contains(candidate))
-                .unwrap_or_default();
-            taken.insert(unique.clone());
-            unique
-        })
-        .collect()
+    let mut names = ResourceNames::default();
+    objects.iter().map(|object| names.next(object)).collect()
 }
 
-/// Parses the written HCL and checks that each resource's manifest evaluates to its object;
-/// otherwise names the object, and the string in it that hcl-rs does not write faithfully.
-fn check_reads_back(text: &str, objects: &[Object<'_>], manifests: &[Value]) -> Result<(), Error> {
-    let read: Vec<Option<Value>> = match hcl::from_str::<hcl::Body>(text) {
-        Ok(body) => body
-            .blocks()
-            .map(|block| {
-                let attribute = block.body().attributes().find(|a| a.key() == MANIFEST)?;
-                let value = attribute.expr().evaluate(&Context::new()).ok()?;
-                serde_json::to_value(value).ok()
-            })
-            .collect(),
-        // A value broke the text's syntax: every object is suspect, the culprit is found below.
-        Err(_) => Vec::new(),
-    };
-    let differing: Vec<(&Object<'_>, &Value)> = objects
-        .iter()
-        .zip(manifests)
-        .enumerate()
-        .filter(|(i, (_, manifest))| read.get(*i).and_then(Option::as_ref) != Some(*manifest))
-        .map(|(_, pair)| pair)
-        .collect();
-    let culprit = differing
-        .iter()
-        .find_map(|(object, manifest)| Some((*object, first_unfaithful_string(manifest)?)))
-        .or_else(|| {
-            let (object, manifest) = differing.first()?;
-            Some((*object, manifest.to_string()))
-        });
-    match culprit {
-        None => Ok(()),
-        Some((object, value)) => {
-            let meta = object.metadata();
-            let namespace = meta.namespace.as_deref().map(|ns| format!("{ns}/"));
-            Err(Error::NotHcl {
-                object: format!(
-                    "{}/{}{}",
-                    object.kind(),
-                    namespace.unwrap_or_default(),
-                    meta.name.as_deref().unwrap_or_default()
-                ),
-                value,
-            })
-        }
+/// The manifest of the one resource `text` holds, as JSON; `None` unless it parses as exactly
+/// one block with a manifest that evaluates.
+fn reads_back(text: &str) -> Option<Value> {
+    let body = hcl::from_str::<hcl::Body>(text).ok()?;
+    let mut blocks = body.blocks();
+    let block = blocks.next()?;
+    if blocks.next().is_some() || body.attributes().next().is_some() {
+        return None;
+    }
+    let attribute = block.body().attributes().find(|a| a.key() == MANIFEST)?;
+    let value = attribute.expr().evaluate(&Context::new()).ok()?;
+    serde_json::to_value(value).ok()
+}
+
+/// The refusal of `object`, blaming `value`.
+fn not_hcl(object: &Object<'_>, value: String) -> Error {
+    let meta = object.metadata();
+    let namespace = meta.namespace.as_deref().map(|ns| format!("{ns}/"));
+    Error::NotHcl {
+        object: format!(
+            "{}/{}{}",
+            object.kind(),
+            namespace.unwrap_or_default(),
+            meta.name.as_deref().unwrap_or_default()
+        ),
+        value,
     }
 }
 

@@ -5,6 +5,8 @@
 //! value in a shell command passes through the `sh` filter, which quotes it with
 //! [`shlex::try_quote`] whenever the shell would read it otherwise.
 
+use std::io::{self, Write as _};
+
 use askama::Template;
 
 use crate::bundle::Bundle;
@@ -49,24 +51,71 @@ impl Plan {
             VerifyFormat::Script => VerifyScript { v: &view }.render()?,
         })
     }
+
+    /// The text of [`Plan::verify`], written to `out` as it is made, so that a fleet's steps are
+    /// never held at once (`out` is buffered here). The script is the exception: it is written
+    /// when it is whole, so that one refused halfway (a name the shell cannot take) is never
+    /// half-written where a `bash` reading a pipe would already run its first checks.
+    pub fn write_verify(
+        &self,
+        options: &VerifyOptions,
+        out: &mut dyn io::Write,
+    ) -> Result<(), Error> {
+        let view = View::new(self, options.cluster.as_deref())?;
+        let mut out = io::BufWriter::new(out);
+        match options.format {
+            VerifyFormat::Text => {
+                let mut writer = FmtWriter {
+                    out: &mut out,
+                    failed: None,
+                };
+                let written = VerifyText { v: &view }.render_into(&mut writer);
+                if let Some(e) = writer.failed {
+                    return Err(Error::Output(e));
+                }
+                written?;
+            }
+            VerifyFormat::Script => {
+                out.write_all(VerifyScript { v: &view }.render()?.as_bytes())?
+            }
+        }
+        Ok(out.flush()?)
+    }
+}
+
+/// A [`std::fmt::Write`] over an [`io::Write`] that keeps the I/O error (fmt's has none).
+struct FmtWriter<'w, W: io::Write> {
+    out: &'w mut W,
+    failed: Option<io::Error>,
+}
+
+impl<W: io::Write> std::fmt::Write for FmtWriter<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.failed = Some(e);
+            std::fmt::Error
+        })
+    }
 }
 
 /// The readable steps; every value passes [`Printable`] (askama.toml maps `.txt` to it).
 #[derive(Template)]
 #[template(path = "verify.txt")]
 struct VerifyText<'a> {
-    v: &'a View,
+    v: &'a View<'a>,
 }
 
 /// The runnable script.
 #[derive(Template)]
 #[template(path = "verify.sh", escape = "none")]
 struct VerifyScript<'a> {
-    v: &'a View,
+    v: &'a View<'a>,
 }
 
-/// Everything the templates show, taken from the bundle.
-struct View {
+/// Everything the templates show, taken from the plan; a target's part is made only when the
+/// template comes to it ([`View::targets`]).
+struct View<'p> {
+    plan: &'p Plan,
     local_port: u16,
     /// `system:serviceaccount:<collector namespace>:collector`.
     collector: String,
@@ -78,7 +127,7 @@ struct View {
     metric: String,
     /// `cluster="<name>"`, when a cluster was given.
     cluster_matcher: Option<String>,
-    targets: Vec<TargetView>,
+    target_count: usize,
 }
 
 /// The bundle's binding of the endpoint picker's ServiceAccount to `system:auth-delegator`.
@@ -119,8 +168,8 @@ struct TargetView {
     query: String,
 }
 
-impl View {
-    fn new(plan: &Plan, cluster: Option<&str>) -> Result<Self, Error> {
+impl<'p> View<'p> {
+    fn new(plan: &'p Plan, cluster: Option<&str>) -> Result<Self, Error> {
         let cluster_matcher = cluster
             .map(|cluster| {
                 check_cluster(cluster)?;
@@ -129,11 +178,6 @@ impl View {
             })
             .transpose()?;
         let metric = format!("{}request_total", plan.metric_prefix());
-        let targets = plan
-            .targets()
-            .iter()
-            .map(|target| TargetView::new(plan, target, &metric, cluster_matcher.as_deref()))
-            .collect();
         let auth_delegation = plan.auth_delegation().map(|delegation| {
             let subject = delegation.subject();
             AuthDelegation {
@@ -144,6 +188,7 @@ impl View {
             }
         });
         Ok(Self {
+            plan,
             local_port: LOCAL_PORT,
             collector: plan.collector().user(),
             collector_namespace: plan.collector().namespace.clone(),
@@ -152,7 +197,20 @@ impl View {
             auth_delegation,
             metric,
             cluster_matcher,
-            targets,
+            target_count: plan.targets().len(),
+        })
+    }
+
+    /// Each target's part, made as the template reaches it: held all at once they took more
+    /// memory than the whole plan.
+    fn targets(&self) -> impl Iterator<Item = TargetView> + '_ {
+        self.plan.targets().iter().map(|target| {
+            TargetView::new(
+                self.plan,
+                target,
+                &self.metric,
+                self.cluster_matcher.as_deref(),
+            )
         })
     }
 }

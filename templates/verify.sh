@@ -217,7 +217,7 @@ check_target() {
   matchers+="${matchers:+, }namespace=\"$pod_namespace\""
   printf '  query %s\n' "$metric{$matchers}"
 }
-{%- for t in v.targets %}
+{%- for t in v.targets() %}
 
 kind={{ t.kind|sh }}
 resource={{ t.resource|sh }}

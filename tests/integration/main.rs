@@ -15,6 +15,7 @@ mod scalars;
 mod seed;
 mod selector_syntax;
 mod snapshots;
+mod streaming;
 mod terraform;
 mod validation;
 mod verify;

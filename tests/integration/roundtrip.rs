@@ -110,7 +110,7 @@ fn annotation_value() -> impl Strategy<Value = String> {
 }
 
 prop_compose! {
-    fn valid_options()(
+    pub(crate) fn valid_options()(
         namespace in dns_label(),
         autopilot in any::<bool>(),
         namespaced_access in any::<bool>(),

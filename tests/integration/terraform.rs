@@ -11,7 +11,7 @@ use igw_monitoring::terraform::{MANIFEST, MAX_NAME_CHARS, RESOURCE_TYPE, resourc
 use igw_monitoring::{Bundle, Error, Options};
 
 /// The resources of Terraform HCL as (name, manifest decoded to JSON), in order.
-fn decode(text: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+pub(crate) fn decode(text: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
     let body: hcl::Body = hcl::from_str(text).map_err(|e| format!("{e}\n--- text:\n{text}"))?;
     if body.attributes().next().is_some() {
         return Err("top-level attributes besides the resources".to_owned());
@@ -135,7 +135,7 @@ const HOSTILE: &[(&str, &str)] = &[
     ("h.example.com/empty", ""),
 ];
 
-fn hostile_options() -> Options {
+pub(crate) fn hostile_options() -> Options {
     Options {
         extra_annotations: HOSTILE
             .iter()

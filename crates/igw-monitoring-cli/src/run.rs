@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
-use igw_monitoring::{Bundle, Error, Options, Plan, VerifyFormat, VerifyOptions};
+use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions};
 
 use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::config;
@@ -70,11 +70,12 @@ fn failure(message: impl ToString) -> Failed {
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
     let text = match &cli.command {
         Command::Render { options, output } => {
+            let plan = plan(options)?;
+            // Streamed: a fleet's objects are never all held at once.
             let text = match output {
-                // Streamed: a fleet's objects are never all held at once.
-                Format::Yaml => Plan::try_from(resolve(options)?).and_then(|plan| plan.to_yaml()),
-                Format::Json => build(options)?.to_json_list(),
-                Format::Terraform => build(options)?.to_terraform(),
+                Format::Yaml => plan.to_yaml(),
+                Format::Json => plan.to_json_list(),
+                Format::Terraform => plan.to_terraform(),
             };
             text.map_err(|e| options_error(options, e))?
         }
@@ -84,7 +85,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
             check,
             options,
         } => {
-            let files = igw_monitoring::kustomize::base(&build(options)?).map_err(failure)?;
+            let files = igw_monitoring::kustomize::plan_base(&plan(options)?).map_err(failure)?;
             if *check {
                 let drift = output::check(dir, &files).map_err(output_failure)?;
                 if drift.is_empty() {
@@ -114,14 +115,18 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                     VerifyFormatArg::Script => VerifyFormat::Script,
                 },
             };
-            build(options)?.verify(&verify).map_err(cluster_error)?
+            // Written as it is made: a fleet's steps are larger than its bundle.
+            plan(options)?
+                .write_verify(&verify, out)
+                .map_err(cluster_error)?;
+            String::new()
         }
         Command::Alerts { options } => {
             let mut with_alerts = options.clone();
             with_alerts.with_alerts = true;
-            igw_monitoring::emit::to_yaml(build(&with_alerts)?.alert_objects()).map_err(failure)?
+            igw_monitoring::emit::to_yaml(plan(&with_alerts)?.alert_objects()).map_err(failure)?
         }
-        Command::Dashboard { options, cluster } => build(options)?
+        Command::Dashboard { options, cluster } => plan(options)?
             .dashboard(cluster.as_deref())
             .map_err(cluster_error)?,
         Command::Schema => schema_json().map_err(failure)?,
@@ -136,7 +141,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
     Ok(Outcome::Success)
 }
 
-/// What `verify` and `dashboard` fail with once the bundle is built: only `--cluster` can be
+/// What `verify` and `dashboard` fail with once the plan is made: only `--cluster` can be
 /// invalid then.
 fn cluster_error(error: Error) -> Failed {
     match error {
@@ -162,11 +167,9 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
         .map_err(|e| failure(format!("writing the output: {e}")))
 }
 
-/// The options from the config file (if any) with the flags over them, built into a bundle.
-fn build(args: &OptionArgs) -> Result<Bundle, Failed> {
-    Plan::try_from(resolve(args)?)
-        .map(Bundle::from)
-        .map_err(|e| options_error(args, e))
+/// The options from the config file (if any) with the flags over them, resolved into a plan.
+fn plan(args: &OptionArgs) -> Result<Plan, Failed> {
+    Plan::try_from(resolve(args)?).map_err(|e| options_error(args, e))
 }
 
 /// The options from the config file (if any) with the flags over them, not yet validated.

@@ -1462,6 +1462,76 @@ fn alerts_and_dashboard_print_their_objects() {
     assert!(bad.stderr.contains("alerts.errorRatio"), "{}", bad.show());
 }
 
+/// Every subcommand and format prints, for a fleet, exactly what the library writes from a whole
+/// bundle: the command makes its outputs from the plan, one object (or target) at a time.
+#[test]
+fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
+    let mut options = Options {
+        monitoring: igw_monitoring::MonitoringMode::Pod,
+        auth_delegation: Some("ns1/epp".to_owned()),
+        targets: (0..60)
+            .map(|i| igw_monitoring::Target {
+                name: format!("t{i}"),
+                namespace: Some(format!("ns{}", i % 3)),
+                selector: Some(
+                    igw_monitoring::LabelSelector::default().match_label("app", format!("epp-{i}")),
+                ),
+                preset: None,
+            })
+            .collect(),
+        ..Options::default()
+    };
+    options.alerts.enabled = true;
+    let dir = tempfile::tempdir()?;
+    let config = dir.path().join("fleet.json");
+    fs::write(&config, serde_json::to_string(&options)?)?;
+    let config = config.to_string_lossy().into_owned();
+    let bundle = options.build()?;
+    let verify = |format, cluster: Option<&str>| {
+        bundle.verify(&igw_monitoring::VerifyOptions {
+            cluster: cluster.map(str::to_owned),
+            format,
+        })
+    };
+    let (text, script) = (
+        igw_monitoring::VerifyFormat::Text,
+        igw_monitoring::VerifyFormat::Script,
+    );
+    let expected: [(&[&str], String); 9] = [
+        (&["render"], bundle.to_yaml()?),
+        (&["render", "-o", "json"], bundle.to_json_list()?),
+        (&["render", "-o", "terraform"], bundle.to_terraform()?),
+        (&["verify"], verify(text, None)?),
+        (
+            &["verify", "--cluster", "prod-1"],
+            verify(text, Some("prod-1"))?,
+        ),
+        (&["verify", "--format", "script"], verify(script, None)?),
+        (
+            &["alerts"],
+            igw_monitoring::emit::to_yaml(bundle.alert_objects())?,
+        ),
+        (&["dashboard"], bundle.dashboard(None)?),
+        (
+            &["dashboard", "--cluster", "prod-1"],
+            bundle.dashboard(Some("prod-1"))?,
+        ),
+    ];
+    for (args, expected) in expected {
+        let run = igw(args.iter().copied().chain(["--config", &config]))?;
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.show());
+        assert!(
+            run.stdout == expected,
+            "{args:?}: differs from the library's"
+        );
+    }
+    let base = dir.path().join("base");
+    let base_arg = base.to_string_lossy().into_owned();
+    let run = igw(["kustomize", "--out", &base_arg, "--config", &config])?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert_base(&base, &options)
+}
+
 #[test]
 fn dashboard_refuses_a_cluster_name_verify_refuses() -> TestResult {
     for cluster in ["", "a\nb"] {
