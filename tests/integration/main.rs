@@ -9,6 +9,7 @@ mod dashboard;
 mod fleet;
 mod names;
 mod promql;
+mod promtool;
 mod relations;
 mod roundtrip;
 mod scalars;

@@ -1,0 +1,444 @@
+//! The alerts and the dashboard judged by Prometheus's own rule engine, promtool (Debian's
+//! `prometheus` package; `.ci/run` installs it). Every emitted rule group passes `promtool check
+//! rules`; `promtool test rules` proves that each alert is only pending before its `for:` has
+//! passed, fires above its threshold after, and stays silent below, on series that carry the
+//! labels GMP's rule evaluator adds (`project_id`, `location`, `cluster`, and `namespace` for
+//! Rules); and every dashboard query returns data on synthetic series of its metric names.
+//!
+//! The series are made from the expressions themselves (the metric names and matchers
+//! promql-parser finds in them), so a schema's names are never spelled here; only what an alert
+//! means (which series cross its threshold) is, per alert name.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use igw_monitoring::{Object, Options, RulesScope};
+use promql_parser::label::MatchOp;
+use promql_parser::parser::{self, Expr};
+use serde_json::{Value, json};
+
+use crate::support::{TestResult, with_alerts};
+
+/// A result whose error is anything, with a value.
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+const NEEDS_PROMTOOL: &str = "promtool (apt-get install prometheus)";
+
+/// The labels GMP's rule evaluator matches on, on every synthetic series.
+const PROJECT: &str = "proj-1";
+const LOCATION: &str = "us-central1";
+const CLUSTER: &str = "prod-1";
+
+/// Every metric schema, each as the version that selects it, with both alert scopes.
+fn cases() -> Vec<(String, Options)> {
+    let mut cases = Vec::new();
+    for version in ["1.0", "1.1"] {
+        for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
+            let options = with_alerts(scope, version);
+            cases.push((format!("eppVersion {version}, {scope:?}"), options));
+        }
+    }
+    cases
+}
+
+/// Runs promtool with `args` in `dir`; an error with its output unless it succeeds.
+fn promtool(dir: &Path, args: &[&str]) -> TestResult {
+    let output = Command::new("promtool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("promtool: {e}: {NEEDS_PROMTOOL}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "promtool {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A metric name and its label matchers (label, operator, value), as a query selects them.
+type Selector = (String, Vec<(String, MatchOp, String)>);
+
+/// Every selector of a PromQL expression, in order.
+fn selectors(expr: &Expr, found: &mut Vec<Selector>) {
+    match expr {
+        Expr::Aggregate(e) => {
+            selectors(&e.expr, found);
+            if let Some(param) = &e.param {
+                selectors(param, found);
+            }
+        }
+        Expr::Unary(e) => selectors(&e.expr, found),
+        Expr::Binary(e) => {
+            selectors(&e.lhs, found);
+            selectors(&e.rhs, found);
+        }
+        Expr::Paren(e) => selectors(&e.expr, found),
+        Expr::Subquery(e) => selectors(&e.expr, found),
+        Expr::Call(call) => call.args.args.iter().for_each(|a| selectors(a, found)),
+        Expr::VectorSelector(vs) | Expr::MatrixSelector(parser::MatrixSelector { vs, .. }) => {
+            let matchers = vs
+                .matchers
+                .matchers
+                .iter()
+                .map(|m| (m.name.clone(), m.op.clone(), m.value.clone()))
+                .collect();
+            found.push((vs.name.clone().unwrap_or_default(), matchers));
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+fn parsed_selectors(expr: &str) -> Res<Vec<Selector>> {
+    let parsed = parser::parse(expr).map_err(|e| format!("{expr}: {e}"))?;
+    let mut found = Vec::new();
+    selectors(&parsed, &mut found);
+    Ok(found)
+}
+
+/// Label names and values of a synthetic series.
+type Labels = Vec<(String, String)>;
+
+/// A series in promtool's notation: `name{k="v",...}`, labels sorted.
+fn series(name: &str, labels: &Labels) -> String {
+    let labels: BTreeSet<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}={}", Value::from(v.as_str())))
+        .collect();
+    format!(
+        "{name}{{{}}}",
+        labels.into_iter().collect::<Vec<_>>().join(",")
+    )
+}
+
+/// The labels every synthetic series of `namespace` carries: what a scrape and GMP put there.
+fn base_labels(namespace: &str) -> Labels {
+    labels(&[
+        ("project_id", PROJECT),
+        ("location", LOCATION),
+        ("cluster", CLUSTER),
+        ("namespace", namespace),
+        ("model_name", "llama"),
+        ("target_model_name", "llama-lora"),
+        ("name", "pool-a"),
+    ])
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// A number as promtool and PromQL read it back.
+fn number(value: f64) -> String {
+    format!("{value}")
+}
+
+/// The input series under which the alert `rule` fires (`firing`) or stays silent, for the
+/// thresholds of `options`: the metric names are the expression's.
+fn alert_series(
+    options: &Options,
+    alert: &str,
+    expr: &str,
+    namespace: &str,
+    firing: bool,
+) -> Res<Vec<(String, String)>> {
+    let thresholds = &options.alerts;
+    let names: Vec<String> = parsed_selectors(expr)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let base = base_labels(namespace);
+    let with =
+        |extra: &[(&str, &str)]| -> Labels { base.iter().cloned().chain(labels(extra)).collect() };
+    let render = |name: &str, labels: Labels, values: String| (series(name, &labels), values);
+    let only = |what: &str| -> Res<&String> {
+        let mut matching = names.iter().filter(|n| n.contains(what));
+        match (matching.next(), matching.next()) {
+            (Some(name), None) => Ok(name),
+            _ => Err(format!("{alert}: expected one metric with {what:?} in {expr}").into()),
+        }
+    };
+    Ok(if alert.ends_with("HighLatencyP99") {
+        // Every request lands above the threshold (firing) or in the bucket far below it.
+        let bucket = only("_bucket")?;
+        let t = thresholds.p99_latency_seconds;
+        let low_rate = if firing { "0+0x30" } else { "0+60x30" };
+        vec![
+            render(
+                bucket,
+                with(&[("le", &number(t / 10.0))]),
+                low_rate.to_owned(),
+            ),
+            render(
+                bucket,
+                with(&[("le", &number(t * 2.0))]),
+                "0+60x30".to_owned(),
+            ),
+            render(bucket, with(&[("le", "+Inf")]), "0+60x30".to_owned()),
+        ]
+    } else if alert.ends_with("HighErrorRatio") {
+        // 100 requests a minute, 2x the threshold's share failing, or a fifth of it.
+        let errors = only("error")?;
+        let total = names
+            .iter()
+            .find(|n| *n != errors)
+            .ok_or_else(|| format!("{alert}: no request counter in {expr}"))?;
+        let share = if firing { 2.0 } else { 0.2 } * thresholds.error_ratio;
+        vec![
+            render(
+                errors,
+                with(&[("error_code", "500")]),
+                format!("0+{}x30", number(100.0 * share)),
+            ),
+            render(total, with(&[]), "0+100x30".to_owned()),
+        ]
+    } else if alert.ends_with("HighQueueSize") {
+        let t = thresholds.queue_size;
+        let value = if firing { t + 10.0 } else { t - 10.0 };
+        vec![render(
+            &names[0],
+            with(&[]),
+            format!("{}x30", number(value)),
+        )]
+    } else if alert.ends_with("HighKvCacheUtilization") {
+        let t = thresholds.kv_cache_utilization;
+        let value = if firing { (t + 1.0) / 2.0 } else { t / 2.0 };
+        vec![render(
+            &names[0],
+            with(&[]),
+            format!("{}x30", number(value)),
+        )]
+    } else {
+        return Err(
+            format!("no synthetic series for alert {alert}: add what it means here").into(),
+        );
+    })
+}
+
+/// The alert objects' rule groups, each with the namespace its series come from.
+fn rule_groups(options: &Options) -> Res<Vec<(String, Value)>> {
+    let bundle = options.build()?;
+    let mut groups = Vec::new();
+    for object in bundle.alert_objects() {
+        let namespace = match object {
+            Object::Rules(rules) => rules.metadata.namespace.clone().unwrap_or_default(),
+            // A ClusterRules sees every namespace: its series come from one of the targets'.
+            Object::ClusterRules(_) => "team-a".to_owned(),
+            _ => continue,
+        };
+        let value = serde_json::to_value(object)?;
+        groups.push((namespace, value["spec"]["groups"].clone()));
+    }
+    if groups.is_empty() {
+        return Err("no alert objects".into());
+    }
+    Ok(groups)
+}
+
+/// One promtool unit test of one alert: only pending before `for:` has passed, firing after it
+/// (or, for silent series, no alert at all and no ALERTS series).
+fn alert_test(alert: &str, input: Vec<(String, String)>, firing: bool) -> Value {
+    let input_series: Vec<Value> = input
+        .into_iter()
+        .map(|(series, values)| json!({ "series": series, "values": values }))
+        .collect();
+    let count = |state: &str| {
+        format!("count(ALERTS{{alertname={alert:?}, alertstate={state:?}}}) > bool 0")
+    };
+    let one = json!([{ "labels": "{}", "value": 1 }]);
+    let none = json!([]);
+    let mut test = json!({
+        "interval": "1m",
+        "input_series": input_series,
+    });
+    if firing {
+        test["promql_expr_test"] = json!([
+            // At 3m the condition has held for two minutes of the five: pending.
+            { "expr": count("pending"), "eval_time": "3m", "exp_samples": one },
+            { "expr": count("firing"), "eval_time": "3m", "exp_samples": none },
+            // At 15m it has held for over five: firing, and no longer pending.
+            { "expr": count("firing"), "eval_time": "15m", "exp_samples": one },
+            { "expr": count("pending"), "eval_time": "15m", "exp_samples": none },
+        ]);
+    } else {
+        test["alert_rule_test"] = json!([
+            { "alertname": alert, "eval_time": "15m", "exp_alerts": [] },
+        ]);
+        test["promql_expr_test"] = json!([
+            { "expr": format!("count(ALERTS{{alertname={alert:?}}}) > bool 0"),
+              "eval_time": "15m", "exp_samples": none },
+        ]);
+    }
+    test
+}
+
+#[test]
+#[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
+fn every_rule_group_passes_promtool_check_rules() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for (i, (case, options)) in cases().into_iter().enumerate() {
+        for (j, (_, groups)) in rule_groups(&options)?.into_iter().enumerate() {
+            let file = format!("rules-{i}-{j}.yaml");
+            std::fs::write(
+                dir.path().join(&file),
+                serde_yaml::to_string(&json!({ "groups": groups }))?,
+            )?;
+            promtool(dir.path(), &["check", "rules", &file]).map_err(|e| format!("{case}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
+fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut alerts_tested = 0;
+    for (i, (case, options)) in cases().into_iter().enumerate() {
+        assert_eq!(
+            options.alerts.for_, "5m",
+            "the eval times below assume for: 5m"
+        );
+        for (j, (namespace, groups)) in rule_groups(&options)?.into_iter().enumerate() {
+            let rules_file = format!("rules-{i}-{j}.yaml");
+            std::fs::write(
+                dir.path().join(&rules_file),
+                serde_yaml::to_string(&json!({ "groups": groups }))?,
+            )?;
+            let mut tests = Vec::new();
+            for rule in groups
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+            {
+                let (Some(alert), Some(expr)) = (rule["alert"].as_str(), rule["expr"].as_str())
+                else {
+                    continue;
+                };
+                for firing in [true, false] {
+                    let input = alert_series(&options, alert, expr, &namespace, firing)?;
+                    tests.push(alert_test(alert, input, firing));
+                }
+                alerts_tested += 1;
+            }
+            let tests_file = format!("tests-{i}-{j}.yaml");
+            let unit = json!({
+                "rule_files": [rules_file],
+                "evaluation_interval": "1m",
+                "tests": tests,
+            });
+            std::fs::write(dir.path().join(&tests_file), serde_yaml::to_string(&unit)?)?;
+            promtool(dir.path(), &["test", "rules", &tests_file])
+                .map_err(|e| format!("{case}: {e}"))?;
+        }
+    }
+    // Four alerts, in each rule object of every case.
+    assert!(
+        alerts_tested >= 4 * cases().len(),
+        "{alerts_tested} alerts tested"
+    );
+    Ok(())
+}
+
+/// The `prometheusQuery` strings of a dashboard.
+fn dashboard_queries(dashboard: &Value) -> Vec<String> {
+    let mut queries = Vec::new();
+    for tile in dashboard["mosaicLayout"]["tiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for data_set in tile["widget"]["xyChart"]["dataSets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(query) = data_set["prometheusQuery"].as_str() {
+                queries.push(query.to_owned());
+            }
+        }
+    }
+    queries
+}
+
+#[test]
+#[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
+fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for (i, (case, options)) in cases().into_iter().enumerate() {
+        let dashboard: Value = serde_json::from_str(&options.plan()?.dashboard(Some(CLUSTER))?)?;
+        let queries = dashboard_queries(&dashboard);
+        assert!(queries.len() >= 10, "{case}: {} queries", queries.len());
+        // One series per metric the queries name, carrying what their matchers ask for.
+        let mut input = BTreeSet::new();
+        for query in &queries {
+            for (name, matchers) in parsed_selectors(query)? {
+                let mut labels = base_labels("team-a");
+                for (label, op, value) in matchers {
+                    match op {
+                        MatchOp::Equal => {
+                            labels.retain(|(k, _)| *k != label);
+                            labels.push((label, value));
+                        }
+                        // The namespaces filter: the series' namespace must be among them.
+                        MatchOp::Re(re) => {
+                            let current = labels.iter().find(|(k, _)| *k == label).map(|(_, v)| v);
+                            let anchored = regex::Regex::new(&format!("^(?:{})$", re.as_str()))?;
+                            if !current.is_some_and(|v| anchored.is_match(v)) {
+                                return Err(format!("{case}: {query}: {label}=~{value:?} matches no synthetic series").into());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                labels.extend(self::labels(&[
+                    ("model_server_pod", "pod-1"),
+                    ("model_server_endpoint", "pod-1"),
+                    ("error_code", "500"),
+                ]));
+                let buckets: &[&str] = if name.ends_with("_bucket") {
+                    &["1", "+Inf"]
+                } else {
+                    &[""]
+                };
+                for le in buckets {
+                    let mut labels = labels.clone();
+                    if !le.is_empty() {
+                        labels.push(("le".to_owned(), (*le).to_owned()));
+                    }
+                    input.insert(series(&name, &labels));
+                }
+            }
+        }
+        let input_series: Vec<Value> = input
+            .into_iter()
+            .map(|series| json!({ "series": series, "values": "0+10x30" }))
+            .collect();
+        let expr_tests: Vec<Value> = queries
+            .iter()
+            .map(|query| {
+                json!({
+                    "expr": format!("count({query}) > bool 0"),
+                    "eval_time": "10m",
+                    "exp_samples": [{ "labels": "{}", "value": 1 }],
+                })
+            })
+            .collect();
+        let unit = json!({
+            "evaluation_interval": "1m",
+            "tests": [{ "interval": "1m", "input_series": input_series, "promql_expr_test": expr_tests }],
+        });
+        let file = format!("dashboard-{i}.yaml");
+        std::fs::write(dir.path().join(&file), serde_yaml::to_string(&unit)?)?;
+        promtool(dir.path(), &["test", "rules", &file]).map_err(|e| format!("{case}: {e}"))?;
+    }
+    Ok(())
+}
