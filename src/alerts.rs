@@ -1,18 +1,19 @@
 //! The endpoint picker's upstream alert set (P99 latency, error ratio, pool queue size, KV-cache
-//! utilization) as GMP rule objects, with the metric prefix of the chosen version.
+//! utilization) as GMP rule objects, in the names of the plan's metric schema.
 
 use std::collections::BTreeMap;
 
 use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
+use crate::releases::MetricsSchema;
 
 /// Name of the one rule group the alerts live in.
 pub const GROUP: &str = "inference-gateway-endpoint-picker";
 
-/// The alerting rules, for metrics named with `prefix` (`inference_model_` or
-/// `inference_objective_`).
-pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
+/// The alerting rules, for the metrics of `schema`.
+pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> {
+    let m = schema.metrics();
     let rule =
         |alert: &str, expr: String, severity: &str, summary: &str, description: String| Rule {
             alert: Some(alert.to_owned()),
@@ -32,8 +33,8 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         rule(
             "InferenceGatewayHighLatencyP99",
             format!(
-                "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({prefix}request_duration_seconds_bucket[5m]))) > {}",
-                options.p99_latency_seconds
+                "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket[5m]))) > {}",
+                m.request_duration_seconds, options.p99_latency_seconds
             ),
             "warning",
             "High P99 request latency for model {{ $labels.model_name }}",
@@ -45,8 +46,8 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         rule(
             "InferenceGatewayHighErrorRatio",
             format!(
-                "sum by (model_name) (rate({prefix}request_error_total[5m])) / sum by (model_name) (rate({prefix}request_total[5m])) > {}",
-                options.error_ratio
+                "sum by (model_name) (rate({}[5m])) / sum by (model_name) (rate({}[5m])) > {}",
+                m.request_error_total, m.request_total, options.error_ratio
             ),
             "critical",
             "High error ratio for model {{ $labels.model_name }}",
@@ -57,7 +58,7 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         ),
         rule(
             "InferencePoolHighQueueSize",
-            format!("inference_pool_average_queue_size > {}", options.queue_size),
+            format!("{} > {}", m.pool_queue_size, options.queue_size),
             "warning",
             "Long request queue in InferencePool {{ $labels.name }}",
             format!(
@@ -68,8 +69,8 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         rule(
             "InferencePoolHighKvCacheUtilization",
             format!(
-                "inference_pool_average_kv_cache_utilization > {}",
-                options.kv_cache_utilization
+                "{} > {}",
+                m.pool_kv_cache_utilization, options.kv_cache_utilization
             ),
             "warning",
             "KV cache nearly full in InferencePool {{ $labels.name }}",
@@ -82,10 +83,10 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
 }
 
 /// The group holding the alerting rules.
-pub(crate) fn group(options: &AlertOptions, prefix: &str) -> RuleGroup {
+pub(crate) fn group(options: &AlertOptions, schema: MetricsSchema) -> RuleGroup {
     RuleGroup {
         name: GROUP.to_owned(),
         interval: None,
-        rules: rules(options, prefix),
+        rules: rules(options, schema),
     }
 }
