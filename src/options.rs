@@ -336,7 +336,7 @@ fn is_true(value: &bool) -> bool {
 }
 
 /// The ways the endpoint picker has been installed, each labelling its pods differently (the
-/// labels, by release, are in [`RELEASES`](crate::releases::RELEASES)).
+/// release table, `releases::RELEASES`, has their labels by version).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum PresetFlavor {
     /// GIE raw manifests v0.1-v0.2: `app: inference-gateway-ext-proc`.
