@@ -6,14 +6,26 @@ use std::collections::BTreeMap;
 use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
-use crate::releases::MetricsSchema;
+use crate::releases::{MetricsSchema, SchemaMetrics};
 
 /// Name of the one rule group the alerts live in.
 pub const GROUP: &str = "inference-gateway-endpoint-picker";
 
 /// The alerting rules, for the metrics of `schema`.
 pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> {
-    let m = schema.metrics();
+    let fallback = schema.fallback().map(MetricsSchema::metrics);
+    // In the migration mode each condition is asked of both names, the new first; `or` keeps a
+    // series of the old names only where the new ones have none of the same labels. The gauges
+    // are aggregated for that (which drops only the metric name): two series that differ only
+    // by their name would make one alert twice, which the rule evaluator refuses.
+    let either = |expr: &dyn Fn(&SchemaMetrics, &str) -> String| match fallback {
+        None => expr(schema.metrics(), ""),
+        Some(old) => format!(
+            "{} or {}",
+            expr(schema.metrics(), "max without () "),
+            expr(old, "max without () ")
+        ),
+    };
     let rule =
         |alert: &str, expr: String, severity: &str, summary: &str, description: String| Rule {
             alert: Some(alert.to_owned()),
@@ -32,10 +44,12 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
     vec![
         rule(
             "InferenceGatewayHighLatencyP99",
-            format!(
-                "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket[5m]))) > {}",
-                m.request_duration_seconds, options.p99_latency_seconds
-            ),
+            either(&|m, _| {
+                format!(
+                    "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket[5m]))) > {}",
+                    m.request_duration_seconds, options.p99_latency_seconds
+                )
+            }),
             "warning",
             "High P99 request latency for model {{ $labels.model_name }}",
             format!(
@@ -45,10 +59,12 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
         ),
         rule(
             "InferenceGatewayHighErrorRatio",
-            format!(
-                "sum by (model_name) (rate({}[5m])) / sum by (model_name) (rate({}[5m])) > {}",
-                m.request_error_total, m.request_total, options.error_ratio
-            ),
+            either(&|m, _| {
+                format!(
+                    "sum by (model_name) (rate({}[5m])) / sum by (model_name) (rate({}[5m])) > {}",
+                    m.request_error_total, m.request_total, options.error_ratio
+                )
+            }),
             "critical",
             "High error ratio for model {{ $labels.model_name }}",
             format!(
@@ -58,7 +74,13 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
         ),
         rule(
             "InferencePoolHighQueueSize",
-            format!("{} > {}", m.pool_queue_size, options.queue_size),
+            either(&|m, aggregate| {
+                format!(
+                    "{aggregate}{} > {}",
+                    paren(aggregate, m.pool_queue_size),
+                    options.queue_size
+                )
+            }),
             "warning",
             "Long request queue in InferencePool {{ $labels.name }}",
             format!(
@@ -68,10 +90,13 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
         ),
         rule(
             "InferencePoolHighKvCacheUtilization",
-            format!(
-                "{} > {}",
-                m.pool_kv_cache_utilization, options.kv_cache_utilization
-            ),
+            either(&|m, aggregate| {
+                format!(
+                    "{aggregate}{} > {}",
+                    paren(aggregate, m.pool_kv_cache_utilization),
+                    options.kv_cache_utilization
+                )
+            }),
             "warning",
             "KV cache nearly full in InferencePool {{ $labels.name }}",
             format!(
@@ -80,6 +105,15 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
             ),
         ),
     ]
+}
+
+/// `metric` in parentheses after an aggregation, bare without one.
+fn paren(aggregate: &str, metric: &str) -> String {
+    if aggregate.is_empty() {
+        metric.to_owned()
+    } else {
+        format!("({metric})")
+    }
 }
 
 /// The group holding the alerting rules.

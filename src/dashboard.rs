@@ -59,7 +59,18 @@ impl Plan {
         } else {
             format!("{{{}}}", matchers.join(","))
         };
-        let tiles: Vec<Value> = charts(schema.metrics(), &filter)
+        let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, &filter);
+        if let Some(old) = schema.fallback() {
+            // The migration mode: each line asks for the new names or, where a picker emits
+            // none, the old ones, grouped alike (the old endpoint label renamed to the new).
+            let old = self::charts(old.metrics(), schema.metrics().endpoint_label, &filter);
+            for (chart, old) in charts.iter_mut().zip(old) {
+                for (query, old) in chart.queries.iter_mut().zip(old.queries) {
+                    *query = format!("{query} or {old}");
+                }
+            }
+        }
+        let tiles: Vec<Value> = charts
             .iter()
             .enumerate()
             .map(|(i, chart)| tile(i, chart))
@@ -76,8 +87,8 @@ impl Plan {
 }
 
 /// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels,
-/// and the queue of each endpoint).
-fn charts(m: &SchemaMetrics, f: &str) -> Vec<Chart> {
+/// and the queue of each endpoint, by `endpoint_label`).
+fn charts(m: &SchemaMetrics, endpoint_label: &str, f: &str) -> Vec<Chart> {
     let rate = |metric: &str, by: &str| format!("sum by ({by}) (rate({metric}{f}[5m]))");
     let quantiles = |metric: &str| -> Vec<String> {
         ["0.5", "0.9", "0.95", "0.99", "0.999"]
@@ -134,10 +145,17 @@ fn charts(m: &SchemaMetrics, f: &str) -> Vec<Chart> {
         chart(
             "Queue size by endpoint",
             "requests",
-            vec![format!(
-                "max by (name, {}) ({}{f})",
-                m.endpoint_label, m.endpoint_queue_size
-            )],
+            vec![if endpoint_label == m.endpoint_label {
+                format!(
+                    "max by (name, {endpoint_label}) ({}{f})",
+                    m.endpoint_queue_size
+                )
+            } else {
+                format!(
+                    "max by (name, {endpoint_label}) (label_replace({}{f}, \"{endpoint_label}\", \"$1\", \"{}\", \"(.*)\"))",
+                    m.endpoint_queue_size, m.endpoint_label
+                )
+            }],
         ),
         chart(
             "Running requests by model",

@@ -99,7 +99,9 @@ pub struct Options {
     /// presets; picks `metricsSchema` when that is not given. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epp_version: Option<String>,
-    /// The metric names the alerts, dashboard and verify query. Default: derived from the
+    /// The metric names the alerts, dashboard and verify query (`llm-d-epp-migration`: the
+    /// `llm_d_epp_` names, else the `inference_objective_` ones, each query asked twice; never
+    /// derived, only given). Default: derived from the
     /// presets and `eppVersion` (GIE before 1.1 `inference-model`, from 1.1
     /// `inference-objective`; llm-d-router before 0.9 `inference-objective`, from 0.9 and without
     /// a version `llm-d-epp`; `helm-standalone` without a version `inference-objective`), else

@@ -145,7 +145,7 @@ const fn release(
 }
 
 use LabelValue::{Fixed, ReleaseEpp};
-use MetricsSchema::{InferenceModel, InferenceObjective, LlmDEpp};
+use MetricsSchema::{InferenceModel, InferenceObjective, LlmDEpp, LlmDEppMigration};
 use PresetFlavor::{
     HelmInferencepool, HelmStandalone, LlmDRouterGateway, LlmDRouterStandalone, RawV01, RawV03,
 };
@@ -245,6 +245,9 @@ pub enum MetricsSchema {
     InferenceObjective,
     /// llm-d-router v0.9 and later: `llm_d_epp_*`.
     LlmDEpp,
+    /// A fleet moving to llm-d-router: every query asks for the `llm_d_epp_` names, or (where a
+    /// picker emits none) the `inference_objective_` ones; each query costs two.
+    LlmDEppMigration,
 }
 
 /// What a metric is, which decides the series PromQL may name.
@@ -435,8 +438,13 @@ const LLM_D_EPP: &[Metric] = &[
 ];
 
 impl MetricsSchema {
-    /// Every schema, oldest first.
-    pub const ALL: [Self; 3] = [InferenceModel, InferenceObjective, LlmDEpp];
+    /// Every schema, oldest first, then the migration mode.
+    pub const ALL: [Self; 4] = [
+        InferenceModel,
+        InferenceObjective,
+        LlmDEpp,
+        LlmDEppMigration,
+    ];
 
     /// The spelling of config files and flags.
     pub fn as_str(self) -> &'static str {
@@ -444,19 +452,38 @@ impl MetricsSchema {
             InferenceModel => "inference-model",
             InferenceObjective => "inference-objective",
             LlmDEpp => "llm-d-epp",
+            LlmDEppMigration => "llm-d-epp-migration",
         }
     }
 
-    /// The metric families every release of this schema emits (its minimum catalogue).
+    /// The schema whose names a query falls back on when the first has no series (the
+    /// migration mode's `inference-objective`); `None` for a plain schema.
+    pub fn fallback(self) -> Option<Self> {
+        (self == LlmDEppMigration).then_some(InferenceObjective)
+    }
+
+    /// The plain schemas whose names the outputs query: this one, or the migration mode's two.
+    pub fn schemas(self) -> &'static [Self] {
+        match self {
+            InferenceModel => &[InferenceModel],
+            InferenceObjective => &[InferenceObjective],
+            LlmDEpp => &[LlmDEpp],
+            LlmDEppMigration => &[LlmDEpp, InferenceObjective],
+        }
+    }
+
+    /// The metric families every release of this schema emits (its minimum catalogue; the
+    /// migration mode's first, `llm-d-epp`: see [`Self::schemas`]).
     pub fn catalogue(self) -> &'static [Metric] {
         match self {
             InferenceModel => INFERENCE_MODEL,
             InferenceObjective => INFERENCE_OBJECTIVE,
-            LlmDEpp => LLM_D_EPP,
+            LlmDEpp | LlmDEppMigration => LLM_D_EPP,
         }
     }
 
-    /// The names the outputs query.
+    /// The names the outputs query (the migration mode's first; [`Self::fallback`] has the
+    /// others).
     pub fn metrics(self) -> &'static SchemaMetrics {
         match self {
             InferenceModel => &SchemaMetrics {
@@ -493,7 +520,7 @@ impl MetricsSchema {
                 endpoint_label: "model_server_pod",
                 scheduler_e2e_duration_seconds: "inference_extension_scheduler_e2e_duration_seconds",
             },
-            LlmDEpp => &SchemaMetrics {
+            LlmDEpp | LlmDEppMigration => &SchemaMetrics {
                 request_total: "llm_d_epp_request_total",
                 request_error_total: "llm_d_epp_request_error_total",
                 request_duration_seconds: "llm_d_epp_request_duration_seconds",
@@ -519,6 +546,9 @@ impl MetricsSchema {
             InferenceModel => "GKE Inference Gateway Prometheus Overview (< v1.1.0)",
             InferenceObjective => "GKE Inference Gateway Prometheus Overview",
             LlmDEpp => "GKE Inference Gateway Prometheus Overview (llm-d-router, llm_d_epp_)",
+            LlmDEppMigration => {
+                "GKE Inference Gateway Prometheus Overview (llm-d-router, llm_d_epp_ or inference_objective_)"
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ const TARGET_LABELS: [&str; 6] = [
 
 /// The catalogued family a series name belongs to (a histogram's `_bucket`, `_sum`, `_count`).
 fn family(schema: MetricsSchema, series: &str) -> Option<(&'static Metric, bool)> {
-    schema.catalogue().iter().find_map(|m| {
+    catalogue(schema).find_map(|m| {
         if m.name == series {
             return Some((m, false));
         }
@@ -31,6 +31,11 @@ fn family(schema: MetricsSchema, series: &str) -> Option<(&'static Metric, bool)
         (m.kind == MetricType::Histogram && ["_bucket", "_sum", "_count"].contains(&suffix))
             .then_some((m, suffix == "_bucket"))
     })
+}
+
+/// The families `schema` may name: its own, or the migration mode's two schemas'.
+fn catalogue(schema: MetricsSchema) -> impl Iterator<Item = &'static Metric> {
+    schema.schemas().iter().flat_map(|s| s.catalogue().iter())
 }
 
 /// Walks `expr`, checking every selector's name and matchers and every grouping's labels
@@ -98,6 +103,12 @@ fn check(
             for arg in &call.args.args {
                 all.extend(check(schema, arg, query, errors));
             }
+            // label_replace(v, dst, replacement, src, regex) adds `dst`.
+            if call.func.name == "label_replace"
+                && let Some(Expr::StringLiteral(dst)) = call.args.args.get(1).map(|a| &**a)
+            {
+                all.insert(dst.val.clone());
+            }
             return all;
         }
         Expr::Paren(p) => return check(schema, &p.expr, query, errors),
@@ -124,7 +135,7 @@ fn foreign_names(schema: MetricsSchema) -> Vec<&'static str> {
         .into_iter()
         .filter(|s| *s != schema)
         .flat_map(|s| s.catalogue().iter().map(|m| m.name))
-        .filter(|name| !schema.catalogue().iter().any(|m| m.name == *name))
+        .filter(|name| !catalogue(schema).any(|m| m.name == *name))
         .collect()
 }
 

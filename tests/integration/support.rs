@@ -66,6 +66,10 @@ pub fn cases() -> Vec<(&'static str, Options)> {
             "alerts_llm_d_epp",
             with_alerts(RulesScope::Namespaced, MetricsSchema::LlmDEpp),
         ),
+        (
+            "alerts_migration",
+            with_alerts(RulesScope::Cluster, MetricsSchema::LlmDEppMigration),
+        ),
         ("adversarial_scalars", adversarial()),
     ]
 }

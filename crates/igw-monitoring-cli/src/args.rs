@@ -186,7 +186,8 @@ pub struct OptionArgs {
     #[arg(long, value_name = "X.Y")]
     pub epp_version: Option<String>,
     /// The metric names alerts, dashboard and verify query: inference-model (GIE < 1.1),
-    /// inference-objective (GIE 1.1+, llm-d-router < 0.9), llm-d-epp (llm-d-router 0.9+)
+    /// inference-objective (GIE 1.1+, llm-d-router < 0.9), llm-d-epp (llm-d-router 0.9+),
+    /// llm-d-epp-migration (llm_d_epp_ names, else inference_objective_ ones: queries cost two)
     /// [default: derived from the preset and --epp-version, else inference-model].
     #[arg(long, value_name = "SCHEMA", value_parser = metrics_schema)]
     pub metrics_schema: Option<MetricsSchema>,
