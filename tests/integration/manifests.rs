@@ -1,7 +1,8 @@
 //! Each preset, in its chart's default shape and (where a chart has one) without an
 //! InferencePool, renders a selector that matches the endpoint picker pods of the real
 //! manifests in `../shared/reference/epp/`, and no other shape's; the `epp` container serves
-//! `/metrics` on the release table's port.
+//! `/metrics` on the release table's port; and every install of FACTS.md's pod-label table
+//! (the ones without a manifest too) gets exactly its label.
 
 use std::collections::BTreeMap;
 
@@ -151,5 +152,69 @@ fn every_preset_selects_the_pods_of_its_real_manifest() -> TestResult {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    Ok(())
+}
+
+/// The pod-label table of `../shared/reference/FACTS.md` (section 3), row by row: each install
+/// it describes, default or not, is a preset shape whose selector is exactly its label.
+#[test]
+#[ignore = "needs ../shared: run cargo test -- --include-ignored"]
+fn every_preset_shape_has_the_label_the_facts_describe() -> TestResult {
+    use PresetFlavor::*;
+    let facts = std::fs::read_to_string(shared_dir().join("reference/FACTS.md"))?;
+    let rows: Vec<(String, String)> = facts
+        .lines()
+        .skip_while(|l| !l.starts_with("| install | EPP pod label |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            Some((
+                cells.first()?.to_string(),
+                cells.get(1)?.trim_matches('`').to_owned(),
+            ))
+        })
+        .collect();
+    assert!(rows.len() >= 8, "the facts' pod-label table: {rows:?}");
+    let mut seen = Vec::new();
+    for (install, label) in &rows {
+        let no_pool = install.contains(": false");
+        let shape = if install.contains("raw manifests v0.1") {
+            (RawV01, true)
+        } else if install.contains("raw manifests v0.3") {
+            (RawV03, true)
+        } else if install.contains("chart `inferencepool`") {
+            (HelmInferencepool, true)
+        } else if install.contains("chart `standalone`") {
+            (HelmStandalone, !no_pool)
+        } else if install.contains("`llm-d-router-gateway`") {
+            (LlmDRouterGateway, !no_pool)
+        } else if install.contains("`llm-d-router-standalone`") {
+            (LlmDRouterStandalone, !no_pool)
+        } else {
+            return Err(format!("an install the presets do not know: {install}").into());
+        };
+        let (key, value) = label
+            .split_once(": ")
+            .ok_or(format!("not KEY: VALUE: {label}"))?;
+        let release = "r";
+        let expected = value
+            .replace("<release>", release)
+            .replace("<pool>", release);
+        let selector = selector(shape.0, release, shape.1)?;
+        let wanted = LabelSelector::default().match_label(key, expected);
+        assert_eq!(selector, wanted, "{install}");
+        seen.push(shape);
+    }
+    // Every shape a preset has is described there.
+    for flavor in PresetFlavor::ALL {
+        assert!(seen.contains(&(flavor, true)), "{flavor:?}: no row");
+        if releases::pod_label(flavor, false).is_some() && flavor != LlmDRouterGateway {
+            assert!(
+                seen.contains(&(flavor, false)),
+                "{flavor:?} without a pool: no row"
+            );
+        }
+    }
     Ok(())
 }
