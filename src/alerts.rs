@@ -1,18 +1,31 @@
 //! The endpoint picker's upstream alert set (P99 latency, error ratio, pool queue size, KV-cache
-//! utilization) as GMP rule objects, with the metric prefix of the chosen version.
+//! utilization) as GMP rule objects, in the names of the plan's metric schema.
 
 use std::collections::BTreeMap;
 
 use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
+use crate::releases::{MetricsSchema, SchemaMetrics};
 
 /// Name of the one rule group the alerts live in.
 pub const GROUP: &str = "inference-gateway-endpoint-picker";
 
-/// The alerting rules, for metrics named with `prefix` (`inference_model_` or
-/// `inference_objective_`).
-pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
+/// The alerting rules, for the metrics of `schema`.
+pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> {
+    let fallback = schema.fallback().map(MetricsSchema::metrics);
+    // In the migration mode each condition is asked of both names, the new first; `or` keeps a
+    // series of the old names only where the new ones have none of the same labels. The gauges
+    // are aggregated for that (which drops only the metric name): two series that differ only
+    // by their name would make one alert twice, which the rule evaluator refuses.
+    let either = |expr: &dyn Fn(&SchemaMetrics, &str) -> String| match fallback {
+        None => expr(schema.metrics(), ""),
+        Some(old) => format!(
+            "{} or {}",
+            expr(schema.metrics(), "max without () "),
+            expr(old, "max without () ")
+        ),
+    };
     let rule =
         |alert: &str, expr: String, severity: &str, summary: &str, description: String| Rule {
             alert: Some(alert.to_owned()),
@@ -31,10 +44,12 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
     vec![
         rule(
             "InferenceGatewayHighLatencyP99",
-            format!(
-                "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({prefix}request_duration_seconds_bucket[5m]))) > {}",
-                options.p99_latency_seconds
-            ),
+            either(&|m, _| {
+                format!(
+                    "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket[5m]))) > {}",
+                    m.request_duration_seconds, options.p99_latency_seconds
+                )
+            }),
             "warning",
             "High P99 request latency for model {{ $labels.model_name }}",
             format!(
@@ -44,10 +59,12 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         ),
         rule(
             "InferenceGatewayHighErrorRatio",
-            format!(
-                "sum by (model_name) (rate({prefix}request_error_total[5m])) / sum by (model_name) (rate({prefix}request_total[5m])) > {}",
-                options.error_ratio
-            ),
+            either(&|m, _| {
+                format!(
+                    "sum by (model_name) (rate({}[5m])) / sum by (model_name) (rate({}[5m])) > {}",
+                    m.request_error_total, m.request_total, options.error_ratio
+                )
+            }),
             "critical",
             "High error ratio for model {{ $labels.model_name }}",
             format!(
@@ -57,7 +74,13 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         ),
         rule(
             "InferencePoolHighQueueSize",
-            format!("inference_pool_average_queue_size > {}", options.queue_size),
+            either(&|m, aggregate| {
+                format!(
+                    "{aggregate}{} > {}",
+                    paren(aggregate, m.pool_queue_size),
+                    options.queue_size
+                )
+            }),
             "warning",
             "Long request queue in InferencePool {{ $labels.name }}",
             format!(
@@ -67,10 +90,13 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
         ),
         rule(
             "InferencePoolHighKvCacheUtilization",
-            format!(
-                "inference_pool_average_kv_cache_utilization > {}",
-                options.kv_cache_utilization
-            ),
+            either(&|m, aggregate| {
+                format!(
+                    "{aggregate}{} > {}",
+                    paren(aggregate, m.pool_kv_cache_utilization),
+                    options.kv_cache_utilization
+                )
+            }),
             "warning",
             "KV cache nearly full in InferencePool {{ $labels.name }}",
             format!(
@@ -81,11 +107,20 @@ pub(crate) fn rules(options: &AlertOptions, prefix: &str) -> Vec<Rule> {
     ]
 }
 
+/// `metric` in parentheses after an aggregation, bare without one.
+fn paren(aggregate: &str, metric: &str) -> String {
+    if aggregate.is_empty() {
+        metric.to_owned()
+    } else {
+        format!("({metric})")
+    }
+}
+
 /// The group holding the alerting rules.
-pub(crate) fn group(options: &AlertOptions, prefix: &str) -> RuleGroup {
+pub(crate) fn group(options: &AlertOptions, schema: MetricsSchema) -> RuleGroup {
     RuleGroup {
         name: GROUP.to_owned(),
         interval: None,
-        rules: rules(options, prefix),
+        rules: rules(options, schema),
     }
 }

@@ -271,7 +271,7 @@ impl Plan {
     pub fn alert_objects(&self) -> impl Iterator<Item = Object<'static>> + '_ {
         self.alerts().into_iter().flat_map(move |plan| {
             plan.objects().iter().map(move |id| {
-                let groups = vec![alerts::group(plan.thresholds(), self.metric_prefix())];
+                let groups = vec![alerts::group(plan.thresholds(), self.metrics_schema())];
                 let metadata = self.meta(id, self.labels());
                 if id.kind == Kind::ClusterRules {
                     Object::from(ClusterRules {

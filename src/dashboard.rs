@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use crate::bundle::Bundle;
 use crate::error::Error;
-use crate::plan::{METRIC_PREFIX_FROM_1_1, Plan};
+use crate::plan::Plan;
+use crate::releases::SchemaMetrics;
 
 /// Columns of Cloud Monitoring's mosaic layout.
 pub const GRID_COLUMNS: u32 = 48;
@@ -30,10 +31,10 @@ impl Bundle {
 }
 
 impl Plan {
-    /// The dashboard for this plan's endpoint pickers, metric names by their version, charts
+    /// The dashboard for this plan's endpoint pickers, in the names of its metric schema, charts
     /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
     pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
-        let prefix = self.metric_prefix();
+        let schema = self.metrics_schema();
         let mut matchers = Vec::new();
         if let Some(cluster) = cluster {
             // The same rule as verify's: an empty name matches nothing, a control character
@@ -58,16 +59,23 @@ impl Plan {
         } else {
             format!("{{{}}}", matchers.join(","))
         };
-        let tiles: Vec<Value> = charts(prefix, &filter)
+        let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, &filter);
+        if let Some(old) = schema.fallback() {
+            // The migration mode: each line asks for the new names or, where a picker emits
+            // none, the old ones, grouped alike (the old endpoint label renamed to the new).
+            let old = self::charts(old.metrics(), schema.metrics().endpoint_label, &filter);
+            for (chart, old) in charts.iter_mut().zip(old) {
+                for (query, old) in chart.queries.iter_mut().zip(old.queries) {
+                    *query = format!("{query} or {old}");
+                }
+            }
+        }
+        let tiles: Vec<Value> = charts
             .iter()
             .enumerate()
             .map(|(i, chart)| tile(i, chart))
             .collect();
-        let title = if prefix == METRIC_PREFIX_FROM_1_1 {
-            "GKE Inference Gateway Prometheus Overview"
-        } else {
-            "GKE Inference Gateway Prometheus Overview (< v1.1.0)"
-        };
+        let title = schema.dashboard_title();
         let dashboard = json!({
             "displayName": title,
             "mosaicLayout": { "columns": GRID_COLUMNS, "tiles": tiles },
@@ -78,8 +86,9 @@ impl Plan {
     }
 }
 
-/// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels).
-fn charts(p: &str, f: &str) -> Vec<Chart> {
+/// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels,
+/// and the queue of each endpoint, by `endpoint_label`).
+fn charts(m: &SchemaMetrics, endpoint_label: &str, f: &str) -> Vec<Chart> {
     let rate = |metric: &str, by: &str| format!("sum by ({by}) (rate({metric}{f}[5m]))");
     let quantiles = |metric: &str| -> Vec<String> {
         ["0.5", "0.9", "0.95", "0.99", "0.999"]
@@ -97,21 +106,21 @@ fn charts(p: &str, f: &str) -> Vec<Chart> {
         (
             "Request latency quantiles",
             "seconds",
-            format!("{p}request_duration_seconds"),
+            m.request_duration_seconds,
         ),
         (
             "Normalized time per output token",
             "seconds",
-            format!("{p}normalized_time_per_output_token_seconds"),
+            m.normalized_time_per_output_token,
         ),
-        ("Request size", "bytes", format!("{p}request_sizes")),
-        ("Response size", "bytes", format!("{p}response_sizes")),
-        ("Input tokens", "tokens", format!("{p}input_tokens")),
-        ("Output tokens", "tokens", format!("{p}output_tokens")),
+        ("Request size", "bytes", m.request_size),
+        ("Response size", "bytes", m.response_size),
+        ("Input tokens", "tokens", m.input_tokens),
+        ("Output tokens", "tokens", m.output_tokens),
         (
             "Scheduler end-to-end latency",
             "seconds",
-            "inference_extension_scheduler_e2e_duration_seconds".to_owned(),
+            m.scheduler_e2e_duration_seconds,
         ),
     ];
     let mut charts = vec![
@@ -119,41 +128,49 @@ fn charts(p: &str, f: &str) -> Vec<Chart> {
             "KV-cache utilization by pool",
             "utilization",
             vec![format!(
-                "max by (name) (inference_pool_average_kv_cache_utilization{f})"
+                "max by (name) ({}{f})",
+                m.pool_kv_cache_utilization
             )],
         ),
         chart(
             "Queue size by pool",
             "requests",
-            vec![format!(
-                "max by (name) (inference_pool_average_queue_size{f})"
-            )],
+            vec![format!("max by (name) ({}{f})", m.pool_queue_size)],
         ),
         chart(
-            "Ready pods by pool",
-            "pods",
-            vec![format!("max by (name) (inference_pool_ready_pods{f})")],
+            "Ready endpoints by pool",
+            "endpoints",
+            vec![format!("max by (name) ({}{f})", m.pool_ready_endpoints)],
+        ),
+        chart(
+            "Queue size by endpoint",
+            "requests",
+            vec![if endpoint_label == m.endpoint_label {
+                format!(
+                    "max by (name, {endpoint_label}) ({}{f})",
+                    m.endpoint_queue_size
+                )
+            } else {
+                format!(
+                    "max by (name, {endpoint_label}) (label_replace({}{f}, \"{endpoint_label}\", \"$1\", \"{}\", \"(.*)\"))",
+                    m.endpoint_queue_size, m.endpoint_label
+                )
+            }],
         ),
         chart(
             "Running requests by model",
             "requests",
-            vec![format!("sum by (model_name) ({p}running_requests{f})")],
+            vec![format!("sum by (model_name) ({}{f})", m.running_requests)],
         ),
         chart(
             "Request rate by model",
             "requests/s",
-            vec![rate(
-                &format!("{p}request_total"),
-                "model_name, target_model_name",
-            )],
+            vec![rate(m.request_total, "model_name, target_model_name")],
         ),
         chart(
             "Error rate by error code",
             "errors/s",
-            vec![rate(
-                &format!("{p}request_error_total"),
-                "model_name, error_code",
-            )],
+            vec![rate(m.request_error_total, "model_name, error_code")],
         ),
     ];
     charts.extend(histograms.iter().map(|(title, unit, metric)| Chart {

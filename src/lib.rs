@@ -37,6 +37,7 @@ mod object;
 mod options;
 mod plan;
 pub mod relations;
+pub mod releases;
 mod rules;
 pub mod selector_syntax;
 pub mod terraform;
@@ -57,9 +58,10 @@ pub use options::{
     SelectorRequirement, Target, TargetBuilder, bundle_builder,
 };
 pub use plan::{
-    AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, METRIC_PREFIX_BEFORE_1_1,
-    METRIC_PREFIX_FROM_1_1, ObjectId, PPROF_URLS, Plan, ServiceAccountRef, TOKEN_KEY, TargetPlan,
+    AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,
+    ServiceAccountRef, TOKEN_KEY, TargetPlan,
 };
+pub use releases::MetricsSchema;
 pub use selector_syntax::SyntaxError;
 pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions};
 

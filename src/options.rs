@@ -10,6 +10,8 @@ use gmp_types::Scheme;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::releases::{self, MetricsSchema};
+
 /// The label the seed document selects the endpoint picker's pods by.
 pub const DEFAULT_SELECTOR_LABEL: (&str, &str) = ("app", "inference-gateway-ext-proc");
 
@@ -93,10 +95,19 @@ pub struct Options {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[builder(default)]
     pub targets: Vec<Target>,
-    /// Version of the endpoint picker, `X.Y`; picks the metric prefix (`inference_model_` before
-    /// 1.1, `inference_objective_` from 1.1). Default: none (the seed's `inference_model_`).
+    /// Version of the endpoint picker, `X.Y`: GIE's, or llm-d-router's for the `llm-d-router-*`
+    /// presets; picks `metricsSchema` when that is not given. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epp_version: Option<String>,
+    /// The metric names the alerts, dashboard and verify query (`llm-d-epp-migration`: the
+    /// `llm_d_epp_` names, else the `inference_objective_` ones, each query asked twice; never
+    /// derived, only given). Default: derived from the
+    /// presets and `eppVersion` (GIE before 1.1 `inference-model`, from 1.1
+    /// `inference-objective`; llm-d-router before 0.9 `inference-objective`, from 0.9 and without
+    /// a version `llm-d-epp`; `helm-standalone` without a version `inference-objective`), else
+    /// the seed's `inference-model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_schema: Option<MetricsSchema>,
     /// The endpoint picker's own ServiceAccount, `NAMESPACE/NAME`, to bind to
     /// `system:auth-delegator` so that its token reviews succeed (without it, scrapes get 500).
     /// Default: none.
@@ -309,27 +320,46 @@ pub struct Preset {
     #[serde(default)]
     #[builder(default)]
     pub release: String,
+    /// Whether the chart created an InferencePool, as its values say
+    /// (`inferenceExtension.endpointsServer.createInferencePool` of `helm-standalone`,
+    /// `router.inferencePool.create` of the `llm-d-router-*` charts), which changes the pods'
+    /// label; `false` is refused for the other flavors. Default: `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[builder(default = true)]
+    pub create_inference_pool: bool,
 }
 
-/// The ways the endpoint picker has been installed, each labelling its pods differently.
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+/// The ways the endpoint picker has been installed, each labelling its pods differently (the
+/// release table, `releases::RELEASES`, has their labels by version).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum PresetFlavor {
-    /// Raw manifests v0.1-v0.2: `app: inference-gateway-ext-proc`.
+    /// GIE raw manifests v0.1-v0.2: `app: inference-gateway-ext-proc`.
     #[serde(rename = "raw-v0.1")]
     RawV01,
-    /// Raw manifests v0.3-v1.0: `app: <release>-epp`.
+    /// GIE raw manifests v0.3-v1.5: `app: <release>-epp`.
     #[serde(rename = "raw-v0.3")]
     RawV03,
-    /// Helm chart `inferencepool` v0.3+: `inferencepool: <release>-epp`.
+    /// GIE Helm chart `inferencepool` v0.3-v1.5: `inferencepool: <release>-epp`.
     #[serde(rename = "helm-inferencepool")]
     HelmInferencepool,
-    /// Helm chart `standalone` v1.4+: `epp: <release>-epp`.
+    /// GIE Helm chart `standalone` v1.4-v1.5: `inferencepool: <release>-epp`; without an
+    /// InferencePool `epp: <release>-epp`.
     #[serde(rename = "helm-standalone")]
     HelmStandalone,
-    /// llm-d-router gateway chart: `llm-d-router-gateway: <release>-epp`.
+    /// llm-d-router chart `llm-d-router-gateway`: `llm-d-router-gateway: <release>-epp`; without
+    /// an InferencePool `llm-d-router-standalone: <release>-epp`.
     #[serde(rename = "llm-d-router-gateway")]
     LlmDRouterGateway,
-    /// llm-d-router standalone chart: `llm-d-router-standalone: <release>-epp`.
+    /// llm-d-router chart `llm-d-router-standalone`: `llm-d-router-gateway: <release>-epp`;
+    /// without an InferencePool `llm-d-router-standalone: <release>-epp`.
     #[serde(rename = "llm-d-router-standalone")]
     LlmDRouterStandalone,
 }
@@ -364,20 +394,24 @@ impl PresetFlavor {
 }
 
 impl Preset {
-    /// The label (key, value) the endpoint picker's pods carry.
+    /// The label (key, value) the endpoint picker's pods carry, from the release table. A shape
+    /// the install does not have (`createInferencePool: false` where no chart value exists) is
+    /// refused by validation; the default shape's label stands in for it meanwhile.
     pub(crate) fn label(&self) -> (&'static str, String) {
-        let derived = format!("{}-epp", self.release);
-        match self.flavor {
-            PresetFlavor::RawV01 => (
+        let label = releases::pod_label(self.flavor, self.create_inference_pool)
+            .or_else(|| releases::pod_label(self.flavor, true));
+        match label {
+            Some(label) => label.for_release(&self.release),
+            None => (
                 DEFAULT_SELECTOR_LABEL.0,
                 DEFAULT_SELECTOR_LABEL.1.to_owned(),
             ),
-            PresetFlavor::RawV03 => ("app", derived),
-            PresetFlavor::HelmInferencepool => ("inferencepool", derived),
-            PresetFlavor::HelmStandalone => ("epp", derived),
-            PresetFlavor::LlmDRouterGateway => ("llm-d-router-gateway", derived),
-            PresetFlavor::LlmDRouterStandalone => ("llm-d-router-standalone", derived),
         }
+    }
+
+    /// Whether the install has a shape without an InferencePool.
+    pub(crate) fn has_poolless_shape(&self) -> bool {
+        releases::pod_label(self.flavor, false).is_some()
     }
 
     /// The selector of the pods.

@@ -18,16 +18,12 @@ use crate::options::{
     AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, LabelSelector, MonitoringMode, Options,
     Port, Preset, RulesScope, SecretAccess, Target,
 };
+use crate::releases::{self, MetricsSchema};
 use crate::rules;
 use crate::validate::{self, Found};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
 pub const TOKEN_KEY: &str = "token";
-
-/// The metric name prefix of endpoint pickers before version 1.1.
-pub const METRIC_PREFIX_BEFORE_1_1: &str = "inference_model_";
-/// The metric name prefix of endpoint pickers from version 1.1.
-pub const METRIC_PREFIX_FROM_1_1: &str = "inference_objective_";
 
 /// The ClusterRole that lets a server create TokenReviews and SubjectAccessReviews.
 pub const AUTH_DELEGATOR: &str = "system:auth-delegator";
@@ -40,7 +36,7 @@ pub const PPROF_URLS: &str = "/debug/pprof/*";
 pub struct Plan {
     flavor: ClusterFlavor,
     collector: ServiceAccountRef,
-    metric_prefix: &'static str,
+    metrics_schema: MetricsSchema,
     reader_role: ObjectId,
     reader_binding: ObjectId,
     reader_urls: Vec<String>,
@@ -269,9 +265,10 @@ impl Plan {
         &self.collector
     }
 
-    /// The prefix of the endpoint picker's metric names (by `eppVersion`).
-    pub fn metric_prefix(&self) -> &'static str {
-        self.metric_prefix
+    /// The metric names the alerts, dashboard and verify query: `metricsSchema`, or derived
+    /// from the presets and `eppVersion` (see [`Options::metrics_schema`]).
+    pub fn metrics_schema(&self) -> MetricsSchema {
+        self.metrics_schema
     }
 
     /// The ClusterRole granting `get` on the metrics endpoint.
@@ -493,6 +490,8 @@ impl Naming<'_> {
 fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
     let mut found = Found::default();
     let prefix_ok = validate::fields(&mut found, &options);
+    // Before the targets are taken from owned options: their presets decide it.
+    let metrics_schema = metrics_schema(&mut found, &options);
     let named_targets = !options.targets.is_empty();
     let targets = match &mut options {
         Cow::Owned(owned) => {
@@ -704,7 +703,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             namespace: collector_namespace.to_owned(),
             name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
         },
-        metric_prefix: metric_prefix(options.epp_version.as_deref()),
+        metrics_schema,
         reader_role: id(Kind::ClusterRole, None, &reader_role.name),
         reader_binding: id(Kind::ClusterRoleBinding, None, &reader_binding.name),
         reader_urls,
@@ -779,17 +778,71 @@ fn qualifier(options: &Options) -> Option<(&str, &'static str)> {
     rules::dns1123_label(q.0).is_ok().then_some(q)
 }
 
-/// The prefix of the endpoint picker's metric names, by `eppVersion` (already validated).
-fn metric_prefix(epp_version: Option<&str>) -> &'static str {
-    let at_least_1_1 = epp_version.and_then(|v| {
-        let (major, minor) = v.split_once('.')?;
-        Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?) >= (1, 1))
-    });
-    if at_least_1_1 == Some(true) {
-        METRIC_PREFIX_FROM_1_1
-    } else {
-        METRIC_PREFIX_BEFORE_1_1
+/// The metric schema: `metricsSchema`, else what the presets' installs emit at `eppVersion`
+/// (each preset's project counting the version), else by `eppVersion` read as GIE's, else the
+/// seed's `inference-model`. Presets that emit different schemas are refused: one set of alerts
+/// and one dashboard cannot name both.
+fn metrics_schema(found: &mut Found, options: &Options) -> MetricsSchema {
+    if let Some(schema) = options.metrics_schema {
+        return schema;
     }
+    let version = options.epp_version.as_deref().and_then(parse_version);
+    let presets: Vec<(String, &Preset)> = if options.targets.is_empty() {
+        options
+            .preset
+            .iter()
+            .map(|p| ("preset".to_owned(), p))
+            .collect()
+    } else {
+        options
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.selector.is_none())
+            .filter_map(|(i, t)| Some((format!("targets[{i}].preset"), t.preset.as_ref()?)))
+            .collect()
+    };
+    let mut derived: Vec<(String, MetricsSchema)> = presets
+        .into_iter()
+        .filter_map(|(at, p)| Some((at, releases::schema_of(p.flavor, version)?)))
+        .collect();
+    derived.dedup_by_key(|(_, schema)| *schema);
+    match derived.as_slice() {
+        [] => releases::schema_at(releases::Project::Gie, version.unwrap_or((0, 0))),
+        [(_, schema)] => *schema,
+        [(first_at, first), rest @ ..] => {
+            let mut also = vec![first_at.clone()];
+            let mut schemas = vec![format!("{first_at}: {first}")];
+            for (at, schema) in rest {
+                if schema != first {
+                    also.push(at.clone());
+                    schemas.push(format!("{at}: {schema}"));
+                }
+            }
+            if also.len() == 1 {
+                return *first;
+            }
+            if options.epp_version.is_some() {
+                also.push("eppVersion".to_owned());
+            }
+            found.push_problem(Problem {
+                field: "metricsSchema".to_owned(),
+                also,
+                value: String::new(),
+                rule: format!(
+                    "must be given: the presets' endpoint pickers emit different metric names ({}), and the alerts and dashboard name one schema",
+                    schemas.join(", ")
+                ),
+            });
+            *first
+        }
+    }
+}
+
+/// `MAJOR.MINOR` as numbers (`eppVersion` is validated on its own).
+fn parse_version(version: &str) -> Option<releases::Version> {
+    let (major, minor) = version.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// A target before its objects are named.

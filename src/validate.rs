@@ -207,6 +207,16 @@ fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
             outcome,
         );
     }
+    if !preset.create_inference_pool && !preset.has_poolless_shape() {
+        found.push(
+            format!("{at}.createInferencePool"),
+            "false",
+            format!(
+                "the {} install always has an InferencePool (only helm-standalone, llm-d-router-gateway and llm-d-router-standalone have a value that turns it off)",
+                preset.flavor.as_str()
+            ),
+        );
+    }
 }
 
 /// Why no set of labels can satisfy every requirement of `selector` at once, if none can: per

@@ -123,7 +123,7 @@ struct View<'p> {
     reader_role: String,
     reader_binding: String,
     auth_delegation: Option<AuthDelegation>,
-    /// `<prefix>request_total`.
+    /// The schema's request counter.
     metric: String,
     /// `cluster="<name>"`, when a cluster was given.
     cluster_matcher: Option<String>,
@@ -177,7 +177,7 @@ impl<'p> View<'p> {
                 Ok::<_, Error>(format!("cluster={}", serde_json::to_string(cluster)?))
             })
             .transpose()?;
-        let metric = format!("{}request_total", plan.metric_prefix());
+        let metric = plan.metrics_schema().metrics().request_total.to_owned();
         let auth_delegation = plan.auth_delegation().map(|delegation| {
             let subject = delegation.subject();
             AuthDelegation {

@@ -3,7 +3,7 @@
 //! given to any option yields a bundle or an error, never a panic.
 
 use crate::support::{assert_round_trip, objects_json, read_as_yaml_1_1};
-use igw_monitoring::{AlertOptions, MonitoringMode, RulesScope, Target};
+use igw_monitoring::{AlertOptions, MetricsSchema, MonitoringMode, RulesScope, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,
     SelectorRequirement,
@@ -118,6 +118,7 @@ prop_compose! {
         instance in proptest::option::of(dns_label()),
         targets in vec((dns_label(), proptest::option::of(dns_label()), selector()), 0..4),
         epp_version in proptest::option::of((0u8..3, 0u8..12).prop_map(|(a, b)| format!("{a}.{b}"))),
+        metrics_schema in proptest::option::of(proptest::sample::select(&MetricsSchema::ALL[..])),
         auth_delegation in proptest::option::of((dns_label(), subdomain()).prop_map(|(ns, n)| format!("{ns}/{n}"))),
         pprof in any::<bool>(),
         (alerts_on, cluster_rules) in (any::<bool>(), any::<bool>()),
@@ -158,6 +159,7 @@ prop_compose! {
                     .collect()
             },
             epp_version,
+            metrics_schema,
             auth_delegation,
             pprof,
             alerts: AlertOptions {

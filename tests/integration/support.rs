@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use igw_monitoring::{AlertOptions, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
+use igw_monitoring::{
+    AlertOptions, MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
+};
 use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Names, Object, ObjectId, Options, Port, Scheme,
     SecretAccess, SelectorRequirement,
@@ -54,9 +56,20 @@ pub fn cases() -> Vec<(&'static str, Options)> {
         ("fleet_pod_monitoring", fleet(MonitoringMode::Pod)),
         (
             "alerts_namespaced",
-            with_alerts(RulesScope::Namespaced, "1.0"),
+            with_alerts(RulesScope::Namespaced, MetricsSchema::InferenceModel),
         ),
-        ("alerts_cluster", with_alerts(RulesScope::Cluster, "1.1")),
+        (
+            "alerts_cluster",
+            with_alerts(RulesScope::Cluster, MetricsSchema::InferenceObjective),
+        ),
+        (
+            "alerts_llm_d_epp",
+            with_alerts(RulesScope::Namespaced, MetricsSchema::LlmDEpp),
+        ),
+        (
+            "alerts_migration",
+            with_alerts(RulesScope::Cluster, MetricsSchema::LlmDEppMigration),
+        ),
         ("adversarial_scalars", adversarial()),
     ]
 }
@@ -70,6 +83,7 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
         preset: Some(Preset {
             flavor,
             release: release.to_owned(),
+            create_inference_pool: true,
         }),
     };
     Options {
@@ -91,15 +105,17 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
             ),
         ],
         epp_version: Some("1.1".to_owned()),
+        // GIE 1.1 and an llm-d-router picker emit different names: one must be chosen.
+        metrics_schema: Some(MetricsSchema::InferenceObjective),
         auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
         ..Options::default()
     }
 }
 
-/// The fleet with its alerts, in `scope`, for endpoint pickers of `version`.
-pub fn with_alerts(scope: RulesScope, version: &str) -> Options {
+/// The fleet with its alerts, in `scope`, for endpoint pickers emitting `schema`.
+pub fn with_alerts(scope: RulesScope, schema: MetricsSchema) -> Options {
     let mut options = fleet(MonitoringMode::Cluster);
-    options.epp_version = Some(version.to_owned());
+    options.metrics_schema = Some(schema);
     options.alerts = AlertOptions {
         enabled: true,
         scope,
@@ -119,6 +135,7 @@ fn every_option() -> Options {
         preset: None,
         targets: Vec::new(),
         epp_version: Some("1.2".to_owned()),
+        metrics_schema: Some(MetricsSchema::InferenceObjective),
         auth_delegation: Some("inference/llama3-8b-epp".to_owned()),
         pprof: true,
         alerts: AlertOptions {

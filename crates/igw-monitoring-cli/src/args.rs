@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
-use igw_monitoring::{MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
+use igw_monitoring::{MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\
@@ -175,9 +175,22 @@ pub struct OptionArgs {
     /// The InferencePool or Helm release name the preset's labels derive from.
     #[arg(long, value_name = "NAME", requires = "preset")]
     pub release: Option<String>,
-    /// Version of the endpoint picker, X.Y; picks the metric prefix.
+    /// Whether the chart created an InferencePool (helm-standalone's
+    /// inferenceExtension.endpointsServer.createInferencePool, the llm-d-router charts'
+    /// router.inferencePool.create): `--create-inference-pool=false` selects the pods of an
+    /// install without one [default: true].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", requires = "preset")]
+    pub create_inference_pool: Option<bool>,
+    /// Version of the endpoint picker, X.Y (llm-d-router's for the llm-d-router presets); picks
+    /// the metric schema when --metrics-schema is not given.
     #[arg(long, value_name = "X.Y")]
     pub epp_version: Option<String>,
+    /// The metric names alerts, dashboard and verify query: inference-model (GIE < 1.1),
+    /// inference-objective (GIE 1.1+, llm-d-router < 0.9), llm-d-epp (llm-d-router 0.9+),
+    /// llm-d-epp-migration (llm_d_epp_ names, else inference_objective_ ones: queries cost two)
+    /// [default: derived from the preset and --epp-version, else inference-model].
+    #[arg(long, value_name = "SCHEMA", value_parser = metrics_schema)]
+    pub metrics_schema: Option<MetricsSchema>,
     /// The endpoint picker's ServiceAccount, NS/NAME: bind it to system:auth-delegator (fixes 500s).
     #[arg(long, value_name = "NS/NAME")]
     pub auth_delegation: Option<String>,
@@ -344,6 +357,7 @@ impl OptionArgs {
             options.preset = Some(Preset {
                 flavor,
                 release: self.release.clone().unwrap_or_default(),
+                create_inference_pool: self.create_inference_pool.unwrap_or(true),
             });
         }
         if !self.selectors.is_empty() || !self.selector_expressions.is_empty() {
@@ -355,6 +369,9 @@ impl OptionArgs {
         }
         if let Some(version) = &self.epp_version {
             options.epp_version = Some(version.clone());
+        }
+        if let Some(schema) = self.metrics_schema {
+            options.metrics_schema = Some(schema);
         }
         if let Some(subject) = &self.auth_delegation {
             options.auth_delegation = Some(subject.clone());
@@ -416,8 +433,13 @@ impl OptionArgs {
             "instance" => ("--instance", self.instance.is_some()),
             "targets" => ("--target", !self.targets.is_empty()),
             "preset" if field.ends_with(".release") => ("--release", self.release.is_some()),
+            "preset" if field.ends_with(".createInferencePool") => (
+                "--create-inference-pool",
+                self.create_inference_pool.is_some(),
+            ),
             "preset" => ("--preset", self.preset.is_some()),
             "eppVersion" => ("--epp-version", self.epp_version.is_some()),
+            "metricsSchema" => ("--metrics-schema", self.metrics_schema.is_some()),
             "authDelegation" => ("--auth-delegation", self.auth_delegation.is_some()),
             "alerts" => match field {
                 "alerts.p99LatencySeconds" => {
@@ -470,6 +492,19 @@ fn preset_flavor(text: &str) -> Result<PresetFlavor, String> {
             let known: Vec<&str> = PresetFlavor::ALL.iter().map(|f| f.as_str()).collect();
             format!(
                 "unknown preset {text:?}; known presets: {}",
+                known.join(", ")
+            )
+        })
+}
+
+fn metrics_schema(text: &str) -> Result<MetricsSchema, String> {
+    MetricsSchema::ALL
+        .into_iter()
+        .find(|schema| schema.as_str() == text)
+        .ok_or_else(|| {
+            let known: Vec<&str> = MetricsSchema::ALL.iter().map(|s| s.as_str()).collect();
+            format!(
+                "unknown metric schema {text:?}; known schemas: {}",
                 known.join(", ")
             )
         })

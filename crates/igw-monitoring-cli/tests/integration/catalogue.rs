@@ -293,6 +293,69 @@ fn catalogue() -> Vec<Case> {
             "preset",
             "conflicts with selector",
         ),
+        cfg(
+            "preset: {flavor: helm-inferencepool, release: x, createInferencePool: false}\n",
+            "preset.createInferencePool",
+            "always has an InferencePool",
+        ),
+        cfg_err(
+            "preset: {flavor: helm-standalone, release: x, createInferencePool: nope}\n",
+            "preset.createInferencePool",
+            INVALID_TYPE,
+        ),
+        cfg(
+            "targets: [{name: a, preset: {flavor: raw-v0.3, release: x, createInferencePool: false}}]\n",
+            "targets[0].preset.createInferencePool",
+            "always has an InferencePool",
+        ),
+        flag(
+            &["--preset", "raw-v0.1", "--create-inference-pool=false"],
+            "preset.createInferencePool",
+            "always has an InferencePool",
+        ),
+        clap(
+            &["--create-inference-pool=false"],
+            "--preset",
+            "required arguments were not provided",
+        ),
+        clap(
+            &[
+                "--preset",
+                "helm-standalone",
+                "--release",
+                "x",
+                "--create-inference-pool=maybe",
+            ],
+            "--create-inference-pool",
+            "invalid value",
+        ),
+        // ---- metricsSchema
+        cfg_err(
+            "metricsSchema: llm_d_epp\n",
+            "metricsSchema",
+            UNKNOWN_VARIANT,
+        ),
+        cfg_err(
+            "metricsSchema: [llm-d-epp]\n",
+            "metricsSchema",
+            INVALID_TYPE,
+        ),
+        clap(
+            &["--metrics-schema", "inference_objective"],
+            "--metrics-schema",
+            "unknown metric schema",
+        ),
+        cfg(
+            "targets: [{name: a, preset: {flavor: raw-v0.3, release: x}}, {name: b, preset: {flavor: llm-d-router-gateway, release: y}}]\neppVersion: \"1.1\"\n",
+            "metricsSchema",
+            "the presets' endpoint pickers emit different metric names",
+        ),
+        both(
+            "targets: [{name: a, preset: {flavor: helm-standalone, release: x}}, {name: b, preset: {flavor: llm-d-router-standalone, release: y}}]\n",
+            &["--epp-version", "0.9"],
+            "metricsSchema",
+            "must be given",
+        ),
         // ---- targets
         cfg(
             "targets: [{name: Bad_Name, selector: {matchLabels: {a: b}}}]\n",

@@ -87,6 +87,7 @@ targets:
   - name: qwen
     selector: {matchLabels: {app: qwen-epp}}
 eppVersion: "1.1"
+metricsSchema: inference-objective
 authDelegation: team-a/llama3-8b-epp
 pprof: true
 alerts:
@@ -134,6 +135,7 @@ alerts:
                 preset: Some(Preset {
                     flavor: PresetFlavor::HelmInferencepool,
                     release: "llama3-8b".to_owned(),
+                    create_inference_pool: true,
                 }),
             },
             Target {
@@ -144,6 +146,7 @@ alerts:
             },
         ],
         epp_version: Some("1.1".to_owned()),
+        metrics_schema: Some(igw_monitoring::MetricsSchema::InferenceObjective),
         auth_delegation: Some("team-a/llama3-8b-epp".to_owned()),
         pprof: true,
         alerts: igw_monitoring::AlertOptions {
