@@ -5,15 +5,18 @@
 //! labels GMP's rule evaluator adds (`project_id`, `location`, `cluster`, and `namespace` for
 //! Rules); and every dashboard query returns data on synthetic series of its metric names.
 //!
-//! The series are made from the expressions themselves (the metric names and matchers
-//! promql-parser finds in them), so a schema's names are never spelled here; only what an alert
-//! means (which series cross its threshold) is, per alert name.
+//! The series are those of the schema's catalogue in the release table (each metric with its
+//! own labels), so a query naming a metric or label its schema lacks finds no data; which of
+//! them an alert reads is taken from its expression (promql-parser), and only what an alert
+//! means (which series cross its threshold) is spelled here, per alert name. The migration mode
+//! is run twice: on pickers emitting only the new names, and only the old.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use igw_monitoring::{Object, Options, RulesScope};
+use igw_monitoring::releases::{Metric, MetricType};
+use igw_monitoring::{MetricsSchema, Object, Options, RulesScope};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr};
 use serde_json::{Value, json};
@@ -30,16 +33,63 @@ const PROJECT: &str = "proj-1";
 const LOCATION: &str = "us-central1";
 const CLUSTER: &str = "prod-1";
 
-/// Every metric schema, each as the version that selects it, with both alert scopes.
-fn cases() -> Vec<(String, Options)> {
+/// One run: the options (a schema, a scope) and the plain schema whose series the pickers emit.
+struct Case {
+    label: String,
+    options: Options,
+    emitted: MetricsSchema,
+}
+
+/// Every metric schema in both alert scopes; the migration mode once per schema it reads.
+fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    for version in ["1.0", "1.1"] {
-        for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
-            let options = with_alerts(scope, version);
-            cases.push((format!("eppVersion {version}, {scope:?}"), options));
+    for schema in MetricsSchema::ALL {
+        for &emitted in schema.schemas() {
+            for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
+                cases.push(Case {
+                    label: format!("{schema}, {scope:?}, pickers emitting {emitted}"),
+                    options: with_alerts(scope, schema),
+                    emitted,
+                });
+            }
         }
     }
     cases
+}
+
+/// The catalogue metric a series name belongs to (a histogram's `_bucket`, `_sum`, `_count`).
+fn family(schema: MetricsSchema, series: &str) -> Option<&'static Metric> {
+    schema.catalogue().iter().find(|m| {
+        m.name == series
+            || (m.kind == MetricType::Histogram
+                && ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .any(|suffix| series.strip_suffix(suffix) == Some(m.name)))
+    })
+}
+
+/// A value for each label a catalogue metric has: a pool, a model, an endpoint, an error code.
+fn label_value(label: &str) -> &'static str {
+    match label {
+        "name" | "inference_pool" => "pool-a",
+        "model_name" => "llama",
+        "target_model_name" | "target_model" => "llama-lora",
+        "model_server_pod" | "model_server_endpoint" | "endpoint_name" | "pod_name" => "pod-1",
+        "error_code" => "500",
+        _ => "x",
+    }
+}
+
+/// The labels of `metric`'s series: GMP's and the scrape's, then the metric's own.
+fn metric_labels(metric: &Metric, namespace: &str) -> Labels {
+    let mut labels = base_labels(namespace);
+    labels.extend(
+        metric
+            .labels
+            .iter()
+            .map(|l| ((*l).to_owned(), label_value(l).to_owned())),
+    );
+    labels
 }
 
 /// Runs promtool with `args` in `dir`; an error with its output unless it succeeds.
@@ -115,16 +165,14 @@ fn series(name: &str, labels: &Labels) -> String {
     )
 }
 
-/// The labels every synthetic series of `namespace` carries: what a scrape and GMP put there.
+/// The labels every synthetic series of `namespace` carries: GMP's and the scrape's.
 fn base_labels(namespace: &str) -> Labels {
     labels(&[
         ("project_id", PROJECT),
         ("location", LOCATION),
         ("cluster", CLUSTER),
         ("namespace", namespace),
-        ("model_name", "llama"),
-        ("target_model_name", "llama-lora"),
-        ("name", "pool-a"),
+        ("pod", "epp-0"),
     ])
 }
 
@@ -140,29 +188,33 @@ fn number(value: f64) -> String {
     format!("{value}")
 }
 
-/// The input series under which the alert `rule` fires (`firing`) or stays silent, for the
-/// thresholds of `options`: the metric names are the expression's.
+/// The input series under which the alert `alert` fires (`firing`) or stays silent, for the
+/// thresholds of `options`, made of the `emitted` schema's metrics its expression reads.
 fn alert_series(
     options: &Options,
-    alert: &str,
-    expr: &str,
+    emitted: MetricsSchema,
+    (alert, expr): (&str, &str),
     namespace: &str,
     firing: bool,
 ) -> Res<Vec<(String, String)>> {
     let thresholds = &options.alerts;
-    let names: Vec<String> = parsed_selectors(expr)?
+    // The migration mode's expressions also name the other schema's metrics: not emitted here.
+    let read: Vec<(String, &Metric)> = parsed_selectors(expr)?
         .into_iter()
-        .map(|(n, _)| n)
+        .filter_map(|(name, _)| family(emitted, &name).map(|m| (name, m)))
         .collect();
-    let base = base_labels(namespace);
-    let with =
-        |extra: &[(&str, &str)]| -> Labels { base.iter().cloned().chain(labels(extra)).collect() };
-    let render = |name: &str, labels: Labels, values: String| (series(name, &labels), values);
-    let only = |what: &str| -> Res<&String> {
-        let mut matching = names.iter().filter(|n| n.contains(what));
+    let render = |(name, metric): &(String, &Metric), extra: &[(&str, &str)], values: String| {
+        let mut labels = metric_labels(metric, namespace);
+        labels.extend(self::labels(extra));
+        (series(name, &labels), values)
+    };
+    let only = |what: &str| -> Res<&(String, &Metric)> {
+        let mut matching = read.iter().filter(|(n, _)| n.contains(what));
         match (matching.next(), matching.next()) {
-            (Some(name), None) => Ok(name),
-            _ => Err(format!("{alert}: expected one metric with {what:?} in {expr}").into()),
+            (Some(found), None) => Ok(found),
+            _ => Err(
+                format!("{alert}: expected one {emitted} metric with {what:?} in {expr}").into(),
+            ),
         }
     };
     Ok(if alert.ends_with("HighLatencyP99") {
@@ -171,48 +223,32 @@ fn alert_series(
         let t = thresholds.p99_latency_seconds;
         let low_rate = if firing { "0+0x30" } else { "0+60x30" };
         vec![
-            render(
-                bucket,
-                with(&[("le", &number(t / 10.0))]),
-                low_rate.to_owned(),
-            ),
-            render(
-                bucket,
-                with(&[("le", &number(t * 2.0))]),
-                "0+60x30".to_owned(),
-            ),
-            render(bucket, with(&[("le", "+Inf")]), "0+60x30".to_owned()),
+            render(bucket, &[("le", &number(t / 10.0))], low_rate.to_owned()),
+            render(bucket, &[("le", &number(t * 2.0))], "0+60x30".to_owned()),
+            render(bucket, &[("le", "+Inf")], "0+60x30".to_owned()),
         ]
     } else if alert.ends_with("HighErrorRatio") {
-        // 100 requests a minute, 2x the threshold's share failing, or a fifth of it.
+        // 100 requests a minute, twice the threshold's share failing, or a fifth of it.
         let errors = only("error")?;
-        let total = names
+        let total = read
             .iter()
-            .find(|n| *n != errors)
+            .find(|(n, _)| *n != errors.0)
             .ok_or_else(|| format!("{alert}: no request counter in {expr}"))?;
         let share = if firing { 2.0 } else { 0.2 } * thresholds.error_ratio;
         vec![
-            render(
-                errors,
-                with(&[("error_code", "500")]),
-                format!("0+{}x30", number(100.0 * share)),
-            ),
-            render(total, with(&[]), "0+100x30".to_owned()),
+            render(errors, &[], format!("0+{}x30", number(100.0 * share))),
+            render(total, &[], "0+100x30".to_owned()),
         ]
     } else if alert.ends_with("HighQueueSize") {
         let t = thresholds.queue_size;
         let value = if firing { t + 10.0 } else { t - 10.0 };
-        vec![render(
-            &names[0],
-            with(&[]),
-            format!("{}x30", number(value)),
-        )]
+        vec![render(only("queue")?, &[], format!("{}x30", number(value)))]
     } else if alert.ends_with("HighKvCacheUtilization") {
         let t = thresholds.kv_cache_utilization;
         let value = if firing { (t + 1.0) / 2.0 } else { t / 2.0 };
         vec![render(
-            &names[0],
-            with(&[]),
+            only("kv_cache")?,
+            &[],
             format!("{}x30", number(value)),
         )]
     } else {
@@ -283,14 +319,15 @@ fn alert_test(alert: &str, input: Vec<(String, String)>, firing: bool) -> Value 
 #[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
 fn every_rule_group_passes_promtool_check_rules() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for (i, (case, options)) in cases().into_iter().enumerate() {
-        for (j, (_, groups)) in rule_groups(&options)?.into_iter().enumerate() {
+    for (i, case) in cases().into_iter().enumerate() {
+        for (j, (_, groups)) in rule_groups(&case.options)?.into_iter().enumerate() {
             let file = format!("rules-{i}-{j}.yaml");
             std::fs::write(
                 dir.path().join(&file),
                 serde_yaml::to_string(&json!({ "groups": groups }))?,
             )?;
-            promtool(dir.path(), &["check", "rules", &file]).map_err(|e| format!("{case}: {e}"))?;
+            promtool(dir.path(), &["check", "rules", &file])
+                .map_err(|e| format!("{}: {e}", case.label))?;
         }
     }
     Ok(())
@@ -301,12 +338,12 @@ fn every_rule_group_passes_promtool_check_rules() -> TestResult {
 fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut alerts_tested = 0;
-    for (i, (case, options)) in cases().into_iter().enumerate() {
+    for (i, case) in cases().into_iter().enumerate() {
         assert_eq!(
-            options.alerts.for_, "5m",
+            case.options.alerts.for_, "5m",
             "the eval times below assume for: 5m"
         );
-        for (j, (namespace, groups)) in rule_groups(&options)?.into_iter().enumerate() {
+        for (j, (namespace, groups)) in rule_groups(&case.options)?.into_iter().enumerate() {
             let rules_file = format!("rules-{i}-{j}.yaml");
             std::fs::write(
                 dir.path().join(&rules_file),
@@ -324,7 +361,13 @@ fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> Test
                     continue;
                 };
                 for firing in [true, false] {
-                    let input = alert_series(&options, alert, expr, &namespace, firing)?;
+                    let input = alert_series(
+                        &case.options,
+                        case.emitted,
+                        (alert, expr),
+                        &namespace,
+                        firing,
+                    )?;
                     tests.push(alert_test(alert, input, firing));
                 }
                 alerts_tested += 1;
@@ -337,7 +380,7 @@ fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> Test
             });
             std::fs::write(dir.path().join(&tests_file), serde_yaml::to_string(&unit)?)?;
             promtool(dir.path(), &["test", "rules", &tests_file])
-                .map_err(|e| format!("{case}: {e}"))?;
+                .map_err(|e| format!("{}: {e}", case.label))?;
         }
     }
     // Four alerts, in each rule object of every case.
@@ -373,48 +416,36 @@ fn dashboard_queries(dashboard: &Value) -> Vec<String> {
 #[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
 fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for (i, (case, options)) in cases().into_iter().enumerate() {
-        let dashboard: Value = serde_json::from_str(&options.plan()?.dashboard(Some(CLUSTER))?)?;
+    for (i, case) in cases().into_iter().enumerate() {
+        let plan = case.options.plan()?;
+        let dashboard: Value = serde_json::from_str(&plan.dashboard(Some(CLUSTER))?)?;
         let queries = dashboard_queries(&dashboard);
-        assert!(queries.len() >= 10, "{case}: {} queries", queries.len());
-        // One series per metric the queries name, carrying what their matchers ask for.
+        assert!(
+            queries.len() >= 10,
+            "{}: {} queries",
+            case.label,
+            queries.len()
+        );
+        // Every metric of the emitted schema's catalogue, with its own labels, in the pickers'
+        // namespace (which the dashboard filters on).
+        let namespace = plan.targets()[0]
+            .pods_namespace()
+            .ok_or("the fleet's first target has a pods' namespace")?;
         let mut input = BTreeSet::new();
-        for query in &queries {
-            for (name, matchers) in parsed_selectors(query)? {
-                let mut labels = base_labels("team-a");
-                for (label, op, value) in matchers {
-                    match op {
-                        MatchOp::Equal => {
-                            labels.retain(|(k, _)| *k != label);
-                            labels.push((label, value));
-                        }
-                        // The namespaces filter: the series' namespace must be among them.
-                        MatchOp::Re(re) => {
-                            let current = labels.iter().find(|(k, _)| *k == label).map(|(_, v)| v);
-                            let anchored = regex::Regex::new(&format!("^(?:{})$", re.as_str()))?;
-                            if !current.is_some_and(|v| anchored.is_match(v)) {
-                                return Err(format!("{case}: {query}: {label}=~{value:?} matches no synthetic series").into());
-                            }
-                        }
-                        _ => {}
+        for metric in case.emitted.catalogue() {
+            let labels = metric_labels(metric, namespace);
+            match metric.kind {
+                MetricType::Histogram => {
+                    for le in ["1", "+Inf"] {
+                        let mut bucket = labels.clone();
+                        bucket.push(("le".to_owned(), le.to_owned()));
+                        input.insert(series(&format!("{}_bucket", metric.name), &bucket));
                     }
+                    input.insert(series(&format!("{}_sum", metric.name), &labels));
+                    input.insert(series(&format!("{}_count", metric.name), &labels));
                 }
-                labels.extend(self::labels(&[
-                    ("model_server_pod", "pod-1"),
-                    ("model_server_endpoint", "pod-1"),
-                    ("error_code", "500"),
-                ]));
-                let buckets: &[&str] = if name.ends_with("_bucket") {
-                    &["1", "+Inf"]
-                } else {
-                    &[""]
-                };
-                for le in buckets {
-                    let mut labels = labels.clone();
-                    if !le.is_empty() {
-                        labels.push(("le".to_owned(), (*le).to_owned()));
-                    }
-                    input.insert(series(&name, &labels));
+                MetricType::Counter | MetricType::Gauge => {
+                    input.insert(series(metric.name, &labels));
                 }
             }
         }
@@ -438,7 +469,8 @@ fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
         });
         let file = format!("dashboard-{i}.yaml");
         std::fs::write(dir.path().join(&file), serde_yaml::to_string(&unit)?)?;
-        promtool(dir.path(), &["test", "rules", &file]).map_err(|e| format!("{case}: {e}"))?;
+        promtool(dir.path(), &["test", "rules", &file])
+            .map_err(|e| format!("{}: {e}", case.label))?;
     }
     Ok(())
 }
