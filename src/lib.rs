@@ -40,6 +40,7 @@ pub mod relations;
 mod rules;
 pub mod selector_syntax;
 pub mod terraform;
+mod tls;
 mod validate;
 mod verify;
 
@@ -49,6 +50,7 @@ pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
+pub use gmp_types::TlsVersion;
 pub use object::{BundleKind, Kind, Object};
 pub use options::{
     AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
@@ -61,6 +63,7 @@ pub use plan::{
     METRIC_PREFIX_FROM_1_1, ObjectId, PPROF_URLS, Plan, ServiceAccountRef, TOKEN_KEY, TargetPlan,
 };
 pub use selector_syntax::SyntaxError;
+pub use tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, Warning, tls_version_str};
 pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions};
 
 /// The README's examples, compiled and run as doctests.
