@@ -229,7 +229,7 @@ impl Plan {
                 metadata.namespace.clone_from(&id.namespace);
                 *selector = label_selector(target.selector());
                 let identity = self.identity_of(target);
-                let tls = self.tls_of(target).map(|tls| {
+                let tls = self.tls_of(target).and_then(|tls| {
                     tls.to_gmp(
                         self.endpoint()
                             .names_secret_namespace()

@@ -98,13 +98,17 @@ impl TlsOptions {
 
     /// The endpoint's `tls` block; `namespace` is written into each Secret reference (a
     /// ClusterPodMonitoring's), or left out (a PodMonitoring's, which may not name one).
-    pub fn to_gmp(&self, namespace: Option<&str>) -> TlsConfig {
+    /// `None` when nothing is set: an empty block means GMP's defaults, as no block does.
+    pub fn to_gmp(&self, namespace: Option<&str>) -> Option<TlsConfig> {
+        if *self == Self::default() {
+            return None;
+        }
         let selector = |r: &Option<SecretKeyRef>| {
             r.as_ref().map(|r| {
                 SecretSelector::new(r.secret.clone(), r.key.clone(), namespace.map(Into::into))
             })
         };
-        TlsConfig {
+        Some(TlsConfig {
             ca: selector(&self.ca),
             cert: selector(&self.cert),
             key: selector(&self.key),
@@ -112,7 +116,7 @@ impl TlsOptions {
             insecure_skip_verify: self.insecure_skip_verify.then_some(true),
             min_version: self.min_version,
             max_version: None,
-        }
+        })
     }
 }
 

@@ -504,8 +504,9 @@ fn https_numbered_ports_and_custom_paths_are_filled_in() -> TestResult {
     assert_contains(&text, "port-forward \"pod/$POD\" 9090:9090\n");
     assert_contains(
         &text,
-        "curl -sS --insecure -o /dev/null -w '%{http_code}\\n' \
-         -H \"Authorization: Bearer $TOKEN\" https://localhost:9090/epp/metrics\n",
+        "curl -sS --cacert \"$TLS_DIR/ca.crt\" --resolve epp.inference.svc:9090:127.0.0.1 \
+         --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\" -o /dev/null -w '%{http_code}\\n' \
+         -H \"Authorization: Bearer $TOKEN\" https://epp.inference.svc:9090/epp/metrics\n",
     );
     assert_contains(&text, "kubectl auth can-i get /epp/metrics --as=");
     assert_contains(&text, "\n     inference_objective_request_total\n");
