@@ -546,3 +546,57 @@ fn control_characters_never_reach_the_terminal() -> TestResult {
     assert_eq!(String::from_utf8(output.stdout)?, retitle, "{assignment}");
     Ok(())
 }
+
+/// With mTLS the script fetches each TLS Secret key for curl and checks that the collector may
+/// read every TLS Secret; the text shows the curl call with the files and the server name.
+#[test]
+fn the_tls_script_fetches_the_secret_keys_and_checks_their_grants() -> TestResult {
+    let options = crate::support::tls(
+        igw_monitoring::MonitoringMode::Cluster,
+        igw_monitoring::SecretAccess::Namespaced,
+        true,
+    );
+    let bundle = options.build()?;
+    let text = text(&bundle)?;
+    assert_contains(
+        &text,
+        "kubectl -n monitoring get secret epp-metrics-ca -o jsonpath=\"{.data.ca\\\\.crt}\" | base64 --decode > \"$TLS_DIR/ca.crt\"",
+    );
+    assert_contains(
+        &text,
+        "curl -sS --cacert \"$TLS_DIR/ca.crt\" --resolve epp.team-a.svc:9090:127.0.0.1 \
+         --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\"",
+    );
+    assert_contains(&text, "https://epp.team-a.svc:9090/metrics\n");
+    assert_contains(
+        &text,
+        "kubectl auth can-i watch secret/mistral-epp-client -n monitoring",
+    );
+    let script = verify(&bundle, None, VerifyFormat::Script)?;
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_contains(
+        &stdout,
+        "ok    collector may watch TLS Secret monitoring/epp-metrics-client",
+    );
+    assert_contains(&stdout, "Every check passed.");
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    for (secret, key) in [
+        ("epp-metrics-ca", "ca\\.crt"),
+        ("epp-metrics-client", "tls\\.crt"),
+        ("epp-metrics-client", "tls\\.key"),
+        ("mistral-epp-tls", "ca\\.crt"),
+        ("mistral-epp-client", "tls\\.key"),
+    ] {
+        assert_contains(
+            &calls,
+            &format!("-n monitoring get secret {secret} -o jsonpath={{.data.{key}}}"),
+        );
+    }
+    Ok(())
+}
