@@ -698,7 +698,9 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             ) {
                 let seen = &mut tls_seen[identity];
                 for (_, r) in config.secret_refs() {
-                    if r.secret != reader.token_secret.name && seen.insert(r.secret.clone()) {
+                    // Checked before cloning: a fleet sharing one block repeats the same names.
+                    if r.secret != reader.token_secret.name && !seen.contains(&r.secret) {
+                        seen.insert(r.secret.clone());
                         reader.tls_secrets.push(r.secret.clone());
                     }
                 }

@@ -507,6 +507,33 @@ mod tests {
     }
 
     #[test]
+    fn config_map_key_table() {
+        let max = "k".repeat(253);
+        check(
+            config_map_key,
+            &[
+                "ca.crt", "tls.key", "KEY_NAME", "key-name", ".hidden", "a..b", "-", "_", &max,
+            ],
+            &[
+                "",
+                ".",
+                "..",
+                "..data",
+                "a b",
+                "a/b",
+                "é",
+                "a\n",
+                &"k".repeat(254),
+            ],
+        );
+        assert_eq!(config_map_key(".."), Err("must not be '..'".to_owned()));
+        assert_eq!(
+            config_map_key("..x"),
+            Err("must not start with '..'".to_owned())
+        );
+    }
+
+    #[test]
     fn dns1123_subdomain_table() {
         let label = "a".repeat(63);
         let max = format!("{label}.{label}.{label}.{}", "b".repeat(61));
