@@ -692,11 +692,11 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
                 }
                 None => shared_tls,
             };
-            if let (Some(config), Some(reader)) = (
+            if let (Some(config), Some(reader), Some(seen)) = (
                 tls.and_then(|i| tls_configs.get(i)),
                 identities.get_mut(identity),
+                tls_seen.get_mut(identity),
             ) {
-                let seen = &mut tls_seen[identity];
                 for (_, r) in config.secret_refs() {
                     // Checked before cloning: a fleet sharing one block repeats the same names.
                     if r.secret != reader.token_secret.name && !seen.contains(&r.secret) {
