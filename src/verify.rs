@@ -185,9 +185,11 @@ struct TlsView {
     /// `tls.insecureSkipVerify`.
     insecure: bool,
     server_name: Option<String>,
-    /// Whether curl can check the certificate as GMP does: only against a server name (GMP
-    /// checks the pod's IP otherwise, which a port-forward to localhost cannot show).
+    /// Whether curl checks the certificate against the server name, as GMP does.
     verifies: bool,
+    /// Whether curl checks it against the pod's IP, as GMP does without a server name
+    /// (`--connect-to` sends the request for that IP to the port-forward).
+    verifies_pod_ip: bool,
 }
 
 /// One Secret key to fetch into a file for curl.
@@ -278,6 +280,7 @@ impl TargetView {
                 insecure: tls.insecure_skip_verify,
                 server_name: tls.server_name.clone(),
                 verifies: !tls.insecure_skip_verify && tls.server_name.is_some(),
+                verifies_pod_ip: !tls.insecure_skip_verify && tls.server_name.is_none(),
             }
         });
         let host = tls

@@ -122,13 +122,21 @@ check_target() {
   fi
   ok "pod $pod_namespace/${pod#pod/} matches $selector"
 
-  local curl_args=(--silent --show-error) probe_args=(--silent --show-error)
+  local curl_args=(--silent --show-error) probe_args=(--silent --show-error) pod_ip=''
+  local target_url=$scrape_url
   if [[ $scheme == https ]]; then
     # The probe only asks whether the port-forward is up.
     probe_args+=(--insecure)
     if [[ -n $tls_resolve ]]; then
       # The request goes to the port-forward; the certificate is checked against the name.
       curl_args+=(--resolve "$tls_resolve")
+    elif [[ -n $tls_verify_pod_ip ]] && pod_ip=$(kubectl -n "$pod_namespace" get "$pod" \
+      -o jsonpath='{.status.podIP}' 2>/dev/null) && [[ -n $pod_ip ]]; then
+      # Without a server name GMP checks the certificate against the pod's IP: so does curl,
+      # the request for that IP sent to the port-forward.
+      [[ $pod_ip == *:* ]] && pod_ip="[$pod_ip]"
+      curl_args+=(--connect-to "$pod_ip:$local_port:127.0.0.1:$local_port")
+      target_url=$scheme://$pod_ip:$local_port$url_path
     else
       # The endpoint's certificate does not name localhost.
       curl_args+=(--insecure)
@@ -175,7 +183,7 @@ check_target() {
 
   # 3. The scrape, as GMP's collector makes it (the token goes to curl on stdin, not argv).
   local code account
-  code=$(curl "${curl_args[@]}" -o /dev/null -w '%{http_code}' -H @- "$scrape_url" \
+  code=$(curl "${curl_args[@]}" -o /dev/null -w '%{http_code}' -H @- "$target_url" \
     <<<"Authorization: Bearer $token") || true
   case $code in
     200) ok "$url answers 200 to the reader's token" ;;
@@ -300,6 +308,7 @@ tls_key_secret=''
 tls_key_jsonpath=''
 {%- endif %}
 tls_resolve={{ t.resolve.as_deref().unwrap_or_default()|sh }}
+tls_verify_pod_ip={% if let Some(tls) = t.tls %}{% if tls.verifies_pod_ip %}{{ "yes"|sh }}{% endif %}{% endif %}
 scrape_url={{ t.scrape_url|sh }}
 tls_secrets=({% for s in t.tls_secrets %}{% if !loop.first %} {% endif %}{{ s|sh }}{% endfor %})
 check_target
