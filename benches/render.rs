@@ -21,6 +21,7 @@ fn fleet(n: usize) -> Options {
                 namespace: Some(format!("ns{}", i % 50)),
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
+                tls: None,
             })
             .collect(),
         ..Options::default()

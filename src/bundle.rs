@@ -187,7 +187,7 @@ impl Plan {
             let rules = Some(vec![PolicyRule {
                 api_groups: Some(vec![String::new()]),
                 resources: Some(vec!["secrets".to_owned()]),
-                resource_names: Some(vec![identity.token_secret().name.clone()]),
+                resource_names: Some(identity.readable_secrets().map(str::to_owned).collect()),
                 verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
                 ..Default::default()
             }]);
@@ -229,6 +229,16 @@ impl Plan {
                 metadata.namespace.clone_from(&id.namespace);
                 *selector = label_selector(target.selector());
                 let identity = self.identity_of(target);
+                let tls = self.tls_of(target).and_then(|tls| {
+                    tls.to_gmp(
+                        self.endpoint()
+                            .names_secret_namespace()
+                            .then(|| identity.namespace()),
+                    )
+                });
+                for endpoint in endpoints.iter_mut() {
+                    endpoint.tls.clone_from(&tls);
+                }
                 for secret in endpoints
                     .iter_mut()
                     .filter_map(ScrapeEndpoint::authorization_secret_mut)

@@ -41,6 +41,7 @@ pub mod releases;
 mod rules;
 pub mod selector_syntax;
 pub mod terraform;
+mod tls;
 mod validate;
 mod verify;
 
@@ -50,6 +51,7 @@ pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
 pub use error::{Error, Problem, Problems};
 pub use gmp_types::Scheme;
+pub use gmp_types::TlsVersion;
 pub use object::{BundleKind, Kind, Object};
 pub use options::{
     AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
@@ -63,6 +65,7 @@ pub use plan::{
 };
 pub use releases::MetricsSchema;
 pub use selector_syntax::SyntaxError;
+pub use tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, Warning, tls_version_str};
 pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions};
 
 /// The README's examples, compiled and run as doctests.

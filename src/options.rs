@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::releases::{self, MetricsSchema};
+use crate::tls::TlsOptions;
 
 /// The label the seed document selects the endpoint picker's pods by.
 pub const DEFAULT_SELECTOR_LABEL: (&str, &str) = ("app", "inference-gateway-ext-proc");
@@ -126,6 +127,11 @@ pub struct Options {
     /// Scrape protocol. Default: `http`.
     #[builder(default = Scheme::Http)]
     pub scheme: Scheme,
+    /// TLS settings of every target's scrape (a target's own `tls` replaces them as a whole);
+    /// needs `scheme: https`. Default: none (with `https`: the collector's system roots, no
+    /// client certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOptions>,
     /// Prometheus duration between scrapes. Default: `5s`.
     #[builder(default = "5s")]
     pub interval: String,
@@ -294,6 +300,10 @@ pub struct Target {
     /// The pods, by how they were installed; exactly one of `selector` and `preset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<Preset>,
+    /// TLS settings of this target's scrape, replacing the top-level `tls` as a whole (not
+    /// merged key by key). Default: the top-level `tls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOptions>,
 }
 
 /// How an endpoint picker was installed, which decides its pods' labels.

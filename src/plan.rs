@@ -20,6 +20,7 @@ use crate::options::{
 };
 use crate::releases::{self, MetricsSchema};
 use crate::rules;
+use crate::tls::{self, TlsOptions, Warning};
 use crate::validate::{self, Found};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
@@ -43,6 +44,9 @@ pub struct Plan {
     identities: Vec<Identity>,
     targets: Vec<TargetPlan>,
     endpoint: EndpointPlan,
+    /// The TLS settings targets refer to by index: the top-level one first, when set.
+    tls: Vec<TlsOptions>,
+    warnings: Vec<Warning>,
     auth_delegation: Option<AuthDelegation>,
     alerts: Option<AlertsPlan>,
     labels: BTreeMap<String, String>,
@@ -85,6 +89,8 @@ pub struct Identity {
     token_secret: ObjectId,
     secret_reader_role: ObjectId,
     collector_binding: ObjectId,
+    /// The user's TLS Secrets beside the token Secret that some endpoint references.
+    tls_secrets: Vec<String>,
 }
 
 impl Identity {
@@ -123,6 +129,18 @@ impl Identity {
     pub fn collector_binding(&self) -> &ObjectId {
         &self.collector_binding
     }
+
+    /// The user's Secrets in this namespace holding a CA, client certificate or key that an
+    /// endpoint references (not the token Secret), in order of first reference.
+    pub fn tls_secrets(&self) -> &[String] {
+        &self.tls_secrets
+    }
+
+    /// Every Secret the collector must read here: the token Secret, then [`Self::tls_secrets`].
+    pub fn readable_secrets(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.token_secret.name.as_str())
+            .chain(self.tls_secrets.iter().map(String::as_str))
+    }
 }
 
 /// One endpoint picker (or group of them) to scrape.
@@ -135,6 +153,8 @@ pub struct TargetPlan {
     selector: LabelSelector,
     monitoring: ObjectId,
     identity: usize,
+    /// Index of its TLS settings in the plan's.
+    tls: Option<usize>,
 }
 
 impl TargetPlan {
@@ -306,6 +326,17 @@ impl Plan {
     /// The scrape endpoint every monitoring shares.
     pub fn endpoint(&self) -> &EndpointPlan {
         &self.endpoint
+    }
+
+    /// The TLS settings of `target`'s scrape: its own, else the top-level ones, if any.
+    pub fn tls_of(&self, target: &TargetPlan) -> Option<&TlsOptions> {
+        target.tls.and_then(|i| self.tls.get(i))
+    }
+
+    /// What the options lead to that the user should know, though valid: e.g. `https`
+    /// verified against the system roots for want of a CA. The command prints them on stderr.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// The auth-delegation binding, when `authDelegation` is set.
@@ -605,7 +636,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
     } else {
         (Kind::ClusterRole, Kind::ClusterRoleBinding)
     };
-    let identities: Vec<Identity> = identity_namespaces
+    let mut identities: Vec<Identity> = identity_namespaces
         .iter()
         .map(|ns| {
             let grant_ns = namespaced_grant.then_some(*ns);
@@ -614,6 +645,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
                 token_secret: id(Kind::Secret, Some(ns), &token_secret.name),
                 secret_reader_role: id(role_kind, grant_ns, &secret_reader_role.name),
                 collector_binding: id(binding_kind, grant_ns, &collector_binding.name),
+                tls_secrets: Vec::new(),
             }
         })
         .collect();
@@ -627,9 +659,15 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
     } else {
         Kind::ClusterPodMonitoring
     };
+    // The top-level TLS settings are shared by index; a target's own are added as they come.
+    let mut tls_configs: Vec<TlsOptions> = options.tls.iter().cloned().collect();
+    let shared_tls = options.tls.as_ref().map(|_| 0);
+    let mut warnings = Vec::new();
+    let mut tls_seen: Vec<HashSet<String>> = vec![HashSet::new(); identities.len()];
     let targets: Vec<TargetPlan> = targets
         .into_iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, mut t)| {
             let mut name = monitoring.name.clone();
             if let Some(target) = &t.name {
                 name.push('-');
@@ -640,13 +678,40 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             } else {
                 options.namespace.as_str()
             };
+            let identity = identity_index.get(identity_ns).copied().unwrap_or_default();
+            let tls = match t.tls.take() {
+                Some(own) => {
+                    warnings.extend(tls::warnings(
+                        &format!("targets[{i}].tls"),
+                        Some(&own),
+                        options.scheme,
+                    ));
+                    tls_configs.push(own);
+                    Some(tls_configs.len() - 1)
+                }
+                None => shared_tls,
+            };
+            if let (Some(config), Some(reader), Some(seen)) = (
+                tls.and_then(|i| tls_configs.get(i)),
+                identities.get_mut(identity),
+                tls_seen.get_mut(identity),
+            ) {
+                for (_, r) in config.secret_refs() {
+                    // Checked before cloning: a fleet sharing one block repeats the same names.
+                    if r.secret != reader.token_secret.name && !seen.contains(&r.secret) {
+                        seen.insert(r.secret.clone());
+                        reader.tls_secrets.push(r.secret.clone());
+                    }
+                }
+            }
             TargetPlan {
+                tls,
                 monitoring: ObjectId {
                     kind: monitoring_kind,
                     namespace: pod_mode.then(|| t.namespace.clone()),
                     name,
                 },
-                identity: identity_index.get(identity_ns).copied().unwrap_or_default(),
+                identity,
                 pods_in_namespace: pod_mode || t.given_namespace,
                 name: t.name,
                 namespace: t.namespace,
@@ -697,6 +762,15 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone())),
     );
+    if targets.iter().any(|t| t.tls == shared_tls) {
+        let field = if options.tls.is_some() {
+            "tls"
+        } else {
+            "scheme"
+        };
+        let shared = tls::warnings(field, options.tls.as_ref(), options.scheme);
+        warnings.splice(0..0, shared);
+    }
     let plan = Plan {
         flavor: options.flavor,
         collector: ServiceAccountRef {
@@ -709,6 +783,8 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
         reader_urls,
         identities,
         targets,
+        tls: tls_configs,
+        warnings,
         endpoint: EndpointPlan {
             port: options.port.clone(),
             scheme: options.scheme,
@@ -852,6 +928,7 @@ struct Resolved {
     /// Whether the target named its namespace (rather than taking the top-level one).
     given_namespace: bool,
     selector: LabelSelector,
+    tls: Option<TlsOptions>,
 }
 
 /// The endpoint pickers to scrape: `targets` (taken, or borrowed and copied), or one unnamed
@@ -865,6 +942,7 @@ fn resolve_targets<'t>(
             name: None,
             namespace: options.namespace.clone(),
             given_namespace: false,
+            tls: None,
             selector: options
                 .preset
                 .as_ref()
@@ -879,11 +957,13 @@ fn resolve_targets<'t>(
                 namespace,
                 selector,
                 preset,
+                tls,
             } = t.into_owned();
             Resolved {
                 name: Some(name),
                 namespace: namespace.unwrap_or_else(|| options.namespace.clone()),
                 given_namespace,
+                tls,
                 selector: match (selector, preset) {
                     (Some(selector), _) => selector,
                     (None, Some(preset)) => preset.selector(),

@@ -5,13 +5,15 @@
 //! 1. each (Cluster)PodMonitoring endpoint's secret exists in the namespace the reference names;
 //! 2. it is a service-account-token Secret whose annotation names a ServiceAccount beside it;
 //! 3. that ServiceAccount is bound to a ClusterRole granting `get` on the endpoint's path;
-//! 4. GMP's collector can `get`, `list` and `watch` that Secret, and no Secret beyond the
-//!    referenced ones;
+//! 4. GMP's collector can `get`, `list` and `watch` that Secret and every Secret of the
+//!    endpoint's `tls` block (CA, client certificate and key: the user's, so only referenced,
+//!    in the namespace the monitoring's kind reads them from, `cert` and `key` together), and
+//!    no Secret beyond the referenced ones;
 //! 5. every binding's `roleRef` resolves, and cluster-scoped objects carry no namespace.
 
 use std::collections::BTreeMap;
 
-use gmp_types::ScrapeEndpoint;
+use gmp_types::{ScrapeEndpoint, SecretKeySelector};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -103,7 +105,11 @@ fn excess_secret_grants(objects: &[Object<'_>], collector_namespace: &str) -> Ve
             _ => None,
         })
         .flatten()
-        .filter_map(ScrapeEndpoint::authorization_secret)
+        .flat_map(|e| {
+            e.authorization_secret()
+                .into_iter()
+                .chain(tls_secrets(e).map(|(_, s)| s))
+        })
         .map(|s| s.name.as_str())
         .collect();
     let collector = service_account_subject(COLLECTOR_SERVICE_ACCOUNT, collector_namespace);
@@ -143,20 +149,7 @@ fn endpoint_chain(
     let secret_ref = endpoint
         .authorization_secret()
         .ok_or("no authorization secret")?;
-    let namespace = match (cluster, &secret_ref.namespace) {
-        (true, Some(ns)) => ns.as_str(),
-        (true, None) => {
-            return Err(
-                "secret reference without namespace (GMP reads it from `default`)".to_owned(),
-            );
-        }
-        (false, Some(_)) => {
-            return Err(
-                "PodMonitoring secret reference names a namespace (GMP rejects it)".to_owned(),
-            );
-        }
-        (false, None) => monitoring.namespace.as_deref().unwrap_or_default(),
-    };
+    let namespace = secret_namespace(secret_ref, monitoring, cluster)?;
     let secret = index
         .secrets
         .get(&(namespace, secret_ref.name.as_str()))
@@ -204,7 +197,68 @@ fn endpoint_chain(
             secret_ref.name
         ));
     }
+    tls_chain(index, endpoint, monitoring, cluster, &collector)
+}
+
+/// The Secrets of an endpoint's `tls` block, by field: `ca`, `cert`, `key`.
+fn tls_secrets(
+    endpoint: &ScrapeEndpoint,
+) -> impl Iterator<Item = (&'static str, &SecretKeySelector)> {
+    endpoint.tls.iter().flat_map(|tls| {
+        [("ca", &tls.ca), ("cert", &tls.cert), ("key", &tls.key)]
+            .into_iter()
+            .filter_map(|(field, s)| Some((field, s.as_ref()?.secret.as_ref()?)))
+    })
+}
+
+/// The TLS links of one endpoint: the Secrets are the user's (not among the objects), so
+/// each needs only its namespace right and the collector's grant.
+fn tls_chain(
+    index: &Index<'_>,
+    endpoint: &ScrapeEndpoint,
+    monitoring: &ObjectMeta,
+    cluster: bool,
+    collector: &Subject,
+) -> Result<(), String> {
+    if let Some(tls) = &endpoint.tls
+        && tls.cert.is_some() != tls.key.is_some()
+    {
+        return Err("tls has only one of cert and key (GMP requires both)".to_owned());
+    }
+    for (field, secret_ref) in tls_secrets(endpoint) {
+        let namespace = secret_namespace(secret_ref, monitoring, cluster)
+            .map_err(|e| format!("tls.{field}: {e}"))?;
+        if !index
+            .rules_in(collector, namespace)
+            .any(|rule| grants_secret_read(rule, &secret_ref.name))
+        {
+            return Err(format!(
+                "the collector ({}/{}) may not get, list and watch Secret {namespace}/{} (tls.{field})",
+                collector.namespace.as_deref().unwrap_or_default(),
+                collector.name,
+                secret_ref.name
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The namespace a Secret reference is read from, as GMP reads it for the monitoring's kind.
+fn secret_namespace<'o>(
+    secret_ref: &'o SecretKeySelector,
+    monitoring: &'o ObjectMeta,
+    cluster: bool,
+) -> Result<&'o str, String> {
+    match (cluster, &secret_ref.namespace) {
+        (true, Some(ns)) => Ok(ns.as_str()),
+        (true, None) => {
+            Err("secret reference without namespace (GMP reads it from `default`)".to_owned())
+        }
+        (false, Some(_)) => {
+            Err("PodMonitoring secret reference names a namespace (GMP rejects it)".to_owned())
+        }
+        (false, None) => Ok(monitoring.namespace.as_deref().unwrap_or_default()),
+    }
 }
 
 fn name(meta: &ObjectMeta) -> &str {

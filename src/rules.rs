@@ -192,6 +192,33 @@ fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
     errs
 }
 
+/// Keys of a Secret's (or ConfigMap's) data: apimachinery's `IsConfigMapKey` (max 253, `[-._a-zA-Z0-9]+`, not `.` or `..`, not starting with `..`).
+pub(crate) fn config_map_key(s: &str) -> Result<(), String> {
+    let mut errs = Vec::new();
+    if s.len() > DNS1123_SUBDOMAIN_MAX_LEN {
+        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX_LEN));
+    }
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        errs.push(regex_error(
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+            "[-._a-zA-Z0-9]+",
+            &["key.name", "KEY_NAME", "key-name"],
+        ));
+    }
+    if s == "." {
+        errs.push("must not be '.'".to_owned());
+    } else if s == ".." {
+        errs.push("must not be '..'".to_owned());
+    } else if s.starts_with("..") {
+        errs.push("must not start with '..'".to_owned());
+    }
+    finish(errs)
+}
+
 /// RBAC object names (Role, ClusterRole, bindings): apimachinery's `IsValidPathSegmentName`, plus non-empty as `metadata.name` requires.
 pub(crate) fn path_segment_name(s: &str) -> Result<(), String> {
     if s.is_empty() {
@@ -476,6 +503,33 @@ mod tests {
         assert_eq!(
             dns1123_label(&format!("-{}", "a".repeat(63))),
             Err(format!("must be no more than 63 characters; {LABEL_MSG}"))
+        );
+    }
+
+    #[test]
+    fn config_map_key_table() {
+        let max = "k".repeat(253);
+        check(
+            config_map_key,
+            &[
+                "ca.crt", "tls.key", "KEY_NAME", "key-name", ".hidden", "a..b", "-", "_", &max,
+            ],
+            &[
+                "",
+                ".",
+                "..",
+                "..data",
+                "a b",
+                "a/b",
+                "é",
+                "a\n",
+                &"k".repeat(254),
+            ],
+        );
+        assert_eq!(config_map_key(".."), Err("must not be '..'".to_owned()));
+        assert_eq!(
+            config_map_key("..x"),
+            Err("must not start with '..'".to_owned())
         );
     }
 

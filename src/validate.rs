@@ -101,6 +101,9 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
         check_service_account_ref(found, "authDelegation", subject);
     }
     check_alerts(found, &options.alerts);
+    if let Some(tls) = &options.tls {
+        crate::tls::check(found, "tls", tls, options.scheme);
+    }
     found.labels(
         &|| "monitoringLabels".to_owned(),
         &options.monitoring_labels,
@@ -165,6 +168,9 @@ fn check_targets(found: &mut Found, options: &Options) {
                 "namespace",
                 rules::dns1123_label(namespace),
             );
+        }
+        if let Some(tls) = &target.tls {
+            crate::tls::check(found, &format!("{}.tls", at()), tls, options.scheme);
         }
         match (&target.selector, &target.preset) {
             (Some(selector), None) => {
@@ -427,6 +433,22 @@ impl Found {
         });
     }
 
+    /// A problem with the other options involved (`also`).
+    pub(crate) fn push_with(
+        &mut self,
+        field: String,
+        also: Vec<String>,
+        value: &str,
+        rule: String,
+    ) {
+        self.push_problem(Problem {
+            field,
+            also,
+            value: value.to_owned(),
+            rule,
+        });
+    }
+
     pub(crate) fn push_problem(&mut self, problem: Problem) {
         self.0.push(problem);
     }
@@ -438,7 +460,7 @@ impl Found {
 
     /// Records `outcome` of checking `value` against the rule for a `what`; the field path is
     /// only built when there is a problem to report.
-    fn rule(
+    pub(crate) fn rule(
         &mut self,
         field: impl FnOnce() -> String,
         value: &str,

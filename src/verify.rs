@@ -166,6 +166,37 @@ struct TargetView {
     secret_reader_binding: (&'static str, String),
     /// The PromQL query, with the namespace matcher when the namespace is known.
     query: String,
+    /// The endpoint's TLS settings, when it has a `tls` block.
+    tls: Option<TlsView>,
+    /// Where the scrape goes: `url`, or at the TLS server name that `resolve` points to
+    /// localhost, so the certificate is checked against the name GMP checks it against.
+    scrape_url: String,
+    /// `--resolve` of curl: `<server name>:<local port>:127.0.0.1`.
+    resolve: Option<String>,
+    /// The TLS Secrets the collector must read too, each once.
+    tls_secrets: Vec<String>,
+}
+
+/// What the endpoint's `tls` block means for a scrape from here.
+struct TlsView {
+    ca: Option<SecretFile>,
+    cert: Option<SecretFile>,
+    key: Option<SecretFile>,
+    /// `tls.insecureSkipVerify`.
+    insecure: bool,
+    server_name: Option<String>,
+    /// Whether curl checks the certificate against the server name, as GMP does.
+    verifies: bool,
+    /// Whether curl checks it against the pod's IP, as GMP does without a server name
+    /// (`--connect-to` sends the request for that IP to the port-forward).
+    verifies_pod_ip: bool,
+}
+
+/// One Secret key to fetch into a file for curl.
+struct SecretFile {
+    secret: String,
+    /// `{.data.<key>}`, dots escaped as kubectl's JSONPath wants them.
+    jsonpath: String,
 }
 
 impl<'p> View<'p> {
@@ -234,7 +265,54 @@ impl TargetView {
         let path = endpoint.path().to_owned();
         let role = identity.secret_reader_role();
         let binding = identity.collector_binding();
+        let url = format!("{scheme}://localhost:{LOCAL_PORT}{path}");
+        let tls = plan.tls_of(target).map(|tls| {
+            let file = |r: &Option<crate::tls::SecretKeyRef>| {
+                r.as_ref().map(|r| SecretFile {
+                    secret: r.secret.clone(),
+                    jsonpath: format!("{{.data.{}}}", r.key.replace('.', "\\.")),
+                })
+            };
+            TlsView {
+                ca: file(&tls.ca),
+                cert: file(&tls.cert),
+                key: file(&tls.key),
+                insecure: tls.insecure_skip_verify,
+                server_name: tls.server_name.clone(),
+                verifies: !tls.insecure_skip_verify && tls.server_name.is_some(),
+                verifies_pod_ip: !tls.insecure_skip_verify && tls.server_name.is_none(),
+            }
+        });
+        let host = tls
+            .as_ref()
+            .filter(|t| t.verifies)
+            .and_then(|t| t.server_name.as_deref())
+            .map(|name| match name.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V6(_)) => format!("[{name}]"),
+                _ => name.to_owned(),
+            });
+        let (scrape_url, resolve) = match &host {
+            Some(host) => (
+                format!("{scheme}://{host}:{LOCAL_PORT}{path}"),
+                Some(format!("{host}:{LOCAL_PORT}:127.0.0.1")),
+            ),
+            None => (url.clone(), None),
+        };
+        let mut tls_secrets: Vec<String> = Vec::new();
+        for (_, r) in plan
+            .tls_of(target)
+            .into_iter()
+            .flat_map(|t| t.secret_refs())
+        {
+            if !tls_secrets.contains(&r.secret) {
+                tls_secrets.push(r.secret.clone());
+            }
+        }
         Self {
+            tls,
+            scrape_url,
+            resolve,
+            tls_secrets,
             kind: monitoring.kind.as_str(),
             resource: monitoring.kind.as_str().to_ascii_lowercase(),
             name: monitoring.name.clone(),
@@ -243,7 +321,7 @@ impl TargetView {
             selector: target.selector().to_string(),
             port: endpoint.port().to_string(),
             scheme: scheme.as_str(),
-            url: format!("{scheme}://localhost:{LOCAL_PORT}{path}"),
+            url,
             path,
             token_jsonpath: format!("{{.data.{}}}", endpoint.token_key()),
             reader: identity.service_account_ref().user(),

@@ -25,6 +25,7 @@ cluster_matcher={{ v.cluster_matcher.as_deref().unwrap_or_default()|sh }}
 failures=0
 pf_pid=''
 pf_log=$(mktemp)
+tls_files=()
 
 stop_port_forward() {
   if [[ -n $pf_pid ]]; then
@@ -36,7 +37,27 @@ stop_port_forward() {
 
 cleanup() {
   stop_port_forward
-  rm -f "$pf_log"
+  rm -f "$pf_log" ${tls_files[@]+"${tls_files[@]}"}
+}
+
+# fetch_tls_file FLAG SECRET JSONPATH: one TLS Secret key into a temporary file (removed on
+# exit), added to curl_args and probe_args after FLAG; nothing when SECRET is empty.
+fetch_tls_file() {
+  local flag=$1 secret=$2 jsonpath=$3 file
+  [[ -n $secret ]] || return 0
+  file=$(mktemp)
+  tls_files+=("$file")
+  if ! kubectl -n "$secret_namespace" get secret "$secret" -o jsonpath="$jsonpath" |
+    base64 --decode >"$file" || [[ ! -s $file ]]; then
+    fail "cannot read $jsonpath of Secret $secret_namespace/$secret (the endpoint's tls block)"
+    hint "it is the user's Secret, beside the token Secret: create it, or fix the reference"
+    return 1
+  fi
+  curl_args+=("$flag" "$file")
+  # The client certificate is needed to reach HTTP at all under mTLS; the CA is not.
+  if [[ $flag != --cacert ]]; then
+    probe_args+=("$flag" "$file")
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -101,17 +122,37 @@ check_target() {
   fi
   ok "pod $pod_namespace/${pod#pod/} matches $selector"
 
-  local curl_args=(--silent --show-error)
+  local curl_args=(--silent --show-error) probe_args=(--silent --show-error) pod_ip=''
+  local target_url=$scrape_url
   if [[ $scheme == https ]]; then
-    # The endpoint's certificate does not name localhost.
-    curl_args+=(--insecure)
+    # The probe only asks whether the port-forward is up.
+    probe_args+=(--insecure)
+    if [[ -n $tls_resolve ]]; then
+      # The request goes to the port-forward; the certificate is checked against the name.
+      curl_args+=(--resolve "$tls_resolve")
+    elif [[ -n $tls_verify_pod_ip ]] && pod_ip=$(kubectl -n "$pod_namespace" get "$pod" \
+      -o jsonpath='{.status.podIP}' 2>/dev/null) && [[ -n $pod_ip ]]; then
+      # Without a server name GMP checks the certificate against the pod's IP: so does curl,
+      # the request for that IP sent to the port-forward.
+      [[ $pod_ip == *:* ]] && pod_ip="[$pod_ip]"
+      curl_args+=(--connect-to "$pod_ip:$local_port:127.0.0.1:$local_port")
+      target_url=$scheme://$pod_ip:$local_port$url_path
+    else
+      # The endpoint's certificate does not name localhost.
+      curl_args+=(--insecure)
+    fi
+  fi
+  if ! fetch_tls_file --cacert "$tls_ca_secret" "$tls_ca_jsonpath" ||
+    ! fetch_tls_file --cert "$tls_cert_secret" "$tls_cert_jsonpath" ||
+    ! fetch_tls_file --key "$tls_key_secret" "$tls_key_jsonpath"; then
+    return 0
   fi
   kubectl -n "$pod_namespace" port-forward "$pod" "$local_port:$port" >"$pf_log" 2>&1 &
   pf_pid=$!
   local ready='' attempt
   for attempt in {1..30}; do
     kill -0 "$pf_pid" 2>/dev/null || break
-    if curl "${curl_args[@]}" -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+    if curl "${probe_args[@]}" -o /dev/null --max-time 2 "$url" 2>/dev/null; then
       ready=$attempt
       break
     fi
@@ -142,7 +183,7 @@ check_target() {
 
   # 3. The scrape, as GMP's collector makes it (the token goes to curl on stdin, not argv).
   local code account
-  code=$(curl "${curl_args[@]}" -o /dev/null -w '%{http_code}' -H @- "$url" \
+  code=$(curl "${curl_args[@]}" -o /dev/null -w '%{http_code}' -H @- "$target_url" \
     <<<"Authorization: Bearer $token") || true
   case $code in
     200) ok "$url answers 200 to the reader's token" ;;
@@ -176,7 +217,13 @@ check_target() {
         create subjectaccessreviews.authorization.k8s.io \
         --as="system:serviceaccount:${account/\//:}" || true
       ;;
-    000) fail "no HTTP answer from $url: is port $port the metrics port?" ;;
+    000)
+      fail "no HTTP answer from $url: is port $port the metrics port?"
+      if [[ $scheme == https ]]; then
+        hint "over TLS also: does the certificate verify (CA, server name), and does the endpoint"
+        hint "picker accept the client certificate (mTLS)? curl says why with --verbose"
+      fi
+      ;;
     *) fail "unexpected HTTP status $code from $url" ;;
   esac
   stop_port_forward
@@ -187,6 +234,14 @@ check_target() {
     can_i "collector may $verb Secret $secret_namespace/$secret" \
       "$verb" "secret/$secret" -n "$secret_namespace" --as="$collector" ||
       hint "check $secret_reader_role_kind $secret_reader_role and $secret_reader_binding_kind $secret_reader_binding"
+  done
+  local tls_secret
+  for tls_secret in ${tls_secrets[@]+"${tls_secrets[@]}"}; do
+    for verb in get list watch; do
+      can_i "collector may $verb TLS Secret $secret_namespace/$tls_secret" \
+        "$verb" "secret/$tls_secret" -n "$secret_namespace" --as="$collector" ||
+        hint "its resourceNames in $secret_reader_role_kind $secret_reader_role must name it"
+    done
   done
   can_i "reader $secret_namespace/$service_account may get $url_path" \
     get "$url_path" --as="system:serviceaccount:$secret_namespace:$service_account" ||
@@ -237,6 +292,25 @@ secret_reader_role_kind={{ t.secret_reader_role.0|sh }}
 secret_reader_role={{ t.secret_reader_role.1|sh }}
 secret_reader_binding_kind={{ t.secret_reader_binding.0|sh }}
 secret_reader_binding={{ t.secret_reader_binding.1|sh }}
+{%- if let Some(tls) = t.tls %}
+tls_ca_secret={% if let Some(f) = tls.ca %}{{ f.secret|sh }}{% endif %}
+tls_ca_jsonpath={% if let Some(f) = tls.ca %}{{ f.jsonpath|sh }}{% endif %}
+tls_cert_secret={% if let Some(f) = tls.cert %}{{ f.secret|sh }}{% endif %}
+tls_cert_jsonpath={% if let Some(f) = tls.cert %}{{ f.jsonpath|sh }}{% endif %}
+tls_key_secret={% if let Some(f) = tls.key %}{{ f.secret|sh }}{% endif %}
+tls_key_jsonpath={% if let Some(f) = tls.key %}{{ f.jsonpath|sh }}{% endif %}
+{%- else %}
+tls_ca_secret=''
+tls_ca_jsonpath=''
+tls_cert_secret=''
+tls_cert_jsonpath=''
+tls_key_secret=''
+tls_key_jsonpath=''
+{%- endif %}
+tls_resolve={{ t.resolve.as_deref().unwrap_or_default()|sh }}
+tls_verify_pod_ip={% if let Some(tls) = t.tls %}{% if tls.verifies_pod_ip %}{{ "yes"|sh }}{% endif %}{% endif %}
+scrape_url={{ t.scrape_url|sh }}
+tls_secrets=({% for s in t.tls_secrets %}{% if !loop.first %} {% endif %}{{ s|sh }}{% endfor %})
 check_target
 {%- endfor %}
 

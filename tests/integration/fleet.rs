@@ -92,6 +92,7 @@ fn instances_in_one_namespace_never_collide() -> TestResult {
                     .map(|t| Target {
                         selector: Some(pods.clone()),
                         preset: None,
+                        tls: None,
                         ..t.clone()
                     })
                     .collect();

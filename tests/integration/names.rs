@@ -187,6 +187,7 @@ fn targets() -> impl Strategy<Value = Vec<Target>> {
                 namespace,
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
+                tls: None,
             })
             .collect()
     })

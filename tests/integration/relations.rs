@@ -210,3 +210,126 @@ fn every_broken_link_is_found() {
         assert!(report.contains(expected), "{case}: {report}");
     }
 }
+
+/// The rules that let the collector read Secrets, of either kind of role.
+fn any_secret_rules(all: &mut [Resource]) -> impl Iterator<Item = &mut PolicyRule> {
+    all.iter_mut()
+        .filter_map(|r| match r {
+            Resource::ClusterRole(role) => role.to_mut().rules.as_mut(),
+            Resource::Role(role) => role.to_mut().rules.as_mut(),
+            _ => None,
+        })
+        .flatten()
+        .filter(|rule| rule.resource_names.is_some())
+}
+
+/// Every TLS bundle (both monitoring kinds, both secret-access modes, with and without client
+/// certificates) closes the chain; dropping any one name from any collector grant, each in
+/// turn, is found, and the report names the Secret that became unreadable.
+#[test]
+fn a_missing_grant_for_any_referenced_secret_is_found() {
+    for (name, options) in crate::support::cases()
+        .into_iter()
+        .filter(|(name, _)| name.contains("tls"))
+    {
+        let all = resources(&options);
+        assert_eq!(
+            broken_links(&all, "gmp-system"),
+            Vec::<String>::new(),
+            "{name}"
+        );
+        let mut grants = Vec::new();
+        for (i, resource) in all.iter().enumerate() {
+            let rules = match resource {
+                Resource::ClusterRole(r) => r.rules.as_deref(),
+                Resource::Role(r) => r.rules.as_deref(),
+                _ => None,
+            };
+            for (j, rule) in rules.unwrap_or_default().iter().enumerate() {
+                for secret in rule.resource_names.iter().flatten() {
+                    grants.push((i, j, secret.clone()));
+                }
+            }
+        }
+        // The token Secret and, per identity, the shared and the own CA (and client) Secrets.
+        assert!(grants.len() >= 3, "{name}: {grants:?}");
+        for (i, j, secret) in grants {
+            let mut broken = all.clone();
+            let rule = match &mut broken[i] {
+                Resource::ClusterRole(r) => r.to_mut().rules.as_mut(),
+                Resource::Role(r) => r.to_mut().rules.as_mut(),
+                _ => None,
+            }
+            .and_then(|rules| rules.get_mut(j))
+            .expect("the rule just found");
+            rule.resource_names
+                .iter_mut()
+                .for_each(|names| names.retain(|n| *n != secret));
+            let report = broken_links(&broken, "gmp-system").join("\n");
+            assert!(
+                report.contains("may not get, list and watch Secret")
+                    && report.contains(&format!("/{secret}")),
+                "{name}: dropping {secret:?} from the grant went unnoticed: {report}"
+            );
+        }
+    }
+}
+
+fn tls_refs(all: &mut [Resource]) -> Vec<&mut SecretKeySelector> {
+    monitorings(all)
+        .flat_map(|m| &mut m.spec.endpoints)
+        .filter_map(|e| e.tls.as_mut())
+        .flat_map(|t| [&mut t.ca, &mut t.cert, &mut t.key])
+        .filter_map(|s| s.as_mut()?.secret.as_mut())
+        .collect()
+}
+
+/// The TLS links GMP itself would trip over are found too.
+#[test]
+fn broken_tls_references_are_found() {
+    // Namespaced grants: a ClusterRole's resourceNames would cover the Secret in any namespace.
+    let options = crate::support::tls(
+        igw_monitoring::MonitoringMode::Cluster,
+        igw_monitoring::SecretAccess::Namespaced,
+        true,
+    );
+    type Edit = fn(&mut Vec<Resource>);
+    let cases: [(&str, Edit, &str); 4] = [
+        (
+            "tls reference without namespace",
+            |all| tls_refs(all).into_iter().for_each(|s| s.namespace = None),
+            "tls.ca: secret reference without namespace",
+        ),
+        (
+            "tls reference into another namespace",
+            |all| {
+                tls_refs(all)
+                    .into_iter()
+                    .for_each(|s| s.namespace = Some("elsewhere".to_owned()))
+            },
+            "may not get, list and watch Secret elsewhere/",
+        ),
+        (
+            "client certificate without its key",
+            |all| {
+                monitorings(all)
+                    .flat_map(|m| &mut m.spec.endpoints)
+                    .filter_map(|e| e.tls.as_mut())
+                    .for_each(|t| t.key = None)
+            },
+            "only one of cert and key",
+        ),
+        (
+            "every grant gone",
+            |all| any_secret_rules(all).for_each(|r| r.resource_names = Some(vec!["x".to_owned()])),
+            "may not get, list and watch",
+        ),
+    ];
+    for (case, edit, expected) in cases {
+        let mut all = resources(&options);
+        assert!(broken_links(&all, "gmp-system").is_empty());
+        edit(&mut all);
+        let report = broken_links(&all, "gmp-system").join("\n");
+        assert!(report.contains(expected), "{case}: {report}");
+    }
+}

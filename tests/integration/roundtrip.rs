@@ -8,6 +8,7 @@ use igw_monitoring::{
     ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,
     SelectorRequirement,
 };
+use igw_monitoring::{SecretKeyRef, TlsOptions, TlsVersion};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -109,6 +110,46 @@ fn annotation_value() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Valid TLS settings: a CA or verification off, a client certificate or not, a server name.
+fn tls_options() -> impl Strategy<Value = TlsOptions> {
+    let key = || {
+        (
+            "[a-z]([-a-z0-9.]{0,10}[a-z0-9])?",
+            "[-_a-zA-Z0-9][-._a-zA-Z0-9]{0,8}",
+        )
+            .prop_filter("a subdomain", |(s, _)| {
+                !s.contains("..") && !s.contains(".-") && !s.contains("-.")
+            })
+            .prop_map(|(s, k)| SecretKeyRef::new(s, k))
+    };
+    (
+        proptest::option::of(key()),
+        proptest::option::of((key(), key())),
+        proptest::option::of(
+            "[a-zA-Z][a-z0-9]{0,5}(\\.[a-z][a-z0-9]{0,5}){0,2}|10\\.[0-9]\\.0\\.1|fd00::1",
+        ),
+        any::<bool>(),
+        proptest::option::of(proptest::sample::select(
+            &[
+                TlsVersion::Tls10,
+                TlsVersion::Tls11,
+                TlsVersion::Tls12,
+                TlsVersion::Tls13,
+            ][..],
+        )),
+    )
+        .prop_map(
+            |(ca, client, server_name, insecure, min_version)| TlsOptions {
+                insecure_skip_verify: insecure && ca.is_none(),
+                ca,
+                cert: client.clone().map(|(c, _)| c),
+                key: client.map(|(_, k)| k),
+                server_name,
+                min_version,
+            },
+        )
+}
+
 prop_compose! {
     pub(crate) fn valid_options()(
         namespace in dns_label(),
@@ -116,7 +157,8 @@ prop_compose! {
         namespaced_access in any::<bool>(),
         pod_mode in any::<bool>(),
         instance in proptest::option::of(dns_label()),
-        targets in vec((dns_label(), proptest::option::of(dns_label()), selector()), 0..4),
+        targets in vec((dns_label(), proptest::option::of(dns_label()), selector(), proptest::option::of(tls_options())), 0..4),
+        tls in proptest::option::of(tls_options()),
         epp_version in proptest::option::of((0u8..3, 0u8..12).prop_map(|(a, b)| format!("{a}.{b}"))),
         metrics_schema in proptest::option::of(proptest::sample::select(&MetricsSchema::ALL[..])),
         auth_delegation in proptest::option::of((dns_label(), subdomain()).prop_map(|(ns, n)| format!("{ns}/{n}"))),
@@ -154,8 +196,9 @@ prop_compose! {
                 let mut seen = std::collections::BTreeSet::new();
                 targets
                     .into_iter()
-                    .filter(|(name, _, _)| seen.insert(name.clone()))
-                    .map(|(name, namespace, selector)| Target { name, namespace, selector: Some(selector), preset: None })
+                    .filter(|(name, _, _, _)| seen.insert(name.clone()))
+                    // TLS needs https.
+                    .map(|(name, namespace, selector, tls)| Target { name, namespace, selector: Some(selector), preset: None, tls: tls.filter(|_| https) })
                     .collect()
             },
             epp_version,
@@ -170,6 +213,7 @@ prop_compose! {
             selector,
             port,
             scheme: if https { Scheme::Https } else { Scheme::Http },
+            tls: tls.filter(|_| https),
             interval,
             timeout: timeout.filter(|(_, ms)| *ms <= interval_ms).map(|(t, _)| t),
             path,

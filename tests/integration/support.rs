@@ -10,6 +10,7 @@ use igw_monitoring::{
     Bundle, ClusterFlavor, LabelSelector, Names, Object, ObjectId, Options, Port, Scheme,
     SecretAccess, SelectorRequirement,
 };
+use igw_monitoring::{SecretKeyRef, TlsOptions, TlsVersion};
 use serde::Deserialize;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -71,7 +72,51 @@ pub fn cases() -> Vec<(&'static str, Options)> {
             with_alerts(RulesScope::Cluster, MetricsSchema::LlmDEppMigration),
         ),
         ("adversarial_scalars", adversarial()),
+        (
+            "tls_cluster",
+            tls(MonitoringMode::Cluster, SecretAccess::Cluster, false),
+        ),
+        (
+            "tls_pod_monitoring",
+            tls(MonitoringMode::Pod, SecretAccess::Namespaced, false),
+        ),
+        (
+            "mtls_cluster",
+            tls(MonitoringMode::Cluster, SecretAccess::Namespaced, true),
+        ),
+        (
+            "mtls_pod_monitoring",
+            tls(MonitoringMode::Pod, SecretAccess::Cluster, true),
+        ),
     ]
+}
+
+/// The fleet scraped over TLS (`mutual`: with client certificates), its CA and server name
+/// shared, but one target with its own CA (and client certificate) and server name.
+pub fn tls(monitoring: MonitoringMode, secret_access: SecretAccess, mutual: bool) -> Options {
+    let key = |secret: &str, key: &str| Some(SecretKeyRef::new(secret, key));
+    let mut options = fleet(monitoring);
+    options.scheme = Scheme::Https;
+    options.secret_access = secret_access;
+    options.tls = Some(TlsOptions {
+        ca: key("epp-metrics-ca", "ca.crt"),
+        cert: mutual.then(|| SecretKeyRef::new("epp-metrics-client", "tls.crt")),
+        key: mutual.then(|| SecretKeyRef::new("epp-metrics-client", "tls.key")),
+        server_name: Some("epp.team-a.svc".to_owned()),
+        insecure_skip_verify: false,
+        min_version: mutual.then_some(TlsVersion::Tls13),
+    });
+    if let Some(mistral) = options.targets.iter_mut().find(|t| t.name == "mistral") {
+        mistral.tls = Some(TlsOptions {
+            ca: key("mistral-epp-tls", "ca.crt"),
+            cert: mutual.then(|| SecretKeyRef::new("mistral-epp-client", "tls.crt")),
+            key: mutual.then(|| SecretKeyRef::new("mistral-epp-client", "tls.key")),
+            server_name: Some("mistral-epp.team-b.svc.cluster.local".to_owned()),
+            insecure_skip_verify: false,
+            min_version: Some(TlsVersion::Tls12),
+        });
+    }
+    options
 }
 
 /// Three endpoint pickers in two namespaces, each installed another way, with auth delegation.
@@ -85,6 +130,7 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
             release: release.to_owned(),
             create_inference_pool: true,
         }),
+        tls: None,
     };
     Options {
         namespace: "monitoring".to_owned(),
@@ -152,6 +198,14 @@ fn every_option() -> Options {
             .match_expression(SelectorRequirement::is_in("tier", ["gold", "silver"])),
         port: Port::Number(9090),
         scheme: Scheme::Https,
+        tls: Some(TlsOptions {
+            ca: Some(SecretKeyRef::new("epp-metrics-ca", "ca.crt")),
+            cert: Some(SecretKeyRef::new("epp-metrics-client", "tls.crt")),
+            key: Some(SecretKeyRef::new("epp-metrics-client", "tls.key")),
+            server_name: Some("epp.inference.svc".to_owned()),
+            insecure_skip_verify: false,
+            min_version: Some(TlsVersion::Tls13),
+        }),
         interval: "30s".to_owned(),
         timeout: Some("10s".to_owned()),
         path: "/epp/metrics".to_owned(),

@@ -214,3 +214,64 @@ fn derived_names_follow_the_service_account_and_the_flavor() -> Result<(), Error
     assert_eq!(plan.reader_binding().name, "scraper-role-binding");
     Ok(())
 }
+
+/// A valid plan still says what a risky TLS choice means, once per configuration: the shared
+/// one under `scheme` or `tls`, a target's own under `targets[i].tls`.
+#[test]
+fn tls_warnings_name_the_configuration_they_are_about() -> Result<(), Error> {
+    use igw_monitoring::{Scheme, SecretKeyRef, Target, TlsOptions};
+    let fields = |options: &Options| -> Result<Vec<(String, String)>, Error> {
+        Ok(options
+            .plan()?
+            .warnings()
+            .iter()
+            .map(|w| (w.field.clone(), w.message.clone()))
+            .collect())
+    };
+    assert!(fields(&Options::default())?.is_empty());
+    let https = Options {
+        scheme: Scheme::Https,
+        ..Options::default()
+    };
+    let warned = fields(&https)?;
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0].0, "scheme");
+    assert!(warned[0].1.contains("system roots"), "{warned:?}");
+
+    let verified = TlsOptions::builder()
+        .ca(SecretKeyRef::new("ca", "ca.crt"))
+        .server_name("epp.svc")
+        .build();
+    let target = |name: &str, tls: Option<TlsOptions>| Target {
+        name: name.to_owned(),
+        namespace: None,
+        selector: Some(LabelSelector::default().match_label("app", name)),
+        preset: None,
+        tls,
+    };
+    let options = Options {
+        tls: Some(verified.clone()),
+        targets: vec![
+            target("a", None),
+            target(
+                "b",
+                Some(TlsOptions::builder().insecure_skip_verify(true).build()),
+            ),
+            target(
+                "c",
+                Some(
+                    TlsOptions::builder()
+                        .ca(SecretKeyRef::new("c", "ca"))
+                        .build(),
+                ),
+            ),
+        ],
+        ..https
+    };
+    let warned = fields(&options)?;
+    let at: Vec<&str> = warned.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(at, ["targets[1].tls", "targets[2].tls"], "{warned:?}");
+    assert!(warned[0].1.contains("not verified"), "{warned:?}");
+    assert!(warned[1].1.contains("no serverName"), "{warned:?}");
+    Ok(())
+}

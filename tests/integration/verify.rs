@@ -326,6 +326,7 @@ printf '%s\n' "$*" >>"$STUB_DIR/kubectl.log"
 case "$*" in
   *"auth can-i"*) echo "${STUB_CAN_I:-yes}"; [[ ${STUB_CAN_I:-yes} == yes ]] ;;
   *port-forward*) exec sleep 30 ;;
+  *podIP*) printf '10.0.0.7' ;;
   *"get pods -A"*) printf 'team-x epp-0\n' ;;
   *"get pods"*) printf 'pod/epp-0\n' ;;
   *"get secret"*) printf '%s' "$(printf token | base64)" ;;
@@ -335,6 +336,7 @@ case "$*" in
 esac
 "#;
     let curl = r#"#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$STUB_DIR/curl.log"
 for arg in "$@"; do
   if [[ $arg == -w ]]; then
     cat >"$STUB_DIR/curl.stdin"
@@ -504,8 +506,9 @@ fn https_numbered_ports_and_custom_paths_are_filled_in() -> TestResult {
     assert_contains(&text, "port-forward \"pod/$POD\" 9090:9090\n");
     assert_contains(
         &text,
-        "curl -sS --insecure -o /dev/null -w '%{http_code}\\n' \
-         -H \"Authorization: Bearer $TOKEN\" https://localhost:9090/epp/metrics\n",
+        "curl -sS --cacert \"$TLS_DIR/ca.crt\" --resolve epp.inference.svc:9090:127.0.0.1 \
+         --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\" -o /dev/null -w '%{http_code}\\n' \
+         -H \"Authorization: Bearer $TOKEN\" https://epp.inference.svc:9090/epp/metrics\n",
     );
     assert_contains(&text, "kubectl auth can-i get /epp/metrics --as=");
     assert_contains(&text, "\n     inference_objective_request_total\n");
@@ -543,5 +546,98 @@ fn control_characters_never_reach_the_terminal() -> TestResult {
         .args(["-c", &format!("{assignment}\nprintf '%s' \"$reader_role\"")])
         .output()?;
     assert_eq!(String::from_utf8(output.stdout)?, retitle, "{assignment}");
+    Ok(())
+}
+
+/// With mTLS the script fetches each TLS Secret key for curl and checks that the collector may
+/// read every TLS Secret; the text shows the curl call with the files and the server name.
+#[test]
+fn the_tls_script_fetches_the_secret_keys_and_checks_their_grants() -> TestResult {
+    let options = crate::support::tls(
+        igw_monitoring::MonitoringMode::Cluster,
+        igw_monitoring::SecretAccess::Namespaced,
+        true,
+    );
+    let bundle = options.build()?;
+    let text = text(&bundle)?;
+    assert_contains(
+        &text,
+        "kubectl -n monitoring get secret epp-metrics-ca -o jsonpath=\"{.data.ca\\\\.crt}\" | base64 --decode > \"$TLS_DIR/ca.crt\"",
+    );
+    assert_contains(
+        &text,
+        "curl -sS --cacert \"$TLS_DIR/ca.crt\" --resolve epp.team-a.svc:9090:127.0.0.1 \
+         --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\"",
+    );
+    assert_contains(&text, "https://epp.team-a.svc:9090/metrics\n");
+    assert_contains(
+        &text,
+        "kubectl auth can-i watch secret/mistral-epp-client -n monitoring",
+    );
+    let script = verify(&bundle, None, VerifyFormat::Script)?;
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_contains(
+        &stdout,
+        "ok    collector may watch TLS Secret monitoring/epp-metrics-client",
+    );
+    assert_contains(&stdout, "Every check passed.");
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    for (secret, key) in [
+        ("epp-metrics-ca", "ca\\.crt"),
+        ("epp-metrics-client", "tls\\.crt"),
+        ("epp-metrics-client", "tls\\.key"),
+        ("mistral-epp-tls", "ca\\.crt"),
+        ("mistral-epp-client", "tls\\.key"),
+    ] {
+        assert_contains(
+            &calls,
+            &format!("-n monitoring get secret {secret} -o jsonpath={{.data.{key}}}"),
+        );
+    }
+    Ok(())
+}
+
+/// Without a server name GMP checks the certificate against the pod's IP, and so does verify:
+/// curl asks for that IP, sent to the port-forward with `--connect-to`.
+#[test]
+fn without_a_server_name_verify_checks_the_certificate_against_the_pod_ip() -> TestResult {
+    let options = Options {
+        scheme: igw_monitoring::Scheme::Https,
+        tls: Some(
+            igw_monitoring::TlsOptions::builder()
+                .ca(igw_monitoring::SecretKeyRef::new("epp-ca", "ca.crt"))
+                .build(),
+        ),
+        ..Options::default()
+    };
+    let bundle = options.build()?;
+    let text = text(&bundle)?;
+    assert_contains(
+        &text,
+        "POD_IP=$(kubectl -n \"$POD_NAMESPACE\" get \"pod/$POD\" -o jsonpath='{.status.podIP}')",
+    );
+    assert_contains(
+        &text,
+        "curl -sS --cacert \"$TLS_DIR/ca.crt\" --connect-to \"$POD_IP:9090:127.0.0.1:9090\" \
+         -o /dev/null -w '%{http_code}\\n' -H \"Authorization: Bearer $TOKEN\" \"https://$POD_IP:9090\"/metrics\n",
+    );
+    let script = verify(&bundle, None, VerifyFormat::Script)?;
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let calls = std::fs::read_to_string(dir.path().join("curl.log"))?;
+    assert_contains(&calls, "--connect-to 10.0.0.7:9090:127.0.0.1:9090");
+    assert_contains(&calls, "https://10.0.0.7:9090/metrics");
+    assert!(!calls.contains("--insecure -o /dev/null -w"), "{calls}");
     Ok(())
 }

@@ -7,6 +7,7 @@ use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
 use igw_monitoring::{MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
+use igw_monitoring::{SecretKeyRef, TlsVersion, tls_version_str};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\
@@ -241,6 +242,27 @@ pub struct OptionArgs {
     /// Scrape protocol [default: http].
     #[arg(long, value_enum, value_name = "SCHEME")]
     pub scheme: Option<SchemeArg>,
+    /// Verify the endpoint picker's certificate with the CA in this key of a Secret beside the
+    /// token Secret, SECRET:KEY (e.g. epp-metrics-ca:ca.crt) [default: the system roots].
+    #[arg(long, value_name = "SECRET:KEY", value_parser = secret_key)]
+    pub tls_ca_secret: Option<SecretKeyRef>,
+    /// mTLS: the client certificate, SECRET:KEY (e.g. epp-metrics-client:tls.crt); needs
+    /// --tls-key-secret [default: none].
+    #[arg(long, value_name = "SECRET:KEY", value_parser = secret_key)]
+    pub tls_cert_secret: Option<SecretKeyRef>,
+    /// mTLS: the client certificate's private key, SECRET:KEY (e.g. epp-metrics-client:tls.key)
+    /// [default: none].
+    #[arg(long, value_name = "SECRET:KEY", value_parser = secret_key)]
+    pub tls_key_secret: Option<SecretKeyRef>,
+    /// Host name the endpoint picker's certificate is verified against [default: the pod IP].
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// Do not verify the endpoint picker's certificate (contradicts --tls-ca-secret).
+    #[arg(long)]
+    pub tls_insecure_skip_verify: bool,
+    /// Lowest TLS version accepted: TLS10, TLS11, TLS12 or TLS13 [default: TLS12, Go's].
+    #[arg(long, value_name = "VERSION", value_parser = tls_version)]
+    pub tls_min_version: Option<TlsVersion>,
     /// Prefix of every object name the bundle creates (not of GMP's collector).
     #[arg(long, value_name = "PREFIX")]
     pub name_prefix: Option<String>,
@@ -410,15 +432,74 @@ impl OptionArgs {
                 SchemeArg::Https => Scheme::Https,
             };
         }
+        if self.tls_given() {
+            let tls = options.tls.get_or_insert_default();
+            for (target, flag) in [
+                (&mut tls.ca, &self.tls_ca_secret),
+                (&mut tls.cert, &self.tls_cert_secret),
+                (&mut tls.key, &self.tls_key_secret),
+            ] {
+                if let Some(value) = flag {
+                    *target = Some(value.clone());
+                }
+            }
+            if let Some(name) = &self.tls_server_name {
+                tls.server_name = Some(name.clone());
+            }
+            tls.insecure_skip_verify |= self.tls_insecure_skip_verify;
+            if let Some(version) = self.tls_min_version {
+                tls.min_version = Some(version);
+            }
+        }
         set(&mut options.name_prefix, &self.name_prefix);
         options.extra_labels.extend(self.labels.iter().cloned());
         options
     }
 
+    /// Whether any `--tls-*` flag was given.
+    fn tls_given(&self) -> bool {
+        self.tls_flags().iter().any(|(_, given)| *given)
+    }
+
+    /// Each `--tls-*` flag and whether it was given.
+    fn tls_flags(&self) -> [(&'static str, bool); 6] {
+        [
+            ("--tls-ca-secret", self.tls_ca_secret.is_some()),
+            ("--tls-cert-secret", self.tls_cert_secret.is_some()),
+            ("--tls-key-secret", self.tls_key_secret.is_some()),
+            ("--tls-server-name", self.tls_server_name.is_some()),
+            ("--tls-insecure-skip-verify", self.tls_insecure_skip_verify),
+            ("--tls-min-version", self.tls_min_version.is_some()),
+        ]
+    }
+
     /// The flag that sets the option at `field` (a problem's field path), if one was given.
     pub fn flag_for(&self, field: &str) -> Option<&'static str> {
         let root = field.split(['.', '[']).next().unwrap_or_default();
+        let tls = |flag: &'static str| {
+            let given = self
+                .tls_flags()
+                .iter()
+                .any(|(f, given)| *f == flag && *given);
+            (flag, given)
+        };
         let (flag, given) = match root {
+            "tls" => match field.split('.').nth(1) {
+                Some("ca") => tls("--tls-ca-secret"),
+                Some("cert") => tls("--tls-cert-secret"),
+                Some("key") => tls("--tls-key-secret"),
+                Some("serverName") => tls("--tls-server-name"),
+                Some("insecureSkipVerify") => tls("--tls-insecure-skip-verify"),
+                Some("minVersion") => tls("--tls-min-version"),
+                // The whole block (e.g. set with scheme http): the first flag that set it.
+                _ => {
+                    return self
+                        .tls_flags()
+                        .into_iter()
+                        .find(|(_, g)| *g)
+                        .map(|(f, _)| f);
+                }
+            },
             "namespace" => ("--namespace", self.namespace.is_some()),
             "selector" if field.starts_with("selector.matchExpressions") => (
                 "--selector-expression",
@@ -429,6 +510,7 @@ impl OptionArgs {
             "timeout" => ("--timeout", self.timeout.is_some()),
             "port" => ("--port", self.port.is_some()),
             "path" => ("--path", self.path.is_some()),
+            "scheme" => ("--scheme", self.scheme.is_some()),
             "namePrefix" => ("--name-prefix", self.name_prefix.is_some()),
             "instance" => ("--instance", self.instance.is_some()),
             "targets" => ("--target", !self.targets.is_empty()),
@@ -457,6 +539,25 @@ impl OptionArgs {
     }
 }
 
+/// `SECRET:KEY` (both judged by the library, with their rules).
+fn secret_key(text: &str) -> Result<SecretKeyRef, String> {
+    text.split_once(':')
+        .map(|(secret, key)| SecretKeyRef::new(secret, key))
+        .ok_or_else(|| format!("{text:?} is not SECRET:KEY (e.g. epp-metrics-ca:ca.crt)"))
+}
+
+fn tls_version(text: &str) -> Result<TlsVersion, String> {
+    [
+        TlsVersion::Tls10,
+        TlsVersion::Tls11,
+        TlsVersion::Tls12,
+        TlsVersion::Tls13,
+    ]
+    .into_iter()
+    .find(|v| tls_version_str(*v) == text)
+    .ok_or_else(|| format!("unknown TLS version {text:?}; known: TLS10, TLS11, TLS12, TLS13"))
+}
+
 fn key_value(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -481,6 +582,7 @@ fn target(text: &str) -> Result<Target, String> {
         namespace,
         selector: Some(selector),
         preset: None,
+        tls: None,
     })
 }
 

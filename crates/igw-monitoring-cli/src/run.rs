@@ -34,7 +34,7 @@ impl From<Outcome> for ExitCode {
 
 /// Runs `cli`, writing results to `out` and messages to `err`.
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    match execute(cli, out) {
+    match execute(cli, out, err) {
         Ok(outcome) => outcome,
         Err(failure) => {
             // A closed stderr leaves nothing else to tell.
@@ -67,10 +67,10 @@ fn failure(message: impl ToString) -> Failed {
     }
 }
 
-fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
+fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Failed> {
     let text = match &cli.command {
         Command::Render { options, output } => {
-            let plan = plan(options)?;
+            let plan = scrape_plan(options, err)?;
             // Streamed: a fleet's objects are never all held at once.
             let text = match output {
                 Format::Yaml => plan.to_yaml(),
@@ -85,7 +85,8 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
             check,
             options,
         } => {
-            let files = igw_monitoring::kustomize::plan_base(&plan(options)?).map_err(failure)?;
+            let files = igw_monitoring::kustomize::plan_base(&scrape_plan(options, err)?)
+                .map_err(failure)?;
             if *check {
                 let drift = output::check(dir, &files).map_err(output_failure)?;
                 if drift.is_empty() {
@@ -116,7 +117,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Failed> {
                 },
             };
             // Written as it is made: a fleet's steps are larger than its bundle.
-            plan(options)?
+            scrape_plan(options, err)?
                 .write_verify(&verify, out)
                 .map_err(cluster_error)?;
             String::new()
@@ -170,6 +171,25 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
 /// The options from the config file (if any) with the flags over them, resolved into a plan.
 fn plan(args: &OptionArgs) -> Result<Plan, Failed> {
     Plan::try_from(resolve(args)?).map_err(|e| options_error(args, e))
+}
+
+/// [`plan`], for the subcommands whose output scrapes: its warnings go to `err` (exit 0 still).
+fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
+    let plan = plan(args)?;
+    let warnings = plan.warnings();
+    for warning in warnings.iter().take(SHOWN_PROBLEMS) {
+        // A closed stderr must not stop the output the warning was only about.
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    if warnings.len() > SHOWN_PROBLEMS {
+        let _ = writeln!(
+            err,
+            "warning: ... and {} more ({} warnings in all)",
+            warnings.len() - SHOWN_PROBLEMS,
+            warnings.len()
+        );
+    }
+    Ok(plan)
 }
 
 /// The options from the config file (if any) with the flags over them, not yet validated.

@@ -692,6 +692,118 @@ fn catalogue() -> Vec<Case> {
         cfg_err("scheme: ftp\n", "scheme", UNKNOWN_VARIANT),
         cfg_err("scheme: HTTP\n", "scheme", UNKNOWN_VARIANT),
         cfg_err("scheme: \"\"\n", "scheme", UNKNOWN_VARIANT),
+        // ---- tls
+        flag(
+            &["--tls-ca-secret", "ca:ca.crt"],
+            "tls",
+            "is not https, but tls is set",
+        ),
+        cfg(
+            "tls: {serverName: epp.svc}\n",
+            "scheme",
+            "GMP would scrape over plain HTTP",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-ca-secret", "CA:ca.crt"],
+            "tls.ca.secret",
+            "is not a valid Secret name (a lowercase RFC 1123 subdomain",
+        ),
+        cfg(
+            "scheme: https\ntls: {ca: {secret: ca, key: \"ca crt\"}}\n",
+            "tls.ca.key",
+            "is not a valid Secret key (a valid config key must consist of alphanumeric",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-ca-secret", "ca:.."],
+            "tls.ca.key",
+            "must not be '..'",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-ca-secret", "ca:..data"],
+            "tls.ca.key",
+            "must not start with '..'",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-cert-secret", "client:tls.crt"],
+            "tls.cert",
+            "a client certificate needs its private key",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-key-secret", "client:tls.key"],
+            "tls.key",
+            "only used with its client certificate",
+        ),
+        flag(
+            &[
+                "--scheme",
+                "https",
+                "--tls-cert-secret",
+                "c:tls.crt",
+                "--tls-key-secret",
+                "C_:tls.key",
+            ],
+            "tls.key.secret",
+            "is not a valid Secret name",
+        ),
+        flag(
+            &[
+                "--scheme",
+                "https",
+                "--tls-ca-secret",
+                "ca:ca.crt",
+                "--tls-insecure-skip-verify",
+            ],
+            "tls.insecureSkipVerify",
+            "contradicts tls.ca",
+        ),
+        flag(
+            &["--scheme", "https", "--tls-server-name", "epp_svc"],
+            "tls.serverName",
+            "must be a DNS name or an IP address",
+        ),
+        cfg(
+            "scheme: https\ntls: {serverName: \"\"}\n",
+            "tls.serverName",
+            "is not a valid server name",
+        ),
+        cfg(
+            "scheme: https\ntargets:\n- name: a\n  selector: {matchLabels: {app: x}}\n  tls: {cert: {secret: c, key: tls.crt}}\n",
+            "targets[0].tls.cert",
+            "a client certificate needs its private key",
+        ),
+        cfg(
+            "targets:\n- name: a\n  selector: {matchLabels: {app: x}}\n  tls: {}\n",
+            "targets[0].tls",
+            "is not https",
+        ),
+        clap(
+            &["--tls-ca-secret", "ca"],
+            "--tls-ca-secret",
+            "is not SECRET:KEY",
+        ),
+        clap(
+            &["--tls-min-version", "1.2"],
+            "--tls-min-version",
+            "unknown TLS version",
+        ),
+        clap(
+            &["--tls-min-version", "tls12"],
+            "--tls-min-version",
+            "unknown TLS version",
+        ),
+        cfg_err(
+            "tls: {minVersion: TLS14}\n",
+            "tls.minVersion",
+            UNKNOWN_VARIANT,
+        ),
+        cfg_err("tls: {ca: ca}\n", "tls.ca", INVALID_TYPE),
+        cfg_err("tls: {ca: {secret: ca}}\n", "tls.ca", "missing field"),
+        cfg_err(
+            "tls: {insecureSkipVerify: yes}\n",
+            "tls.insecureSkipVerify",
+            "",
+        ),
+        cfg_err("tls: {caFile: /x}\n", "tls.caFile", "unknown"),
         // ---- interval
         flag(&["--interval", ""], "interval", "must be non-empty"),
         cfg("interval: \"\"\n", "interval", "must be non-empty"),

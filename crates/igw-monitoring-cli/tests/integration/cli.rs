@@ -91,7 +91,8 @@ fn documents(yaml: &str) -> Result<Vec<Value>, serde_yaml::Error> {
 /// Renders with `args` (after `render`), expecting success, and returns the seven documents.
 fn render_docs(args: &[&str]) -> TestResult<Vec<Value>> {
     let run = igw(["render"].iter().chain(args))?;
-    if run.code != Some(0) || !run.stderr.is_empty() {
+    // Warnings (e.g. https verified against the system roots) are no failure.
+    if run.code != Some(0) || run.stderr.lines().any(|l| !l.starts_with("warning: ")) {
         return Err(format!("render {args:?} failed:\n{}", run.show()).into());
     }
     let docs = documents(&run.stdout)?;
@@ -1477,6 +1478,7 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
                     igw_monitoring::LabelSelector::default().match_label("app", format!("epp-{i}")),
                 ),
                 preset: None,
+                tls: None,
             })
             .collect(),
         ..Options::default()
@@ -1643,6 +1645,57 @@ fn special_files_in_the_folder_are_never_opened() -> TestResult {
         check.stdout.contains("changed kustomization.yaml"),
         "{}",
         check.show()
+    );
+    Ok(())
+}
+
+/// `--scheme https` without a CA renders (exit 0) and says on stderr which roots verify the
+/// endpoint picker; with a CA and a server name it says nothing; TLS over http is refused.
+#[test]
+fn tls_choices_warn_on_stderr_and_contradictions_exit_2() -> TestResult {
+    let run = igw(["render", "--scheme", "https"])?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert!(
+        run.stderr
+            .starts_with("warning: scheme: scheme https without a CA")
+            && run.stderr.contains("system roots"),
+        "{}",
+        run.show()
+    );
+    let run = igw([
+        "render",
+        "--scheme",
+        "https",
+        "--tls-ca-secret",
+        "epp-ca:ca.crt",
+        "--tls-cert-secret",
+        "epp-client:tls.crt",
+        "--tls-key-secret",
+        "epp-client:tls.key",
+        "--tls-server-name",
+        "epp.default.svc",
+        "--tls-min-version",
+        "TLS13",
+    ])?;
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (Some(0), ""),
+        "{}",
+        run.show()
+    );
+    let docs = documents(&run.stdout)?;
+    let tls = &docs[POD_MONITORING]["spec"]["endpoints"][0]["tls"];
+    assert_eq!(tls["ca"]["secret"]["name"], "epp-ca");
+    assert_eq!(tls["cert"]["secret"]["key"], "tls.crt");
+    assert_eq!(tls["key"]["secret"]["namespace"], "default");
+    assert_eq!(tls["minVersion"], "TLS13");
+    assert_eq!(tls["serverName"], "epp.default.svc");
+    let run = igw(["render", "--tls-insecure-skip-verify"])?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    assert!(
+        run.stdout.is_empty() && run.stderr.contains("[from --tls-insecure-skip-verify]"),
+        "{}",
+        run.show()
     );
     Ok(())
 }

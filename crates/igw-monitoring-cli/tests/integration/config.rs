@@ -60,6 +60,12 @@ selector:
       operator: DoesNotExist
 port: http-metrics
 scheme: https
+tls:
+  ca: {secret: epp-ca, key: ca.crt}
+  cert: {secret: epp-client, key: tls.crt}
+  key: {secret: epp-client, key: tls.key}
+  serverName: epp.team-a.svc
+  minVersion: TLS13
 interval: 30s
 timeout: 10s
 path: /custom/metrics
@@ -86,6 +92,7 @@ targets:
     preset: {flavor: helm-inferencepool, release: llama3-8b}
   - name: qwen
     selector: {matchLabels: {app: qwen-epp}}
+    tls: {insecureSkipVerify: true, minVersion: TLS12}
 eppVersion: "1.1"
 metricsSchema: inference-objective
 authDelegation: team-a/llama3-8b-epp
@@ -107,6 +114,14 @@ alerts:
             .match_expression(SelectorRequirement::does_not_exist("legacy")),
         port: Port::Name("http-metrics".to_owned()),
         scheme: Scheme::Https,
+        tls: Some(igw_monitoring::TlsOptions {
+            ca: Some(igw_monitoring::SecretKeyRef::new("epp-ca", "ca.crt")),
+            cert: Some(igw_monitoring::SecretKeyRef::new("epp-client", "tls.crt")),
+            key: Some(igw_monitoring::SecretKeyRef::new("epp-client", "tls.key")),
+            server_name: Some("epp.team-a.svc".to_owned()),
+            insecure_skip_verify: false,
+            min_version: Some(igw_monitoring::TlsVersion::Tls13),
+        }),
         interval: "30s".to_owned(),
         timeout: Some("10s".to_owned()),
         path: "/custom/metrics".to_owned(),
@@ -137,12 +152,18 @@ alerts:
                     release: "llama3-8b".to_owned(),
                     create_inference_pool: true,
                 }),
+                tls: None,
             },
             Target {
                 name: "qwen".to_owned(),
                 namespace: None,
                 selector: Some(LabelSelector::default().match_label("app", "qwen-epp")),
                 preset: None,
+                tls: Some(igw_monitoring::TlsOptions {
+                    insecure_skip_verify: true,
+                    min_version: Some(igw_monitoring::TlsVersion::Tls12),
+                    ..Default::default()
+                }),
             },
         ],
         epp_version: Some("1.1".to_owned()),

@@ -140,6 +140,33 @@ fn bases() -> Vec<Base> {
             ],
             collector_ns,
         });
+        // mTLS: the user's TLS Secrets are not in the base, so overlays leave their names
+        // alone and move their references' namespace with the token Secret's.
+        for (access, monitoring) in [("namespaced", "cluster"), ("cluster", "pod")] {
+            bases.push(Base {
+                name: format!("{flavor}-mtls-{monitoring}-{access}"),
+                flags: vec![
+                    autopilot,
+                    "--namespace",
+                    "inference",
+                    "--secret-access",
+                    access,
+                    "--monitoring",
+                    monitoring,
+                    "--scheme",
+                    "https",
+                    "--tls-ca-secret",
+                    "epp-ca:ca.crt",
+                    "--tls-cert-secret",
+                    "epp-client:tls.crt",
+                    "--tls-key-secret",
+                    "epp-client:tls.key",
+                    "--tls-server-name",
+                    "epp.inference.svc",
+                ],
+                collector_ns,
+            });
+        }
     }
     bases
 }
