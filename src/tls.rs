@@ -234,7 +234,7 @@ pub(crate) fn warnings(field: &str, tls: Option<&TlsOptions>, scheme: Scheme) ->
         )),
         Some(TlsOptions { ca: Some(_), .. }) => {}
         _ => warnings.push(warn(
-            "scheme https without a CA: the endpoint picker's certificate is verified against the collector's system roots (give tls.ca, --tls-ca-secret, for a private CA)",
+            "https without a CA: the endpoint picker's certificate is verified against the collector's system roots (give tls.ca, --tls-ca-secret, for a private CA)",
         )),
     }
     if tls.is_some_and(|t| t.server_name.is_none() && !t.insecure_skip_verify) {

@@ -1657,7 +1657,7 @@ fn tls_choices_warn_on_stderr_and_contradictions_exit_2() -> TestResult {
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert!(
         run.stderr
-            .starts_with("warning: scheme: scheme https without a CA")
+            .starts_with("warning: scheme: https without a CA")
             && run.stderr.contains("system roots"),
         "{}",
         run.show()
