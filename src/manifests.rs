@@ -6,7 +6,7 @@
 //! kube-rs users who listed objects from a cluster fill a [`Manifests`] directly (its fields
 //! are public, typed with k8s-openapi) and call [`from_manifests`]; nothing here does I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Container, Pod, PodTemplateSpec, Service, ServiceAccount};
@@ -629,14 +629,13 @@ fn well_known_keys() -> BTreeSet<&'static str> {
 fn smallest_selector(
     labels: &BTreeMap<String, String>,
     preferred: &BTreeMap<String, String>,
-    others: &[Option<&BTreeMap<String, String>>],
+    known: &BTreeSet<&'static str>,
+    selects_another: impl Fn(&BTreeMap<String, String>) -> bool,
 ) -> Option<BTreeMap<String, String>> {
-    let known = well_known_keys();
     let mut order: Vec<(&String, &String)> = preferred
         .iter()
         .filter(|(k, v)| labels.get(*k) == Some(v))
         .collect();
-    let known = &known;
     let rest = |well_known: bool| {
         labels
             .iter()
@@ -647,8 +646,7 @@ fn smallest_selector(
             order.push(pair);
         }
     }
-    let unique =
-        |selector: &BTreeMap<String, String>| !others.iter().any(|other| selects(selector, *other));
+    let unique = |selector: &BTreeMap<String, String>| !selects_another(selector);
     for (k, v) in &order {
         let one = BTreeMap::from([((*k).clone(), (*v).clone())]);
         if unique(&one) {
@@ -664,6 +662,55 @@ fn smallest_selector(
         }
     }
     None
+}
+
+/// Which pod templates carry each label pair, so that judging a selector costs the templates
+/// sharing its rarest pair, not every template of the input.
+struct LabelIndex<'m> {
+    postings: HashMap<(&'m str, &'m str), Vec<usize>>,
+}
+
+impl<'m> LabelIndex<'m> {
+    fn new(workloads: &[Workload<'m>]) -> Self {
+        let mut postings: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, workload) in workloads.iter().enumerate() {
+            for (k, v) in workload.labels.into_iter().flatten() {
+                postings
+                    .entry((k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Self { postings }
+    }
+
+    /// The templates of `workloads` that `selector` (non-empty) selects.
+    fn selected<'s>(
+        &'s self,
+        workloads: &'s [Workload<'_>],
+        selector: &'s BTreeMap<String, String>,
+    ) -> impl Iterator<Item = usize> + 's {
+        let rarest = selector
+            .iter()
+            .map(|(k, v)| self.postings.get(&(k.as_str(), v.as_str())))
+            .min_by_key(|p| p.map_or(0, Vec::len))
+            .flatten();
+        rarest.into_iter().flatten().copied().filter(move |&j| {
+            workloads
+                .get(j)
+                .is_some_and(|w| selects(selector, w.labels))
+        })
+    }
+
+    /// Whether `selector` selects a template of `workloads` other than `me`'s.
+    fn selects_another(
+        &self,
+        workloads: &[Workload<'_>],
+        selector: &BTreeMap<String, String>,
+        me: usize,
+    ) -> bool {
+        self.selected(workloads, selector).any(|j| j != me)
+    }
 }
 
 /// A workload name as a target name: an RFC 1123 label of at most 40 characters.
@@ -702,6 +749,14 @@ type Found = (usize, Option<String>, Option<BTreeMap<String, String>>);
 /// template of the input is a problem naming the workloads; so is an input without a picker.
 pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     let workloads: Vec<Workload<'_>> = manifests.workloads().collect();
+    let index = LabelIndex::new(&workloads);
+    let known = well_known_keys();
+    let mut taken: HashSet<usize> = HashSet::new();
+    let services: HashMap<(&str, &str), &Service> = manifests
+        .services
+        .iter()
+        .map(|s| ((namespace_of(&s.metadata), name_of(&s.metadata)), s))
+        .collect();
     // Each picker's workload (an index into `workloads`), its pool, its Service's selector.
     let mut found: Vec<Found> = Vec::new();
     let mut warnings = Vec::new();
@@ -714,9 +769,9 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             warn(&mut warnings, at, "names no endpoint-picker Service (spec.endpointPickerRef.name / spec.extensionRef.name)".to_owned());
             continue;
         };
-        let service = manifests.services.iter().find(|s| {
-            namespace_of(&s.metadata) == pool.namespace && name_of(&s.metadata) == service_name
-        });
+        let service = services
+            .get(&(pool.namespace.as_str(), service_name.as_str()))
+            .copied();
         let Some(service) = service else {
             warn(
                 &mut warnings,
@@ -730,15 +785,13 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             .as_ref()
             .and_then(|s| s.selector.clone())
             .unwrap_or_default();
-        let selected: Vec<usize> = workloads
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| {
-                matches!(w.kind, "Deployment" | "StatefulSet")
-                    && w.namespace == pool.namespace
-                    && selects(&selector, w.labels)
+        let selected: Vec<usize> = index
+            .selected(&workloads, &selector)
+            .filter(|&i| {
+                workloads.get(i).is_some_and(|w| {
+                    matches!(w.kind, "Deployment" | "StatefulSet") && w.namespace == pool.namespace
+                })
             })
-            .map(|(i, _)| i)
             .collect();
         if selected.is_empty() {
             warn(
@@ -759,7 +812,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             with_picker
         };
         for i in chosen {
-            if !found.iter().any(|(j, ..)| *j == i) {
+            if taken.insert(i) {
                 found.push((
                     i,
                     Some(format!("{}/{}", pool.namespace, pool.name)),
@@ -770,7 +823,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     }
     for (i, workload) in workloads.iter().enumerate() {
         if matches!(workload.kind, "Deployment" | "StatefulSet")
-            && !found.iter().any(|(j, ..)| *j == i)
+            && !taken.contains(&i)
             && workload
                 .spec
                 .is_some_and(|s| s.containers.iter().any(is_picker))
@@ -784,17 +837,14 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     for (i, pool, service_selector) in found {
         let workload = workloads[i];
         let id = workload.id();
-        let others: Vec<_> = workloads
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, w)| w.labels)
-            .collect();
         let empty = BTreeMap::new();
         let labels = workload.labels.unwrap_or(&empty);
-        let Some(selector) =
-            smallest_selector(labels, service_selector.as_ref().unwrap_or(&empty), &others)
-        else {
+        let Some(selector) = smallest_selector(
+            labels,
+            service_selector.as_ref().unwrap_or(&empty),
+            &known,
+            |selector| index.selects_another(&workloads, selector, i),
+        ) else {
             let alike: Vec<String> = workloads
                 .iter()
                 .enumerate()
