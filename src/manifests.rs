@@ -272,12 +272,8 @@ impl Manifests {
 /// A value shortened for a problem: its JSON text.
 fn shown(value: &Value) -> String {
     let text = value.to_string();
-    if text.len() > 80 {
-        let mut end = 80;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}...", &text[..end])
+    if text.chars().count() > 80 {
+        format!("{}...", text.chars().take(80).collect::<String>())
     } else {
         text
     }
@@ -804,7 +800,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
         let with_picker: Vec<usize> = selected
             .iter()
             .copied()
-            .filter(|i| picker_container(&workloads[*i]).is_some())
+            .filter(|&i| workloads.get(i).and_then(picker_container).is_some())
             .collect();
         let chosen = if with_picker.is_empty() {
             selected
@@ -835,7 +831,9 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     let mut pickers = Vec::new();
     let mut names = BTreeSet::new();
     for (i, pool, service_selector) in found {
-        let workload = workloads[i];
+        let Some(&workload) = workloads.get(i) else {
+            continue;
+        };
         let id = workload.id();
         let empty = BTreeMap::new();
         let labels = workload.labels.unwrap_or(&empty);
