@@ -137,6 +137,9 @@ impl fmt::Display for Problems {
     }
 }
 
+// So that callers of `manifests::from_manifests` can pass its problems on with `?`.
+impl std::error::Error for Problems {}
+
 impl<'a> IntoIterator for &'a Problems {
     type Item = &'a Problem;
     type IntoIter = std::slice::Iter<'a, Problem>;

@@ -33,6 +33,7 @@ mod dashboard;
 pub mod emit;
 mod error;
 pub mod kustomize;
+pub mod manifests;
 mod object;
 mod options;
 mod plan;

@@ -7,6 +7,7 @@ mod support;
 mod conformance;
 mod dashboard;
 mod fleet;
+mod from_manifests;
 mod manifests;
 mod names;
 mod promql;

@@ -142,6 +142,11 @@ pub struct OptionArgs {
     /// Read options from this YAML file (keys as in `igw-monitoring schema`); flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Find the endpoint pickers in these manifests (YAML streams, or kubectl's JSON or YAML
+    /// Lists; `-` for stdin; repeatable): targets, port, scheme, metric schema and auth
+    /// delegation come from them, --config and the other flags apply on top.
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Vec<PathBuf>,
     /// Namespace of the reader ServiceAccount and its token Secret [default: default].
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,

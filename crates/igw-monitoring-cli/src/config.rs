@@ -168,126 +168,14 @@ fn read(text: &str) -> Result<Value, ConfigError> {
 }
 
 /// Refuses a text whose aliases would expand past [`MAX_ALIAS_EXPANSION`], before anything is
-/// built from it. A text without `*` has no alias and is not looked at again.
-///
-/// The same parser (serde_yaml replays an alias's events at each use) walks the text into
-/// nothing but a running count: the scalars it sees are borrowed, so the walk allocates nothing
-/// and stops at the limit. Without aliases the count stays below the text's length (every node
-/// takes at least a byte of it), so the text's length plus the limit bounds what aliases add.
+/// built from it (the library's walk, shared with the manifest reader).
 fn check_alias_expansion(text: &str) -> Result<(), ConfigError> {
-    if !text.contains('*') {
-        return Ok(());
-    }
-    let budget = Budget {
-        left: std::cell::Cell::new((text.len() as u64).saturating_add(MAX_ALIAS_EXPANSION)),
-        exceeded: std::cell::Cell::new(false),
-    };
-    let walked = serde::de::DeserializeSeed::deserialize(
-        Measure(&budget),
-        serde_yaml::Deserializer::from_str(text),
-    );
-    if walked.is_err() && budget.exceeded.get() {
-        return Err(ConfigError::AliasesTooLarge {
+    if igw_monitoring::manifests::aliases_within(text, MAX_ALIAS_EXPANSION) {
+        Ok(())
+    } else {
+        Err(ConfigError::AliasesTooLarge {
             limit: MAX_ALIAS_EXPANSION,
-        });
-    }
-    // Any other error is the text's own: reading it for real reports it.
-    Ok(())
-}
-
-/// What a config's expansion may still cost (see [`check_alias_expansion`]).
-struct Budget {
-    left: std::cell::Cell<u64>,
-    exceeded: std::cell::Cell<bool>,
-}
-
-/// Walks one YAML node, spending its cost from the budget.
-#[derive(Clone, Copy)]
-struct Measure<'b>(&'b Budget);
-
-impl Measure<'_> {
-    /// One node of `bytes` scalar bytes: an error once the budget is spent.
-    fn spend<E: serde::de::Error>(self, bytes: usize) -> Result<(), E> {
-        let cost = (bytes as u64).saturating_add(1);
-        match self.0.left.get().checked_sub(cost) {
-            Some(left) => {
-                self.0.left.set(left);
-                Ok(())
-            }
-            None => {
-                self.0.exceeded.set(true);
-                Err(E::custom("alias expansion limit"))
-            }
-        }
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Measure<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Measure<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML node")
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
-        self.spend(v.len())
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        self.spend(0)
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        serde::de::DeserializeSeed::deserialize(self, deserializer)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.spend(0)?;
-        while seq.next_element_seed(self)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.spend(0)?;
-        while map.next_key_seed(self)?.is_some() {
-            map.next_value_seed(self)?;
-        }
-        Ok(())
-    }
-
-    /// A tagged node (`!tag value`): the tag, then the value.
-    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
-        use serde::de::VariantAccess;
-        let ((), variant) = data.variant_seed(self)?;
-        variant.newtype_variant_seed(self)
+        })
     }
 }
 

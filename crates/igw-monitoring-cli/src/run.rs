@@ -1,11 +1,13 @@
 //! Runs one parsed command line: everything the binary does, with its output streams passed in.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
-use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions};
+use igw_monitoring::manifests::{self, Manifests};
+use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning};
 
 use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::config;
@@ -170,13 +172,21 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
 
 /// The options from the config file (if any) with the flags over them, resolved into a plan.
 fn plan(args: &OptionArgs) -> Result<Plan, Failed> {
-    Plan::try_from(resolve(args)?).map_err(|e| options_error(args, e))
+    Ok(read_plan(args)?.0)
 }
 
-/// [`plan`], for the subcommands whose output scrapes: its warnings go to `err` (exit 0 still).
+/// [`plan`], and what reading `--from` manifests warned about.
+fn read_plan(args: &OptionArgs) -> Result<(Plan, Vec<Warning>), Failed> {
+    let (options, warnings) = resolve(args)?;
+    let plan = Plan::try_from(options).map_err(|e| options_error(args, e))?;
+    Ok((plan, warnings))
+}
+
+/// [`plan`], for the subcommands whose output scrapes: its warnings (the manifests' first) go
+/// to `err` (exit 0 still).
 fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
-    let plan = plan(args)?;
-    let warnings = plan.warnings();
+    let (plan, mut warnings) = read_plan(args)?;
+    warnings.extend_from_slice(plan.warnings());
     for warning in warnings.iter().take(SHOWN_PROBLEMS) {
         // A closed stderr must not stop the output the warning was only about.
         let _ = writeln!(err, "warning: {warning}");
@@ -192,14 +202,55 @@ fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
     Ok(plan)
 }
 
-/// The options from the config file (if any) with the flags over them, not yet validated.
-fn resolve(args: &OptionArgs) -> Result<Options, Failed> {
+/// The options from the config file (if any) with the flags over them, over what `--from`'s
+/// manifests say (with their warnings), not yet validated.
+fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
     args.check().map_err(invalid)?;
     let base = match &args.config {
         Some(path) => config::load(path).map_err(invalid)?,
         None => Options::default(),
     };
-    Ok(args.apply(base))
+    let options = args.apply(base);
+    if args.from.is_empty() {
+        return Ok((options, Vec::new()));
+    }
+    let mut index = Manifests::new();
+    for path in &args.from {
+        let (source, text) = read_manifest(path)?;
+        index
+            .read(&source, &text)
+            .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
+    }
+    let discovery = manifests::from_manifests(&index)
+        .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
+    discovery
+        .apply(options)
+        .map_err(|problems| options_error(args, Error::Invalid(problems)))
+}
+
+/// One `--from` input (`-`: stdin), read up to [`manifests::MAX_MANIFEST_BYTES`].
+fn read_manifest(path: &Path) -> Result<(String, String), Failed> {
+    let source = path.display().to_string();
+    let limit = manifests::MAX_MANIFEST_BYTES;
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| invalid(format!("--from {source}: cannot read: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(invalid(format!(
+            "--from {source}: larger than {} MiB, the most a manifest input may have",
+            limit / (1024 * 1024)
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| invalid(format!("--from {source}: is not UTF-8 text")))?;
+    Ok((source, text))
 }
 
 /// What building or rendering from `args` failed with: invalid options (every problem, each

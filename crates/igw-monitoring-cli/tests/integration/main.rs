@@ -4,5 +4,6 @@
 mod catalogue;
 mod cli;
 mod config;
+mod from;
 mod kustomize_overlays;
 mod writes;
