@@ -121,22 +121,27 @@ pub const MAX_ALIAS_EXPANSION: u64 = MAX_CONFIG_BYTES;
 /// Reads the config file at `path` (at most [`MAX_CONFIG_BYTES`]) and [`parse`]s it; a read or
 /// syntax error names the file.
 pub fn load(path: &Path) -> Result<Options, ConfigError> {
-    use std::io::Read;
     let read_error = |source| ConfigError::Read {
         path: path.to_owned(),
         source,
     };
-    let mut text = String::new();
-    // Read at most one byte past the limit: `/dev/zero` or a huge file costs no more than that.
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text))
+    // One byte past the limit tells a file over it from one at it.
+    let bytes = std::fs::File::open(path)
+        .and_then(|file| crate::bounded::read_at_most(file, MAX_CONFIG_BYTES + 1))
         .map_err(read_error)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(ConfigError::TooLarge {
             path: path.to_owned(),
             limit: MAX_CONFIG_BYTES,
         });
     }
+    // The message std's own read_to_string gives.
+    let text = String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })?;
     parse(&text).map_err(|error| ConfigError::InFile {
         path: path.to_owned(),
         source: Box::new(error),

@@ -4,6 +4,7 @@
 //! repository's codegen step (`cargo xtask codegen`) writes what the command writes.
 
 pub mod args;
+mod bounded;
 pub mod config;
 pub mod output;
 pub mod run;

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use igw_monitoring::kustomize::{self, GeneratedFile};
 
+use crate::bounded::read_at_most;
+
 /// What can go wrong writing or checking a folder.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -449,21 +451,13 @@ fn regular_file(path: &Path) -> io::Result<fs::File> {
     }
 }
 
-/// At most `limit` bytes of `file`.
-fn read_at_most(file: fs::File, limit: usize) -> io::Result<Vec<u8>> {
-    use io::Read;
-    let mut bytes = Vec::new();
-    file.take(limit as u64).read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 /// Whether `path` is a regular file holding exactly `contents`: anything else is drift, and no
 /// more than one byte past `contents` is read.
 fn same_contents(path: &Path, contents: &[u8]) -> Result<bool, OutputError> {
     match regular_file(path) {
         Err(_) => Ok(false),
         Ok(file) => {
-            let bytes = read_at_most(file, contents.len() + 1).map_err(io_error(path))?;
+            let bytes = read_at_most(file, contents.len() as u64 + 1).map_err(io_error(path))?;
             Ok(bytes == contents)
         }
     }
@@ -504,7 +498,7 @@ fn foreign_files(dir: &Path) -> Result<Vec<String>, OutputError> {
         // A folder, a link, a FIFO, a device or an unreadable entry is not ours; of a regular
         // file only the header's bytes are read.
         let generated = regular_file(&path)
-            .and_then(|file| read_at_most(file, kustomize::HEADER_BYTES))
+            .and_then(|file| read_at_most(file, kustomize::HEADER_BYTES as u64))
             .is_ok_and(|head| kustomize::is_generated(&String::from_utf8_lossy(&head)));
         ours |= generated && name == kustomize::KUSTOMIZATION;
         if !generated {

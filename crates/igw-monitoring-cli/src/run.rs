@@ -1,6 +1,6 @@
 //! Runs one parsed command line: everything the binary does, with its output streams passed in.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning};
 
 use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
+use crate::bounded::read_at_most;
 use crate::config;
 use crate::output;
 
@@ -232,16 +233,13 @@ fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
 fn read_manifest(path: &Path) -> Result<(String, String), Failed> {
     let source = path.display().to_string();
     let limit = manifests::MAX_MANIFEST_BYTES;
-    let mut bytes = Vec::new();
+    // One byte past the limit tells an input over it from one at it.
     let read = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
+        read_at_most(std::io::stdin().lock(), limit + 1)
     } else {
-        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path).and_then(|file| read_at_most(file, limit + 1))
     };
-    read.map_err(|e| invalid(format!("--from {source}: cannot read: {e}")))?;
+    let bytes = read.map_err(|e| invalid(format!("--from {source}: cannot read: {e}")))?;
     if bytes.len() as u64 > limit {
         return Err(invalid(format!(
             "--from {source}: larger than {} MiB, the most a manifest input may have",
