@@ -5,8 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{TestResult, fleet, with_alerts};
-use igw_monitoring::releases::{Metric, MetricType};
+use crate::support::{TestResult, catalogue, family, fleet, with_alerts};
 use igw_monitoring::{MetricsSchema, MonitoringMode, RulesScope};
 use igw_monitoring::{Object, Options, VerifyFormat, VerifyOptions};
 use promql_parser::parser::{Expr, LabelModifier};
@@ -20,23 +19,6 @@ const TARGET_LABELS: [&str; 6] = [
     "job",
     "instance",
 ];
-
-/// The catalogued family a series name belongs to (a histogram's `_bucket`, `_sum`, `_count`).
-fn family(schema: MetricsSchema, series: &str) -> Option<(&'static Metric, bool)> {
-    catalogue(schema).find_map(|m| {
-        if m.name == series {
-            return Some((m, false));
-        }
-        let suffix = series.strip_prefix(m.name)?;
-        (m.kind == MetricType::Histogram && ["_bucket", "_sum", "_count"].contains(&suffix))
-            .then_some((m, suffix == "_bucket"))
-    })
-}
-
-/// The families `schema` may name: its own, or the migration mode's two schemas'.
-fn catalogue(schema: MetricsSchema) -> impl Iterator<Item = &'static Metric> {
-    schema.schemas().iter().flat_map(|s| s.catalogue().iter())
-}
 
 /// Walks `expr`, checking every selector's name and matchers and every grouping's labels
 /// against `schema`; returns the labels the series below carry.

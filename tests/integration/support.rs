@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use igw_monitoring::releases::{Metric, MetricType};
 use igw_monitoring::{
     AlertOptions, MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
 };
@@ -414,4 +415,21 @@ pub fn objects_json(bundle: &Bundle) -> serde_json::Value {
             .map(|o| serde_json::to_value(o).unwrap_or_default())
             .collect(),
     )
+}
+
+/// The catalogued family a series name belongs to (a histogram's `_bucket`, `_sum`, `_count`).
+pub fn family(schema: MetricsSchema, series: &str) -> Option<(&'static Metric, bool)> {
+    catalogue(schema).find_map(|m| {
+        if m.name == series {
+            return Some((m, false));
+        }
+        let suffix = series.strip_prefix(m.name)?;
+        (m.kind == MetricType::Histogram && ["_bucket", "_sum", "_count"].contains(&suffix))
+            .then_some((m, suffix == "_bucket"))
+    })
+}
+
+/// The families `schema` may name: its own, or the migration mode's two schemas'.
+pub fn catalogue(schema: MetricsSchema) -> impl Iterator<Item = &'static Metric> {
+    schema.schemas().iter().flat_map(|s| s.catalogue().iter())
 }
