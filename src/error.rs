@@ -58,7 +58,7 @@ impl From<hcl::Error> for Error {
 }
 
 /// One rule one input breaks: where, what, and why it is refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     /// Path of the option, as in the config file, e.g. `selector.matchLabels["app"]`; for a
     /// name made of several options, the name's own option.

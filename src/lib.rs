@@ -29,6 +29,7 @@
 
 mod alerts;
 mod bundle;
+pub mod check;
 mod dashboard;
 pub mod emit;
 mod error;
@@ -48,6 +49,7 @@ mod verify;
 
 pub use alerts::GROUP as ALERT_GROUP;
 pub use bundle::Bundle;
+pub use check::Check;
 pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
 pub use error::{Error, Problem, Problems};

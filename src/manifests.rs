@@ -148,66 +148,22 @@ impl Manifests {
     /// is not an object, or an object of a known kind that does not read as that kind, is a
     /// problem. Every problem of the input comes at once.
     pub fn read(&mut self, source: &str, text: &str) -> Result<(), Problems> {
-        let mut problems = Vec::new();
-        for (at, value) in documents(source, text)? {
-            self.add_value(&at, value, 0, &mut problems);
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Problems(problems))
-        }
+        read_objects(source, text, &mut |at, kind, value| {
+            self.insert(at, kind, value)
+        })
     }
 
     /// Adds one object (or `List`) read elsewhere; `at` names it in problems.
     pub fn add(&mut self, at: &str, value: Value) -> Result<(), Problems> {
         let mut problems = Vec::new();
-        self.add_value(at, value, 0, &mut problems);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Problems(problems))
-        }
+        walk(at, value, 0, &mut problems, &mut |at, kind, value| {
+            self.insert(at, kind, value)
+        });
+        into_result(problems)
     }
 
-    fn add_value(&mut self, at: &str, value: Value, depth: usize, problems: &mut Vec<Problem>) {
-        let problem = |value: &str, rule: &str| Problem {
-            field: at.to_owned(),
-            also: Vec::new(),
-            value: value.to_owned(),
-            rule: rule.to_owned(),
-        };
-        let Value::Object(map) = value else {
-            if !value.is_null() {
-                problems.push(problem(
-                    &shown(&value),
-                    "is not a Kubernetes object (a mapping with apiVersion and kind)",
-                ));
-            }
-            return;
-        };
-        let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
-            problems.push(problem("", "has no kind: not a Kubernetes object"));
-            return;
-        };
-        if kind.ends_with("List") && map.contains_key("items") {
-            if depth >= MAX_LIST_DEPTH {
-                problems.push(problem(&kind, "nests Lists too deeply"));
-                return;
-            }
-            let mut map = map;
-            match map.remove("items") {
-                Some(Value::Array(items)) => {
-                    for (i, item) in items.into_iter().enumerate() {
-                        self.add_value(&format!("{at}.items[{i}]"), item, depth + 1, problems);
-                    }
-                }
-                Some(Value::Null) | None => {}
-                Some(other) => problems.push(problem(&shown(&other), "items is not a list")),
-            }
-            return;
-        }
-        let value = Value::Object(map);
+    /// Files one object of kind `kind` under its kind; other kinds are left out.
+    fn insert(&mut self, at: &str, kind: &str, value: Value) -> Result<(), Problem> {
         fn typed<T: serde::de::DeserializeOwned>(
             value: Value,
             into: &mut Vec<T>,
@@ -216,7 +172,7 @@ impl Manifests {
                 .map(|object| into.push(object))
                 .map_err(|e| e.to_string())
         }
-        let read = match kind.as_str() {
+        let read = match kind {
             "Deployment" => typed(value, &mut self.deployments),
             "StatefulSet" => typed(value, &mut self.stateful_sets),
             "DaemonSet" => typed(value, &mut self.daemon_sets),
@@ -233,12 +189,7 @@ impl Manifests {
             }
             _ => Ok(()),
         };
-        if let Err(error) = read {
-            problems.push(problem(
-                &kind,
-                &format!("does not read as a {kind}: {error}"),
-            ));
-        }
+        read.map_err(|error| does_not_read(at, kind, &error))
     }
 
     /// Every pod template of the input: Deployments, StatefulSets, DaemonSets, then Pods.
@@ -266,6 +217,92 @@ impl Manifests {
             .chain(stateful_sets)
             .chain(daemon_sets)
             .chain(pods)
+    }
+}
+
+/// The problem of an object of a known kind that does not read as that kind.
+pub(crate) fn does_not_read(at: &str, kind: &str, error: &impl std::fmt::Display) -> Problem {
+    Problem {
+        field: at.to_owned(),
+        also: Vec::new(),
+        value: kind.to_owned(),
+        rule: format!("does not read as a {kind}: {error}"),
+    }
+}
+
+fn into_result(problems: Vec<Problem>) -> Result<(), Problems> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+/// What [`walk`] hands every object to: where it is, its kind, the object.
+pub(crate) type Visit<'v> = dyn FnMut(&str, &str, Value) -> Result<(), Problem> + 'v;
+
+/// Reads one input (a YAML stream or JSON, within [`MAX_MANIFEST_BYTES`] and
+/// [`MAX_ALIAS_EXPANSION`]) and hands every object of it, `List`s opened, to `visit`; every
+/// problem of the input comes at once.
+pub(crate) fn read_objects(
+    source: &str,
+    text: &str,
+    visit: &mut Visit<'_>,
+) -> Result<(), Problems> {
+    let mut problems = Vec::new();
+    for (at, value) in documents(source, text)? {
+        walk(&at, value, 0, &mut problems, visit);
+    }
+    into_result(problems)
+}
+
+/// Hands `value` to `visit` if it is an object, or each item if it is a `List` (`kind: List`
+/// or any `*List` with `items`, nested at most [`MAX_LIST_DEPTH`] deep). `null`s are skipped;
+/// anything else that is not an object, or has no kind, is a problem.
+fn walk(at: &str, value: Value, depth: usize, problems: &mut Vec<Problem>, visit: &mut Visit<'_>) {
+    let problem = |value: &str, rule: &str| Problem {
+        field: at.to_owned(),
+        also: Vec::new(),
+        value: value.to_owned(),
+        rule: rule.to_owned(),
+    };
+    let Value::Object(mut map) = value else {
+        if !value.is_null() {
+            problems.push(problem(
+                &shown(&value),
+                "is not a Kubernetes object (a mapping with apiVersion and kind)",
+            ));
+        }
+        return;
+    };
+    let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
+        problems.push(problem("", "has no kind: not a Kubernetes object"));
+        return;
+    };
+    if kind.ends_with("List") && map.contains_key("items") {
+        if depth >= MAX_LIST_DEPTH {
+            problems.push(problem(&kind, "nests Lists too deeply"));
+            return;
+        }
+        match map.remove("items") {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    walk(
+                        &format!("{at}.items[{i}]"),
+                        item,
+                        depth + 1,
+                        problems,
+                        visit,
+                    );
+                }
+            }
+            Some(Value::Null) | None => {}
+            Some(other) => problems.push(problem(&shown(&other), "items is not a list")),
+        }
+        return;
+    }
+    if let Err(problem) = visit(at, &kind, Value::Object(map)) {
+        problems.push(problem);
     }
 }
 
@@ -536,7 +573,7 @@ fn is_picker(container: &Container) -> bool {
 }
 
 /// The picker's project and version from its image (`…/epp:v1.5.0`), when the tag is a release.
-fn release_of(image: &str) -> (Option<Project>, Option<Version>) {
+pub(crate) fn release_of(image: &str) -> (Option<Project>, Option<Version>) {
     let (path, tag) = match image.rsplit_once('/') {
         Some((_, last)) => match last.split_once('@') {
             Some(_) => (image, None),
@@ -580,35 +617,39 @@ fn grants(rule: &PolicyRule, group: &str, resource: &str) -> bool {
 /// ClusterRoles of Kubernetes itself that grant the reviews; they are never in manifests.
 const BUILT_IN_REVIEWERS: &[&str] = &["system:auth-delegator", "cluster-admin"];
 
-impl Manifests {
-    /// Whether a ClusterRoleBinding of the input lets `namespace/name` create TokenReviews and
-    /// SubjectAccessReviews (both cluster-scoped, so a RoleBinding cannot).
-    fn may_review(&self, namespace: &str, name: &str) -> bool {
-        let (mut tokens, mut accesses) = (false, false);
-        for binding in &self.cluster_role_bindings {
-            let bound = binding.subjects.iter().flatten().any(|s| {
-                s.kind == "ServiceAccount"
-                    && s.name == name
-                    && s.namespace.as_deref() == Some(namespace)
-            });
-            if !bound || binding.role_ref.kind != "ClusterRole" {
+/// Whether one of `bindings` (with `roles`, the ClusterRoles they may name) lets the
+/// ServiceAccount `namespace/name` create TokenReviews and SubjectAccessReviews (both
+/// cluster-scoped, so a RoleBinding cannot).
+pub(crate) fn may_review<'r>(
+    bindings: impl IntoIterator<Item = &'r ClusterRoleBinding>,
+    roles: impl IntoIterator<Item = &'r ClusterRole> + Clone,
+    namespace: &str,
+    name: &str,
+) -> bool {
+    let (mut tokens, mut accesses) = (false, false);
+    for binding in bindings {
+        let bound = binding.subjects.iter().flatten().any(|s| {
+            s.kind == "ServiceAccount"
+                && s.name == name
+                && s.namespace.as_deref() == Some(namespace)
+        });
+        if !bound || binding.role_ref.kind != "ClusterRole" {
+            continue;
+        }
+        if BUILT_IN_REVIEWERS.contains(&binding.role_ref.name.as_str()) {
+            return true;
+        }
+        for role in roles.clone() {
+            if role.metadata.name.as_deref() != Some(binding.role_ref.name.as_str()) {
                 continue;
             }
-            if BUILT_IN_REVIEWERS.contains(&binding.role_ref.name.as_str()) {
-                return true;
-            }
-            for role in &self.cluster_roles {
-                if role.metadata.name.as_deref() != Some(binding.role_ref.name.as_str()) {
-                    continue;
-                }
-                for rule in role.rules.iter().flatten() {
-                    tokens |= grants(rule, "authentication.k8s.io", "tokenreviews");
-                    accesses |= grants(rule, "authorization.k8s.io", "subjectaccessreviews");
-                }
+            for rule in role.rules.iter().flatten() {
+                tokens |= grants(rule, "authentication.k8s.io", "tokenreviews");
+                accesses |= grants(rule, "authorization.k8s.io", "subjectaccessreviews");
             }
         }
-        tokens && accesses
     }
+    tokens && accesses
 }
 
 /// Label keys the installs' charts and manifests select their pickers by (the release table's).
@@ -736,17 +777,31 @@ fn target_name(name: &str, taken: &BTreeSet<String>) -> String {
 }
 
 /// A picker found: its workload's index, its pool, its Service's selector.
-type Found = (usize, Option<String>, Option<BTreeMap<String, String>>);
+pub(crate) type Found = (usize, Option<String>, Option<BTreeMap<String, String>>);
 
-/// Finds every endpoint picker of the input: through each InferencePool's Service to the
-/// Deployment or StatefulSet whose pods it selects, then any other workload with a picker
-/// container (named `epp`, or a picker image). For each it derives a scrape target (see
-/// [`Discovered`]). A picker whose pods no selector can set apart from every other pod
-/// template of the input is a problem naming the workloads; so is an input without a picker.
-pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
-    let workloads: Vec<Workload<'_>> = manifests.workloads().collect();
-    let index = LabelIndex::new(&workloads);
-    let known = well_known_keys();
+/// The input's pod templates and the index of their label pairs, made once.
+pub(crate) struct Templates<'m> {
+    /// Every pod template, in [`Manifests::workloads`]' order.
+    pub(crate) workloads: Vec<Workload<'m>>,
+    index: LabelIndex<'m>,
+}
+
+impl<'m> Templates<'m> {
+    pub(crate) fn new(manifests: &'m Manifests) -> Self {
+        let workloads: Vec<Workload<'m>> = manifests.workloads().collect();
+        let index = LabelIndex::new(&workloads);
+        Self { workloads, index }
+    }
+}
+
+/// Every endpoint picker of the input (see [`from_manifests`]) and the warnings finding them
+/// gave: through each InferencePool's Service to the Deployments or StatefulSets it selects,
+/// then any other Deployment or StatefulSet with a picker container.
+pub(crate) fn find_pickers(
+    manifests: &Manifests,
+    templates: &Templates<'_>,
+) -> (Vec<Found>, Vec<Warning>) {
+    let (workloads, index) = (&templates.workloads, &templates.index);
     let mut taken: HashSet<usize> = HashSet::new();
     let services: HashMap<(&str, &str), &Service> = manifests
         .services
@@ -782,7 +837,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             .and_then(|s| s.selector.clone())
             .unwrap_or_default();
         let selected: Vec<usize> = index
-            .selected(&workloads, &selector)
+            .selected(workloads, &selector)
             .filter(|&i| {
                 workloads.get(i).is_some_and(|w| {
                     matches!(w.kind, "Deployment" | "StatefulSet") && w.namespace == pool.namespace
@@ -827,6 +882,22 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             found.push((i, None, None));
         }
     }
+    (found, warnings)
+}
+
+/// Finds every endpoint picker of the input: through each InferencePool's Service to the
+/// Deployment or StatefulSet whose pods it selects, then any other workload with a picker
+/// container (named `epp`, or a picker image). For each it derives a scrape target (see
+/// [`Discovered`]). A picker whose pods no selector can set apart from every other pod
+/// template of the input is a problem naming the workloads; so is an input without a picker.
+pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
+    let templates = Templates::new(manifests);
+    let (workloads, index) = (&templates.workloads, &templates.index);
+    let known = well_known_keys();
+    let (found, mut warnings) = find_pickers(manifests, &templates);
+    let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
+        warnings.push(Warning { field, message });
+    };
     let mut problems = Vec::new();
     let mut pickers = Vec::new();
     let mut names = BTreeSet::new();
@@ -841,7 +912,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             labels,
             service_selector.as_ref().unwrap_or(&empty),
             &known,
-            |selector| index.selects_another(&workloads, selector, i),
+            |selector| index.selects_another(workloads, selector, i),
         ) else {
             let alike: Vec<String> = workloads
                 .iter()
@@ -861,7 +932,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             continue;
         };
         let container = picker_container(&workload);
-        let port = match container.and_then(|c| flag(c, "metrics-port")) {
+        let port = match Serving::of(container).port_flag {
             Some(text) => match text.parse::<u16>() {
                 Ok(n) if n > 0 => {
                     let named = container
@@ -905,15 +976,9 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
                 }
             }
         };
-        let off = |value: Option<&str>| {
-            value.is_some_and(|v| !matches!(v, "" | "false" | "0" | "False" | "FALSE"))
-        };
-        let tls = off(container.and_then(|c| flag(c, "metrics-cert-dir")));
-        let mtls = tls && off(container.and_then(|c| flag(c, "metrics-client-ca-file")));
-        let auth = !matches!(
-            container.and_then(|c| flag(c, "metrics-endpoint-auth")),
-            Some("false" | "0" | "False" | "FALSE" | "f" | "F")
-        );
+        let Serving {
+            tls, mtls, auth, ..
+        } = Serving::of(container);
         let name = target_name(workload.name, &names);
         names.insert(name.clone());
         if tls {
@@ -938,16 +1003,14 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
         if !auth {
             warn(&mut warnings, id.clone(), "--metrics-endpoint-auth=false: the picker checks no token (the bundle's reader token is sent but not needed), and needs no auth delegation".to_owned());
         }
-        let account = workload
-            .spec
-            .and_then(|s| {
-                s.service_account_name
-                    .as_deref()
-                    .or(s.service_account.as_deref())
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or("default");
-        let needs_auth_delegation = auth && !manifests.may_review(workload.namespace, account);
+        let account = service_account_of(&workload);
+        let needs_auth_delegation = auth
+            && !may_review(
+                &manifests.cluster_role_bindings,
+                &manifests.cluster_roles,
+                workload.namespace,
+                account,
+            );
         if needs_auth_delegation && account == "default" {
             warn(
                 &mut warnings,
@@ -1022,8 +1085,58 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     }
 }
 
+/// What a picker container's flags say about its `/metrics` endpoint.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Serving<'c> {
+    /// `--metrics-port`, as given.
+    pub(crate) port_flag: Option<&'c str>,
+    /// `--metrics-cert-dir` is set: `/metrics` is served over TLS.
+    pub(crate) tls: bool,
+    /// TLS and `--metrics-client-ca-file`: a scrape needs a client certificate.
+    pub(crate) mtls: bool,
+    /// `/metrics` checks tokens (unless `--metrics-endpoint-auth=false`).
+    pub(crate) auth: bool,
+}
+
+impl<'c> Serving<'c> {
+    pub(crate) fn of(container: Option<&'c Container>) -> Self {
+        let Some(container) = container else {
+            return Self {
+                auth: true,
+                ..Self::default()
+            };
+        };
+        let set = |value: Option<&str>| {
+            value.is_some_and(|v| !matches!(v, "" | "false" | "0" | "False" | "FALSE"))
+        };
+        let tls = set(flag(container, "metrics-cert-dir"));
+        Self {
+            port_flag: flag(container, "metrics-port"),
+            tls,
+            mtls: tls && set(flag(container, "metrics-client-ca-file")),
+            auth: !matches!(
+                flag(container, "metrics-endpoint-auth"),
+                Some("false" | "0" | "False" | "FALSE" | "f" | "F")
+            ),
+        }
+    }
+}
+
+/// The ServiceAccount a pod template runs as: `default` when it names none.
+pub(crate) fn service_account_of<'m>(workload: &Workload<'m>) -> &'m str {
+    workload
+        .spec
+        .and_then(|s| {
+            s.service_account_name
+                .as_deref()
+                .or(s.service_account.as_deref())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default")
+}
+
 /// The picker container of a workload: the one named `epp`, else one running a picker image.
-fn picker_container<'m>(workload: &Workload<'m>) -> Option<&'m Container> {
+pub(crate) fn picker_container<'m>(workload: &Workload<'m>) -> Option<&'m Container> {
     let containers = &workload.spec?.containers;
     containers
         .iter()

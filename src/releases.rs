@@ -222,6 +222,18 @@ pub fn schema_of(install: PresetFlavor, version: Option<Version>) -> Option<Metr
     }
 }
 
+/// The plain schemas a project's endpoint picker emits at `version`: its row's schema and the
+/// older one it dual-emits during a rename (see [`Release::also_emits`]), else [`schema_at`].
+pub fn emitted_at(project: Project, version: Version) -> Vec<MetricsSchema> {
+    RELEASES
+        .iter()
+        .find(|r| r.project == project && r.contains(version))
+        .map_or_else(
+            || vec![schema_at(project, version)],
+            |r| std::iter::once(r.schema).chain(r.also_emits).collect(),
+        )
+}
+
 /// The pod label of a preset's install: the chart's default shape, or the one without an
 /// InferencePool; `None` when the install has no such shape.
 pub fn pod_label(install: PresetFlavor, create_inference_pool: bool) -> Option<PodLabel> {
@@ -538,6 +550,23 @@ impl MetricsSchema {
                 scheduler_e2e_duration_seconds: "llm_d_epp_scheduler_e2e_duration_seconds",
             },
         }
+    }
+
+    /// The catalogued family a series name belongs to, among the families this schema's
+    /// queries may name (the migration mode's two schemas'): the family itself, or a
+    /// histogram's `_bucket` (then `true`), `_sum` or `_count`.
+    pub fn family(self, series: &str) -> Option<(&'static Metric, bool)> {
+        self.schemas()
+            .iter()
+            .flat_map(|s| s.catalogue().iter())
+            .find_map(|m| {
+                if m.name == series {
+                    return Some((m, false));
+                }
+                let suffix = series.strip_prefix(m.name)?;
+                (m.kind == MetricType::Histogram && ["_bucket", "_sum", "_count"].contains(&suffix))
+                    .then_some((m, suffix == "_bucket"))
+            })
     }
 
     /// The dashboard's title: Cloud Monitoring's own for the two GIE schemas.

@@ -136,7 +136,7 @@ pub(crate) fn version_text(version: &TlsVersion) -> &'static str {
 }
 
 /// A choice the plan accepts but the user should know the consequence of.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
     /// Path of the option, as in the config file (`scheme`, `tls`, `targets[2].tls`).
     pub field: String,

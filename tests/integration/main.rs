@@ -4,6 +4,7 @@
 
 mod support;
 
+mod check;
 mod conformance;
 mod dashboard;
 mod fleet;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{TestResult, catalogue, family, fleet, with_alerts};
+use crate::support::{TestResult, catalogue, fleet, with_alerts};
 use igw_monitoring::{MetricsSchema, MonitoringMode, RulesScope};
 use igw_monitoring::{Object, Options, VerifyFormat, VerifyOptions};
 use promql_parser::parser::{Expr, LabelModifier};
@@ -34,7 +34,7 @@ fn check(
             errors.push(format!("{query}: a selector without a metric name"));
             return;
         };
-        let Some((metric, bucket)) = family(schema, name) else {
+        let Some((metric, bucket)) = schema.family(name) else {
             errors.push(format!("{query}: {name} is not in the {schema} catalogue"));
             return;
         };

@@ -21,7 +21,7 @@ use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr};
 use serde_json::{Value, json};
 
-use crate::support::{TestResult, family, with_alerts};
+use crate::support::{TestResult, with_alerts};
 
 /// A result whose error is anything, with a value.
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -190,7 +190,7 @@ fn alert_series(
     // The migration mode's expressions also name the other schema's metrics: not emitted here.
     let read: Vec<(String, &Metric)> = parsed_selectors(expr)?
         .into_iter()
-        .filter_map(|(name, _)| family(emitted, &name).map(|(m, _)| (name, m)))
+        .filter_map(|(name, _)| emitted.family(&name).map(|(m, _)| (name, m)))
         .collect();
     let render = |(name, metric): &(String, &Metric), extra: &[(&str, &str)], values: String| {
         let mut labels = metric_labels(metric, namespace);

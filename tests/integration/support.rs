@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use igw_monitoring::releases::{Metric, MetricType};
+use igw_monitoring::releases::Metric;
 use igw_monitoring::{
     AlertOptions, MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target,
 };
@@ -14,7 +14,7 @@ use igw_monitoring::{
 use igw_monitoring::{SecretKeyRef, TlsOptions, TlsVersion};
 use serde::Deserialize;
 
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 /// The workspace's `../shared` folder (seed, reference CRDs, conformance tools).
 pub fn shared_dir() -> PathBuf {
@@ -415,18 +415,6 @@ pub fn objects_json(bundle: &Bundle) -> serde_json::Value {
             .map(|o| serde_json::to_value(o).unwrap_or_default())
             .collect(),
     )
-}
-
-/// The catalogued family a series name belongs to (a histogram's `_bucket`, `_sum`, `_count`).
-pub fn family(schema: MetricsSchema, series: &str) -> Option<(&'static Metric, bool)> {
-    catalogue(schema).find_map(|m| {
-        if m.name == series {
-            return Some((m, false));
-        }
-        let suffix = series.strip_prefix(m.name)?;
-        (m.kind == MetricType::Histogram && ["_bucket", "_sum", "_count"].contains(&suffix))
-            .then_some((m, suffix == "_bucket"))
-    })
 }
 
 /// The families `schema` may name: its own, or the migration mode's two schemas'.

@@ -113,6 +113,28 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         cluster: Option<String>,
     },
+    /// Check that a bundle scrapes the endpoint pickers of your manifests: each monitoring
+    /// selects picker pods and nothing else, on the port they serve /metrics on, with their
+    /// scheme, TLS and token, their ServiceAccount may review tokens, the metric names match
+    /// the image. Exit 0 clean, 1 findings, 2 invalid input.
+    #[command(after_long_help = CHECK_EXAMPLES)]
+    Check {
+        /// The manifests to check against (YAML streams, or kubectl's JSON or YAML Lists; `-`
+        /// for stdin; repeatable): `helm template ...`, or `kubectl get
+        /// deploy,sts,svc,inferencepool,clusterrolebinding,clusterrole -A -o yaml`.
+        #[arg(long, value_name = "FILE", required = true)]
+        against: Vec<PathBuf>,
+        /// Check this bundle (generated earlier or edited by hand; YAML or a JSON List)
+        /// instead of the one the options make.
+        #[arg(long, value_name = "BUNDLE", conflicts_with = "OptionArgs")]
+        bundle: Option<PathBuf>,
+        /// The bundle's options (the same as for render), when --bundle is not given.
+        #[command(flatten)]
+        options: OptionArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = CheckFormat::Text)]
+        output: CheckFormat,
+    },
     /// Print the JSON Schema of the config file (for editor validation and completion).
     Schema,
     /// Print the CustomResourceDefinitions derived from the GMP types.
@@ -135,6 +157,29 @@ pub enum Format {
     /// One Terraform `kubernetes_manifest` resource per object (HCL).
     Terraform,
 }
+
+/// How `check` prints what it found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per finding and warning, then a summary.
+    Text,
+    /// One JSON object: findings, warnings, and what each monitoring selects.
+    Json,
+}
+
+/// Worked examples shown at the end of `check --help`.
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  # The bundle --from makes, checked against the same manifests
+  helm template llm-d-router ... > epp.yaml
+  igw-monitoring check --against epp.yaml --from epp.yaml
+
+  # A bundle written earlier (or edited by hand), against what the cluster runs
+  kubectl get deploy,sts,svc,inferencepool,clusterrolebinding,clusterrole -A -o yaml > live.yaml
+  igw-monitoring check --against live.yaml --bundle bundle.yaml -o json
+
+Exit codes: 0 every monitoring scrapes (warnings aside); 1 findings; 2 invalid input (flags,
+config file, options, manifests or bundle).";
 
 /// The bundle's options as flags; each one overrides the config file's value.
 #[derive(Clone, Debug, Default, Args)]

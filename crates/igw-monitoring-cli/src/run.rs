@@ -9,7 +9,7 @@ use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonito
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning};
 
-use crate::args::{Cli, Command, Format, OptionArgs, VerifyFormatArg};
+use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::bounded::read_at_most;
 use crate::config;
 use crate::output;
@@ -133,6 +133,12 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         Command::Dashboard { options, cluster } => plan(options)?
             .dashboard(cluster.as_deref())
             .map_err(cluster_error)?,
+        Command::Check {
+            against,
+            bundle,
+            options,
+            output,
+        } => return check(against, bundle.as_deref(), options, *output, out, err),
         Command::Schema => schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,
         Command::Completions { shell } => {
@@ -143,6 +149,68 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
     };
     write_out(out, &text)?;
     Ok(Outcome::Success)
+}
+
+/// `check`: the bundle (`--bundle`, or the options') judged against the manifests of
+/// `against`; findings exit 1.
+fn check(
+    against: &[std::path::PathBuf],
+    bundle: Option<&Path>,
+    options: &OptionArgs,
+    format: CheckFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, Failed> {
+    let manifests = read_manifests(against, "--against")?;
+    let check = match bundle {
+        Some(path) => {
+            let (source, text) = read_input(path, "--bundle")?;
+            let objects = igw_monitoring::check::read_bundle(&source, &text)
+                .map_err(|problems| invalid(format!("invalid bundle:\n{problems}")))?;
+            igw_monitoring::check::check(&manifests, objects, None)
+        }
+        None => scrape_plan(options, err)?.check(&manifests),
+    };
+    let text = match format {
+        CheckFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&check).map_err(failure)?;
+            text.push('\n');
+            text
+        }
+        CheckFormat::Text => {
+            let mut text = String::new();
+            for problem in &check.findings {
+                text.push_str(&format!("finding: {problem}\n"));
+            }
+            for warning in &check.warnings {
+                text.push_str(&format!("warning: {warning}\n"));
+            }
+            let pickers: std::collections::BTreeSet<&String> =
+                check.monitorings.iter().flat_map(|m| &m.pickers).collect();
+            text.push_str(&format!(
+                "{} finding{}, {} warning{}: {} monitoring{} selecting {} endpoint picker{}\n",
+                check.findings.len(),
+                plural(check.findings.len()),
+                check.warnings.len(),
+                plural(check.warnings.len()),
+                check.monitorings.len(),
+                plural(check.monitorings.len()),
+                pickers.len(),
+                plural(pickers.len()),
+            ));
+            text
+        }
+    };
+    write_out(out, &text)?;
+    Ok(if check.is_clean() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// What `verify` and `dashboard` fail with once the plan is made: only `--cluster` can be
@@ -215,13 +283,7 @@ fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
     if args.from.is_empty() {
         return Ok((options, Vec::new()));
     }
-    let mut index = Manifests::new();
-    for path in &args.from {
-        let (source, text) = read_manifest(path)?;
-        index
-            .read(&source, &text)
-            .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
-    }
+    let index = read_manifests(&args.from, "--from")?;
     let discovery = manifests::from_manifests(&index)
         .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
     discovery
@@ -229,8 +291,20 @@ fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
         .map_err(|problems| options_error(args, Error::Invalid(problems)))
 }
 
-/// One `--from` input (`-`: stdin), read up to [`manifests::MAX_MANIFEST_BYTES`].
-fn read_manifest(path: &Path) -> Result<(String, String), Failed> {
+/// The manifests of every path of `flag` (`--from`, `--against`) in one index.
+fn read_manifests(paths: &[std::path::PathBuf], flag: &str) -> Result<Manifests, Failed> {
+    let mut index = Manifests::new();
+    for path in paths {
+        let (source, text) = read_input(path, flag)?;
+        index
+            .read(&source, &text)
+            .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
+    }
+    Ok(index)
+}
+
+/// One input of `flag` (`-`: stdin), read up to [`manifests::MAX_MANIFEST_BYTES`].
+fn read_input(path: &Path, flag: &str) -> Result<(String, String), Failed> {
     let source = path.display().to_string();
     let limit = manifests::MAX_MANIFEST_BYTES;
     // One byte past the limit tells an input over it from one at it.
@@ -239,15 +313,15 @@ fn read_manifest(path: &Path) -> Result<(String, String), Failed> {
     } else {
         std::fs::File::open(path).and_then(|file| read_at_most(file, limit + 1))
     };
-    let bytes = read.map_err(|e| invalid(format!("--from {source}: cannot read: {e}")))?;
+    let bytes = read.map_err(|e| invalid(format!("{flag} {source}: cannot read: {e}")))?;
     if bytes.len() as u64 > limit {
         return Err(invalid(format!(
-            "--from {source}: larger than {} MiB, the most a manifest input may have",
+            "{flag} {source}: larger than {} MiB, the most an input may have",
             limit / (1024 * 1024)
         )));
     }
     let text = String::from_utf8(bytes)
-        .map_err(|_| invalid(format!("--from {source}: is not UTF-8 text")))?;
+        .map_err(|_| invalid(format!("{flag} {source}: is not UTF-8 text")))?;
     Ok((source, text))
 }
 

@@ -1,0 +1,689 @@
+//! A bundle judged against the user's manifests: does each monitoring reach an endpoint picker
+//! and get its metrics? GMP reports none of what is checked here; a scrape that cannot work
+//! just yields no series.
+//!
+//! Per (Cluster)PodMonitoring of the bundle, [`check`] proves that
+//!
+//! 1. its selector selects at least one endpoint-picker pod template (in its namespace, for a
+//!    PodMonitoring) and no other pod template;
+//! 2. each endpoint's port is a port of the picker container, the one it serves `/metrics` on;
+//! 3. the scheme and TLS match the picker's flags (`--metrics-cert-dir`,
+//!    `--metrics-client-ca-file`), and a token is sent where `/metrics` checks one;
+//! 4. the picker's ServiceAccount may create TokenReviews and SubjectAccessReviews (granted in
+//!    the manifests or in the bundle), without which every scrape gets 500;
+//! 5. the metric names the bundle queries are those the picker's release emits;
+//!
+//! and that the bundle's own chain (token Secret, reader RBAC, the collector's grants) is
+//! closed ([`crate::relations`]). A finding is a [`Problem`] naming the object and field; what
+//! works but is worth knowing (auth off while a token is sent, an image of no known release) is
+//! a [`Warning`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gmp_types::{Scheme, ScrapeEndpoint};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use crate::error::{Problem, Problems};
+use crate::manifests::{
+    self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
+    service_account_of,
+};
+use crate::object::{Kind, Object};
+use crate::options::COLLECTOR_SERVICE_ACCOUNT;
+use crate::releases::{self, MetricsSchema};
+use crate::tls::Warning;
+
+/// What [`check`] found: empty [`Check::findings`] means every monitoring scrapes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What breaks a scrape; each names the object and field (`PodMonitoring/ns/name
+    /// spec.endpoints[0].port`), the value, and why.
+    pub findings: Vec<Problem>,
+    /// What works but is worth knowing.
+    pub warnings: Vec<Warning>,
+    /// Each monitoring of the bundle and the endpoint pickers it selects.
+    pub monitorings: Vec<Scrapes>,
+}
+
+/// One monitoring and the pickers it selects.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Scrapes {
+    /// `ClusterPodMonitoring/name` or `PodMonitoring/namespace/name`.
+    pub monitoring: String,
+    /// The picker workloads it selects, `Kind/namespace/name`.
+    pub pickers: Vec<String>,
+}
+
+impl Check {
+    /// Whether nothing breaks a scrape (warnings aside).
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Reads a bundle (a YAML stream or JSON, `List`s opened, within the caps of
+/// [`Manifests::read`]) into its objects; objects of kinds a bundle does not hold (see
+/// [`crate::Kind`]) are left out. `source` names the input in problems.
+pub fn read_bundle(source: &str, text: &str) -> Result<Vec<Object<'static>>, Problems> {
+    let mut objects = Vec::new();
+    manifests::read_objects(source, text, &mut |at, kind, value| {
+        if !Kind::ALL.iter().any(|k| k.as_str() == kind) {
+            return Ok(());
+        }
+        let object = serde_json::from_value::<Object<'static>>(value)
+            .map_err(|e| manifests::does_not_read(at, kind, &e))?;
+        objects.push(object);
+        Ok(())
+    })?;
+    Ok(objects)
+}
+
+/// A monitoring of either kind, as the checks read it.
+struct Monitoring<'o> {
+    id: String,
+    /// The namespace whose pods it may select; `None`: every namespace.
+    namespace: Option<&'o str>,
+    selector: &'o LabelSelector,
+    endpoints: &'o [ScrapeEndpoint],
+}
+
+/// A finding.
+fn finding(field: String, also: Vec<String>, value: impl Into<String>, rule: String) -> Problem {
+    Problem {
+        field,
+        also,
+        value: value.into(),
+        rule,
+    }
+}
+
+/// Judges `bundle` (objects rendered by this crate, read back from YAML, or listed from a
+/// cluster) against `manifests` (see the module's documentation). `schema` is the metric
+/// schema the bundle's alerts, dashboard and verify query, when known (a [`crate::Plan`]'s);
+/// without it, the schema is read from the bundle's Rules and ClusterRules, if any.
+///
+/// ```
+/// use igw_monitoring::{Options, Plan, manifests::Manifests};
+///
+/// let mut manifests = Manifests::new();
+/// manifests.read("epp.yaml", r#"
+/// apiVersion: apps/v1
+/// kind: Deployment
+/// metadata: {name: epp, namespace: inference}
+/// spec:
+///   selector: {matchLabels: {app: epp}}
+///   template:
+///     metadata: {labels: {app: epp}}
+///     spec:
+///       containers:
+///       - name: epp
+///         image: registry.k8s.io/gateway-api-inference-extension/epp:v1.0.0
+///         ports: [{name: metrics, containerPort: 9090}]
+/// "#)?;
+/// // The seed's selector (app=inference-gateway-ext-proc) misses these pods.
+/// let plan = Plan::try_from(Options::default())?;
+/// let check = plan.check(&manifests);
+/// assert!(!check.is_clean());
+/// assert!(check.findings[0].rule.contains("selects no endpoint-picker pod template"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check<'a>(
+    manifests: &Manifests,
+    bundle: impl IntoIterator<Item = impl Into<Object<'a>>>,
+    schema: Option<MetricsSchema>,
+) -> Check {
+    let objects: Vec<Object<'a>> = bundle.into_iter().map(Into::into).collect();
+    let templates = Templates::new(manifests);
+    let (found, _) = find_pickers(manifests, &templates);
+    let pickers: BTreeSet<usize> = found.iter().map(|(i, _, _)| *i).collect();
+    let bindings: Vec<&ClusterRoleBinding> = manifests
+        .cluster_role_bindings
+        .iter()
+        .chain(objects.iter().filter_map(|o| match o {
+            Object::ClusterRoleBinding(b) => Some(b.as_ref()),
+            _ => None,
+        }))
+        .collect();
+    let roles: Vec<&ClusterRole> = manifests
+        .cluster_roles
+        .iter()
+        .chain(objects.iter().filter_map(|o| match o {
+            Object::ClusterRole(r) => Some(r.as_ref()),
+            _ => None,
+        }))
+        .collect();
+    let mut check = Check::default();
+    let mut judged: BTreeSet<usize> = BTreeSet::new();
+    let mut scraped: BTreeSet<usize> = BTreeSet::new();
+    for monitoring in objects.iter().filter_map(monitoring) {
+        let selected = selected(&monitoring, &templates.workloads, &mut check.findings);
+        let (mine, others): (Vec<usize>, Vec<usize>) =
+            selected.into_iter().partition(|i| pickers.contains(i));
+        let ids = |list: &[usize]| -> Vec<String> {
+            list.iter()
+                .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
+                .collect()
+        };
+        let field = format!("{} spec.selector", monitoring.id);
+        if mine.is_empty() {
+            check.findings.push(finding(
+                field.clone(),
+                ids(&others),
+                selector_text(monitoring.selector),
+                format!(
+                    "selects no endpoint-picker pod template in the manifests{}: GMP scrapes nothing",
+                    missed(&monitoring, &others, &pickers, &templates.workloads)
+                ),
+            ));
+        }
+        if !others.is_empty() {
+            check.findings.push(finding(
+                field,
+                ids(&others),
+                selector_text(monitoring.selector),
+                format!(
+                    "also selects pods that run no endpoint picker ({}): GMP scrapes them too, on a port that is not theirs",
+                    ids(&others).join(", ")
+                ),
+            ));
+        }
+        for &i in &mine {
+            let Some(workload) = templates.workloads.get(i) else {
+                continue;
+            };
+            scraped.insert(i);
+            let first = judged.insert(i);
+            judge_endpoints(&monitoring, workload, &mut check);
+            if first {
+                judge_reviews(workload, &bindings, &roles, &mut check);
+            }
+        }
+        check.monitorings.push(Scrapes {
+            monitoring: monitoring.id,
+            pickers: ids(&mine),
+        });
+    }
+    judge_schema(&objects, schema, &templates, &scraped, &mut check);
+    for &i in pickers.difference(&scraped) {
+        if let Some(workload) = templates.workloads.get(i) {
+            check.warnings.push(Warning {
+                field: workload.id(),
+                message: "is an endpoint picker no monitoring of the bundle selects: its metrics are not scraped".to_owned(),
+            });
+        }
+    }
+    let collector = collector_namespace(&objects);
+    for link in crate::relations::broken_links(objects.iter(), &collector) {
+        let (object, rule) = link.split_once(": ").unwrap_or(("bundle", link.as_str()));
+        check.findings.push(finding(
+            "bundle".to_owned(),
+            Vec::new(),
+            object,
+            format!("breaks the scrape chain: {rule}"),
+        ));
+    }
+    check
+}
+
+/// The monitoring view of an object, if it is one.
+fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
+    let id = |kind: &str, meta: &ObjectMeta| match &meta.namespace {
+        Some(ns) => format!("{kind}/{ns}/{}", meta.name.as_deref().unwrap_or("")),
+        None => format!("{kind}/{}", meta.name.as_deref().unwrap_or("")),
+    };
+    match object {
+        Object::ClusterPodMonitoring(m) => Some(Monitoring {
+            id: id("ClusterPodMonitoring", &m.metadata),
+            namespace: None,
+            selector: &m.spec.selector,
+            endpoints: &m.spec.endpoints,
+        }),
+        Object::PodMonitoring(m) => Some(Monitoring {
+            id: id("PodMonitoring", &m.metadata),
+            // A PodMonitoring without a namespace lands in the one kubectl applies it to.
+            namespace: Some(m.metadata.namespace.as_deref().unwrap_or("default")),
+            selector: &m.spec.selector,
+            endpoints: &m.spec.endpoints,
+        }),
+        _ => None,
+    }
+}
+
+/// The pod templates `monitoring` selects (in its namespace, for a PodMonitoring). A selector
+/// operator Kubernetes does not know is a finding, and selects nothing.
+fn selected(
+    monitoring: &Monitoring<'_>,
+    workloads: &[Workload<'_>],
+    findings: &mut Vec<Problem>,
+) -> Vec<usize> {
+    for (i, requirement) in monitoring
+        .selector
+        .match_expressions
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if !matches!(
+            requirement.operator.as_str(),
+            "In" | "NotIn" | "Exists" | "DoesNotExist"
+        ) {
+            findings.push(finding(
+                format!(
+                    "{} spec.selector.matchExpressions[{i}].operator",
+                    monitoring.id
+                ),
+                Vec::new(),
+                requirement.operator.clone(),
+                "is not In, NotIn, Exists or DoesNotExist: the API server refuses it".to_owned(),
+            ));
+            return Vec::new();
+        }
+    }
+    workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| monitoring.namespace.is_none_or(|ns| w.namespace == ns))
+        .filter(|(_, w)| selects(monitoring.selector, w.labels))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether a label selector selects pods labelled `labels`, as the API server decides: every
+/// pair and every requirement holds (an empty selector selects every pod).
+pub fn selects(selector: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
+    let value = |key: &str| labels.and_then(|l| l.get(key));
+    let pairs = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| value(k) == Some(v));
+    pairs
+        && selector.match_expressions.iter().flatten().all(|r| {
+            let values = r.values.as_deref().unwrap_or_default();
+            let found = value(&r.key);
+            match r.operator.as_str() {
+                "In" => found.is_some_and(|v| values.contains(v)),
+                "NotIn" => !found.is_some_and(|v| values.contains(v)),
+                "Exists" => found.is_some(),
+                "DoesNotExist" => found.is_none(),
+                _ => false,
+            }
+        })
+}
+
+/// A selector in kubectl's syntax, as findings show it.
+fn selector_text(selector: &LabelSelector) -> String {
+    let pairs = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"));
+    let expressions = selector.match_expressions.iter().flatten().map(|r| {
+        let values = r.values.as_deref().unwrap_or_default().join(",");
+        match r.operator.as_str() {
+            "Exists" => r.key.clone(),
+            "DoesNotExist" => format!("!{}", r.key),
+            "In" => format!("{} in ({values})", r.key),
+            "NotIn" => format!("{} notin ({values})", r.key),
+            other => format!("{} {other} ({values})", r.key),
+        }
+    });
+    pairs.chain(expressions).collect::<Vec<_>>().join(",")
+}
+
+/// Why a monitoring that selects no picker misses them, when the manifests tell.
+fn missed(
+    monitoring: &Monitoring<'_>,
+    others: &[usize],
+    pickers: &BTreeSet<usize>,
+    workloads: &[Workload<'_>],
+) -> String {
+    if let Some(ns) = monitoring.namespace {
+        let elsewhere: Vec<String> = pickers
+            .iter()
+            .filter_map(|&i| workloads.get(i))
+            .filter(|w| w.namespace != ns && selects(monitoring.selector, w.labels))
+            .map(|w| w.id())
+            .collect();
+        if !elsewhere.is_empty() {
+            return format!(
+                " (it would select {}, but a PodMonitoring selects only pods of its own namespace, {ns})",
+                elsewhere.join(", ")
+            );
+        }
+    }
+    if pickers.is_empty() {
+        " (they hold none)".to_owned()
+    } else if others.is_empty() {
+        " (nor any other pod template)".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// Findings on each endpoint of `monitoring` against the picker of `workload`: port, scheme,
+/// TLS and token.
+fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: &mut Check) {
+    let container = picker_container(workload);
+    let serving = Serving::of(container);
+    let picker = workload.id();
+    let container_name = container.map_or(manifests::EPP_CONTAINER, |c| c.name.as_str());
+    let ports: Vec<(&str, i32)> = container
+        .and_then(|c| c.ports.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|p| (p.name.as_deref().unwrap_or(""), p.container_port))
+        .collect();
+    let listening = match serving.port_flag {
+        None => Some(i32::from(releases::METRICS_PORT.number)),
+        Some(text) => text.parse::<u16>().ok().filter(|n| *n > 0).map(i32::from),
+    };
+    let serves = |port: i32| match serving.port_flag {
+        Some(flag) => format!("{port}, which --metrics-port={flag} says"),
+        None => format!("{port}, its default"),
+    };
+    for (e, endpoint) in monitoring.endpoints.iter().enumerate() {
+        let at = |field: &str| format!("{} spec.endpoints[{e}].{field}", monitoring.id);
+        let also = vec![picker.clone()];
+        let Some(listening) = listening else {
+            check.findings.push(finding(
+                format!("{picker} --metrics-port"),
+                vec![monitoring.id.clone()],
+                serving.port_flag.unwrap_or_default(),
+                "is not a port number from 1 to 65535: the picker cannot serve /metrics".to_owned(),
+            ));
+            break;
+        };
+        match &endpoint.port {
+            IntOrString::String(name) => match ports.iter().find(|(n, _)| n == name) {
+                None => check.findings.push(finding(
+                    at("port"),
+                    also.clone(),
+                    name.clone(),
+                    format!(
+                        "names no port of container {container_name} of {picker} (its ports: {}): GMP finds no target",
+                        if ports.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            ports
+                                .iter()
+                                .map(|(n, p)| format!("{n} {p}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                )),
+                Some((_, number)) if *number != listening => check.findings.push(finding(
+                    at("port"),
+                    also.clone(),
+                    name.clone(),
+                    format!(
+                        "is container port {number} of {picker}, but the picker serves /metrics on {}",
+                        serves(listening)
+                    ),
+                )),
+                Some(_) => {}
+            },
+            IntOrString::Int(number) if *number != listening => check.findings.push(finding(
+                at("port"),
+                also.clone(),
+                number.to_string(),
+                format!(
+                    "is not the port {picker} serves /metrics on: {}",
+                    serves(listening)
+                ),
+            )),
+            IntOrString::Int(_) => {}
+        }
+        let scheme = endpoint.scheme.unwrap_or(Scheme::Http);
+        match (scheme, serving.tls) {
+            (Scheme::Http, true) => check.findings.push(finding(
+                at("scheme"),
+                also.clone(),
+                "http",
+                format!(
+                    "but {picker} serves /metrics over TLS (--metrics-cert-dir): every scrape fails; use https (scheme, tls)"
+                ),
+            )),
+            (Scheme::Https, false) => check.findings.push(finding(
+                at("scheme"),
+                also.clone(),
+                "https",
+                format!(
+                    "but {picker} serves /metrics over plain HTTP (no --metrics-cert-dir): every scrape fails; use http"
+                ),
+            )),
+            _ => {}
+        }
+        let tls = endpoint.tls.as_ref();
+        if serving.mtls
+            && scheme == Scheme::Https
+            && tls.is_none_or(|t| t.cert.is_none() || t.key.is_none())
+        {
+            check.findings.push(finding(
+                at("tls.cert"),
+                also.clone(),
+                "",
+                format!(
+                    "is missing: {picker} asks scrapes for a client certificate (--metrics-client-ca-file); set tls.cert and tls.key (--tls-cert-secret, --tls-key-secret)"
+                ),
+            ));
+        }
+        match (serving.auth, endpoint.authorization_secret()) {
+            (true, None) => check.findings.push(finding(
+                at("authorization"),
+                also.clone(),
+                "",
+                format!(
+                    "is missing: {picker} checks a bearer token on /metrics (--metrics-endpoint-auth is on): every scrape gets 401"
+                ),
+            )),
+            (false, Some(secret)) => check.warnings.push(Warning {
+                field: at("authorization"),
+                message: format!(
+                    "sends the token of Secret {:?}, but {picker} checks none (--metrics-endpoint-auth=false): the token and its RBAC are not needed",
+                    secret.name
+                ),
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// A finding when the picker of `workload` checks tokens but its ServiceAccount may not ask the
+/// API server to review them (granted neither in the manifests nor in the bundle).
+fn judge_reviews(
+    workload: &Workload<'_>,
+    bindings: &[&ClusterRoleBinding],
+    roles: &[&ClusterRole],
+    check: &mut Check,
+) {
+    if !Serving::of(picker_container(workload)).auth {
+        return;
+    }
+    let account = service_account_of(workload);
+    if manifests::may_review(
+        bindings.iter().copied(),
+        roles.iter().copied(),
+        workload.namespace,
+        account,
+    ) {
+        return;
+    }
+    check.findings.push(finding(
+        format!("{} spec.template.spec.serviceAccountName", workload.id()),
+        Vec::new(),
+        format!("{}/{account}", workload.namespace),
+        "may not create TokenReviews and SubjectAccessReviews (no ClusterRoleBinding of the manifests or the bundle grants them): every scrape gets 500; bind it to system:auth-delegator (authDelegation, --auth-delegation)".to_owned(),
+    ));
+}
+
+/// The picker image of `workload`, the plain schemas it emits, and whether its tag names a
+/// release (else, for an unreleased tag of a known project such as `main`, its newest
+/// release's are assumed); `None` when the image is of no known project.
+fn emitted<'m>(workload: &Workload<'m>) -> Option<(&'m str, Vec<MetricsSchema>, bool)> {
+    let image = picker_container(workload)?.image.as_deref()?;
+    match release_of(image) {
+        (Some(project), Some(version)) => {
+            Some((image, releases::emitted_at(project, version), true))
+        }
+        (Some(project), None) => {
+            let newest = releases::RELEASES
+                .iter()
+                .filter(|r| r.project == project)
+                .max_by_key(|r| r.first)?;
+            Some((image, releases::emitted_at(project, newest.first), false))
+        }
+        _ => None,
+    }
+}
+
+/// Findings when the bundle queries metric names a selected picker does not emit: against
+/// `schema` when given, else per rule of the bundle's Rules and ClusterRules (a Rules object
+/// sees its namespace's pickers, a ClusterRules every one).
+fn judge_schema(
+    objects: &[Object<'_>],
+    schema: Option<MetricsSchema>,
+    templates: &Templates<'_>,
+    scraped: &BTreeSet<usize>,
+    check: &mut Check,
+) {
+    let names = |list: &[MetricsSchema]| {
+        list.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    for &i in scraped {
+        let Some(workload) = templates.workloads.get(i) else {
+            continue;
+        };
+        let Some((image, emits, released)) = emitted(workload) else {
+            let image = picker_container(workload)
+                .and_then(|c| c.image.as_deref())
+                .unwrap_or("");
+            check.warnings.push(Warning {
+                field: workload.id(),
+                message: format!(
+                    "image {image:?} is of no endpoint-picker project this tool knows: the metric names are not checked"
+                ),
+            });
+            continue;
+        };
+        if !released {
+            check.warnings.push(Warning {
+                field: workload.id(),
+                message: format!(
+                    "image {image:?} names no release this tool knows (a tag such as main): the metric names are checked as its project's newest release emits them ({})",
+                    names(&emits)
+                ),
+            });
+        }
+        if let Some(schema) = schema {
+            if !schema.schemas().iter().any(|s| emits.contains(s)) {
+                check.findings.push(finding(
+                    "metricsSchema".to_owned(),
+                    vec![workload.id()],
+                    schema.as_str(),
+                    format!(
+                        "is not what {} emits: its image {image:?} emits {} names, so alerts, dashboard and verify find no series (metricsSchema, --metrics-schema)",
+                        workload.id(),
+                        names(&emits)
+                    ),
+                ));
+            }
+            continue;
+        }
+        for (id, namespace, groups) in objects.iter().filter_map(rules) {
+            if namespace.is_some_and(|ns| ns != workload.namespace) {
+                continue;
+            }
+            for (g, group) in groups.iter().enumerate() {
+                for (r, rule) in group.rules.iter().enumerate() {
+                    let queried = queried_schemas(&rule.expr);
+                    if queried.is_empty() || queried.iter().any(|s| emits.contains(s)) {
+                        continue;
+                    }
+                    check.findings.push(finding(
+                        format!("{id} spec.groups[{g}].rules[{r}].expr"),
+                        vec![workload.id()],
+                        rule.alert.clone().or_else(|| rule.record.clone()).unwrap_or_default(),
+                        format!(
+                            "queries {} names, but {} (image {image:?}) emits {} names: the rule never sees a series",
+                            names(&queried),
+                            workload.id(),
+                            names(&emits)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A rules object's id, the namespace it evaluates (`None`: the cluster) and its groups.
+fn rules<'o>(
+    object: &'o Object<'_>,
+) -> Option<(String, Option<&'o str>, &'o [gmp_types::RuleGroup])> {
+    match object {
+        Object::Rules(r) => {
+            let ns = r.metadata.namespace.as_deref().unwrap_or("default");
+            Some((
+                format!("Rules/{ns}/{}", r.metadata.name.as_deref().unwrap_or("")),
+                Some(ns),
+                &r.spec.groups,
+            ))
+        }
+        Object::ClusterRules(r) => Some((
+            format!("ClusterRules/{}", r.metadata.name.as_deref().unwrap_or("")),
+            None,
+            &r.spec.groups,
+        )),
+        _ => None,
+    }
+}
+
+/// The plain schemas whose catalogued names a PromQL expression names.
+fn queried_schemas(expr: &str) -> Vec<MetricsSchema> {
+    let words: BTreeSet<&str> = expr
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    MetricsSchema::ALL
+        .into_iter()
+        .filter(|s| s.fallback().is_none())
+        .filter(|s| words.iter().any(|w| s.family(w).is_some()))
+        .collect()
+}
+
+/// The namespace GMP's collector runs in, as the bundle's grants to it say (`gmp-system`, a
+/// Standard cluster's, when none does).
+fn collector_namespace(objects: &[Object<'_>]) -> String {
+    objects
+        .iter()
+        .flat_map(|o| match o {
+            Object::ClusterRoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
+            Object::RoleBinding(b) => b.subjects.as_deref().unwrap_or_default(),
+            _ => &[],
+        })
+        .find(|s| s.kind == "ServiceAccount" && s.name == COLLECTOR_SERVICE_ACCOUNT)
+        .and_then(|s| s.namespace.clone())
+        .unwrap_or_else(|| "gmp-system".to_owned())
+}
+
+impl crate::Plan {
+    /// This plan's bundle judged against `manifests` ([`check`], with the plan's metric
+    /// schema).
+    pub fn check(&self, manifests: &Manifests) -> Check {
+        let mut objects = Vec::with_capacity(self.object_count());
+        // The sink never fails, and making objects fails only through its sink.
+        let _ = self.each_object(&mut |object| {
+            objects.push(object.into_owned());
+            Ok(())
+        });
+        check(manifests, objects, Some(self.metrics_schema()))
+    }
+}

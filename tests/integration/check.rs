@@ -1,0 +1,426 @@
+//! `check::check` through the library API: a bundle made from manifests passes against them,
+//! and each drift of the manifests or the bundle is one finding naming the object and field.
+
+use igw_monitoring::check::{self, Check};
+use igw_monitoring::manifests::{self, Manifests};
+use igw_monitoring::{MetricsSchema, Object, Options, Plan};
+use serde_json::{Value, json};
+
+use crate::support::TestResult;
+
+/// A picker Deployment `a` in `ns` (pod labels `app: a, tier: epp`), GIE v1.5.0, with `args`.
+fn picker(args: &[&str]) -> Value {
+    let mut all = vec!["--pool-name", "pool"];
+    all.extend_from_slice(args);
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "a", "namespace": "ns"},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+            "metadata": {"labels": {"app": "a", "tier": "epp"}},
+            "spec": {"serviceAccountName": "a", "containers": [{
+                "name": "epp",
+                "image": "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0",
+                "args": all,
+                "ports": [{"name": "grpc", "containerPort": 9002},
+                          {"name": "metrics", "containerPort": 9090}]}]}}}
+    })
+}
+
+/// A model server `m` in `ns` sharing the picker's `tier` label.
+fn model_server() -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "m", "namespace": "ns"},
+        "spec": {"selector": {"matchLabels": {"app": "m"}}, "template": {
+            "metadata": {"labels": {"app": "m", "tier": "epp"}},
+            "spec": {"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.8.0",
+                "ports": [{"name": "metrics", "containerPort": 8000}]}]}}}
+    })
+}
+
+/// The ClusterRoleBinding the GIE charts make: the picker may review tokens.
+fn reviews() -> Value {
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "a-auth"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "a-auth"},
+        "subjects": [{"kind": "ServiceAccount", "name": "a", "namespace": "ns"}]
+    })
+}
+
+fn review_role() -> Value {
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "a-auth"},
+        "rules": [
+            {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
+            {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}
+        ]
+    })
+}
+
+fn index(objects: &[Value]) -> TestResult<Manifests> {
+    let mut index = Manifests::new();
+    for (i, object) in objects.iter().enumerate() {
+        index.add(&format!("in[{i}]"), object.clone())?;
+    }
+    Ok(index)
+}
+
+/// The plan `render --from` makes of `manifests` with `options` over it.
+fn plan_from(manifests: &Manifests, options: Options) -> TestResult<Plan> {
+    let (options, _) = manifests::from_manifests(manifests)?.apply(options)?;
+    Ok(Plan::try_from(options)?)
+}
+
+/// The plan's bundle as objects, to edit like a hand-edited bundle.
+fn objects(plan: &Plan) -> TestResult<Vec<Value>> {
+    let Value::Object(list) = serde_json::from_str(&plan.to_json_list()?)? else {
+        return Err("not a List".into());
+    };
+    match list.get("items") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        _ => Err("no items".into()),
+    }
+}
+
+fn check_objects(manifests: &Manifests, objects: &[Value]) -> TestResult<Check> {
+    let objects: Vec<Object<'static>> = objects
+        .iter()
+        .map(|o| serde_json::from_value(o.clone()))
+        .collect::<Result<_, _>>()?;
+    Ok(check::check(manifests, objects, None))
+}
+
+fn monitoring(objects: &mut [Value]) -> TestResult<&mut Value> {
+    objects
+        .iter_mut()
+        .find(|o| o["kind"] == "ClusterPodMonitoring")
+        .ok_or_else(|| "no monitoring".into())
+}
+
+/// The one finding of `check`, which must name `field` and mention `rule`.
+fn one_finding(check: &Check, field: &str, rule: &str) {
+    assert_eq!(check.findings.len(), 1, "{field}: {:#?}", check.findings);
+    let finding = &check.findings[0];
+    assert!(
+        finding.field.contains(field) && finding.rule.contains(rule),
+        "{field} / {rule}: {finding}"
+    );
+}
+
+const MONITORING: &str = "ClusterPodMonitoring/inference-optimized-gateway-monitoring-a";
+
+#[test]
+fn a_bundle_from_the_manifests_passes_and_says_what_it_scrapes() -> TestResult {
+    let manifests = index(&[picker(&[]), model_server(), reviews(), review_role()])?;
+    let plan = plan_from(&manifests, Options::default())?;
+    let check = plan.check(&manifests);
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    assert!(check.warnings.is_empty(), "{:#?}", check.warnings);
+    assert_eq!(check.monitorings.len(), 1);
+    assert_eq!(check.monitorings[0].monitoring, MONITORING);
+    assert_eq!(check.monitorings[0].pickers, ["Deployment/ns/a"]);
+    // The same bundle read back as objects (no schema given, no rules: names not checked).
+    assert!(check_objects(&manifests, &objects(&plan)?)?.is_clean());
+    Ok(())
+}
+
+#[test]
+fn drift_in_the_manifests_is_one_finding_naming_the_object() -> TestResult {
+    let clean = [picker(&[]), model_server(), reviews(), review_role()];
+    let plan = plan_from(&index(&clean)?, Options::default())?;
+    let bundle = objects(&plan)?;
+
+    // The metrics port renamed.
+    let mut renamed = clean.clone();
+    renamed[0]["spec"]["template"]["spec"]["containers"][0]["ports"][1]["name"] = json!("prom");
+    let check = check_objects(&index(&renamed)?, &bundle)?;
+    one_finding(
+        &check,
+        &format!("{MONITORING} spec.endpoints[0].port"),
+        "names no port of container epp of Deployment/ns/a (its ports: grpc 9002, prom 9090)",
+    );
+
+    // The picker moved /metrics with --metrics-port: the named port is no longer it.
+    let moved = [
+        picker(&["--metrics-port=9091"]),
+        model_server(),
+        reviews(),
+        review_role(),
+    ];
+    let check = check_objects(&index(&moved)?, &bundle)?;
+    one_finding(&check, "spec.endpoints[0].port", "serves /metrics on 9091");
+
+    // TLS switched on.
+    let tls = [
+        picker(&["--metrics-cert-dir=/certs"]),
+        model_server(),
+        reviews(),
+        review_role(),
+    ];
+    let check = check_objects(&index(&tls)?, &bundle)?;
+    one_finding(
+        &check,
+        "spec.endpoints[0].scheme",
+        "serves /metrics over TLS",
+    );
+
+    // The TokenReview rights removed.
+    let check = check_objects(&index(&[picker(&[]), model_server()])?, &bundle)?;
+    one_finding(
+        &check,
+        "Deployment/ns/a spec.template.spec.serviceAccountName",
+        "may not create TokenReviews",
+    );
+    assert_eq!(check.findings[0].value, "ns/a");
+
+    // The role losing one of the two reviews is as bad.
+    let mut half = review_role();
+    if let Some(rules) = half["rules"].as_array_mut() {
+        rules.pop();
+    }
+    let check = check_objects(
+        &index(&[picker(&[]), model_server(), reviews(), half])?,
+        &bundle,
+    )?;
+    one_finding(&check, "serviceAccountName", "may not create TokenReviews");
+
+    // A model server that now carries the picker's labels too.
+    let mut alike = model_server();
+    alike["spec"]["template"]["metadata"]["labels"] =
+        json!({"app": "a", "tier": "epp", "role": "model"});
+    let check = check_objects(
+        &index(&[picker(&[]), alike, reviews(), review_role()])?,
+        &bundle,
+    )?;
+    one_finding(
+        &check,
+        "spec.selector",
+        "also selects pods that run no endpoint picker (Deployment/ns/m)",
+    );
+    assert_eq!(check.findings[0].also, ["Deployment/ns/m"]);
+    Ok(())
+}
+
+#[test]
+fn drift_in_the_bundle_is_one_finding_naming_the_field() -> TestResult {
+    let manifests = index(&[picker(&[]), model_server(), reviews(), review_role()])?;
+    let plan = plan_from(&manifests, Options::default())?;
+
+    let mut bundle = objects(&plan)?;
+    monitoring(&mut bundle)?["spec"]["selector"] = json!({"matchLabels": {"app": "gone"}});
+    let check = check_objects(&manifests, &bundle)?;
+    one_finding(
+        &check,
+        "spec.selector",
+        "selects no endpoint-picker pod template",
+    );
+    assert!(check.warnings.iter().any(|w| w.field == "Deployment/ns/a"
+        && w.message.contains("no monitoring of the bundle selects")));
+
+    let mut bundle = objects(&plan)?;
+    monitoring(&mut bundle)?["spec"]["selector"] = json!({"matchLabels": {"tier": "epp"}});
+    let check = check_objects(&manifests, &bundle)?;
+    one_finding(&check, "spec.selector", "Deployment/ns/m");
+
+    let mut bundle = objects(&plan)?;
+    monitoring(&mut bundle)?["spec"]["selector"] =
+        json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]}]});
+    assert!(check_objects(&manifests, &bundle)?.is_clean());
+    monitoring(&mut bundle)?["spec"]["selector"] =
+        json!({"matchExpressions": [{"key": "app", "operator": "Matches", "values": ["a"]}]});
+    let check = check_objects(&manifests, &bundle)?;
+    assert!(
+        check
+            .findings
+            .iter()
+            .any(|f| f.field.ends_with("matchExpressions[0].operator")),
+        "{:#?}",
+        check.findings
+    );
+
+    let mut bundle = objects(&plan)?;
+    monitoring(&mut bundle)?["spec"]["endpoints"][0]["port"] = json!(9091);
+    one_finding(
+        &check_objects(&manifests, &bundle)?,
+        "spec.endpoints[0].port",
+        "serves /metrics on: 9090",
+    );
+    monitoring(&mut bundle)?["spec"]["endpoints"][0]["port"] = json!(9090);
+    assert!(check_objects(&manifests, &bundle)?.is_clean());
+
+    let mut bundle = objects(&plan)?;
+    monitoring(&mut bundle)?["spec"]["endpoints"][0]["scheme"] = json!("https");
+    one_finding(
+        &check_objects(&manifests, &bundle)?,
+        "spec.endpoints[0].scheme",
+        "plain HTTP",
+    );
+
+    // No token sent to a picker that checks one; the bundle's own chain is then whole still.
+    let mut bundle = objects(&plan)?;
+    if let Some(endpoint) = monitoring(&mut bundle)?["spec"]["endpoints"][0].as_object_mut() {
+        endpoint.remove("authorization");
+    }
+    let check = check_objects(&manifests, &bundle)?;
+    assert!(
+        check.findings.iter().any(|f| f.field.ends_with("spec.endpoints[0].authorization")
+            && f.rule.contains("401")),
+        "{:#?}",
+        check.findings
+    );
+    Ok(())
+}
+
+#[test]
+fn a_pod_monitoring_sees_only_its_namespace() -> TestResult {
+    let manifests = index(&[picker(&[]), reviews(), review_role()])?;
+    let plan = plan_from(
+        &manifests,
+        Options {
+            monitoring: igw_monitoring::MonitoringMode::Pod,
+            ..Options::default()
+        },
+    )?;
+    assert!(plan.check(&manifests).is_clean());
+    let mut bundle = objects(&plan)?;
+    let pod_monitoring = bundle
+        .iter_mut()
+        .find(|o| o["kind"] == "PodMonitoring")
+        .ok_or("no PodMonitoring")?;
+    pod_monitoring["metadata"]["namespace"] = json!("elsewhere");
+    let check = check_objects(&manifests, &bundle)?;
+    assert!(
+        check
+            .findings
+            .iter()
+            .any(|f| f.field.starts_with("PodMonitoring/elsewhere/")
+                && f.rule.contains("only pods of its own namespace, elsewhere")),
+        "{:#?}",
+        check.findings
+    );
+    Ok(())
+}
+
+#[test]
+fn tls_auth_and_schema_follow_the_pickers_flags_and_image() -> TestResult {
+    // mTLS on the picker, https and a CA in the bundle, but no client certificate.
+    let mtls = [
+        picker(&[
+            "--metrics-cert-dir=/certs",
+            "--metrics-client-ca-file=/ca/ca.crt",
+        ]),
+        reviews(),
+        review_role(),
+    ];
+    let manifests = index(&mtls)?;
+    let options = Options {
+        tls: Some(igw_monitoring::TlsOptions {
+            ca: Some(igw_monitoring::SecretKeyRef::new("epp-ca", "ca.crt")),
+            ..Default::default()
+        }),
+        ..Options::default()
+    };
+    let check = plan_from(&manifests, options.clone())?.check(&manifests);
+    one_finding(
+        &check,
+        "spec.endpoints[0].tls.cert",
+        "--metrics-client-ca-file",
+    );
+    let with_cert = Options {
+        tls: Some(igw_monitoring::TlsOptions {
+            cert: Some(igw_monitoring::SecretKeyRef::new("epp-client", "tls.crt")),
+            key: Some(igw_monitoring::SecretKeyRef::new("epp-client", "tls.key")),
+            ..options.tls.clone().unwrap_or_default()
+        }),
+        ..options
+    };
+    assert!(
+        plan_from(&manifests, with_cert)?
+            .check(&manifests)
+            .is_clean()
+    );
+
+    // Auth off: the token is not needed (a warning), and no review rights either.
+    let manifests = index(&[picker(&["--metrics-endpoint-auth=false"])])?;
+    let check = plan_from(&manifests, Options::default())?.check(&manifests);
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    assert!(
+        check
+            .warnings
+            .iter()
+            .any(|w| w.field.ends_with("spec.endpoints[0].authorization")
+                && w.message.contains("--metrics-endpoint-auth=false")),
+        "{:#?}",
+        check.warnings
+    );
+
+    // A plan querying the names of another release.
+    let manifests = index(&[picker(&[]), reviews(), review_role()])?;
+    let options = Options {
+        metrics_schema: Some(MetricsSchema::LlmDEpp),
+        ..Options::default()
+    };
+    let check = plan_from(&manifests, options)?.check(&manifests);
+    one_finding(&check, "metricsSchema", "emits inference-objective names");
+    // The migration mode's fallback names are this picker's: nothing to find.
+    let options = Options {
+        metrics_schema: Some(MetricsSchema::LlmDEppMigration),
+        ..Options::default()
+    };
+    assert!(plan_from(&manifests, options)?.check(&manifests).is_clean());
+
+    // A hand-edited bundle's rules, judged one by one.
+    let options = Options {
+        metrics_schema: Some(MetricsSchema::InferenceModel),
+        ..Options::default()
+    };
+    let mut with_alerts = options;
+    with_alerts.alerts.enabled = true;
+    let plan = plan_from(&manifests, with_alerts)?;
+    let check = check_objects(&manifests, &objects(&plan)?)?;
+    assert!(!check.findings.is_empty());
+    assert!(
+        check
+            .findings
+            .iter()
+            .all(|f| f.field.contains(" spec.groups[0].rules[")
+                && f.rule.contains("queries inference-model names")),
+        "{:#?}",
+        check.findings
+    );
+    Ok(())
+}
+
+#[test]
+fn bundles_are_read_as_yaml_or_json_lists_and_bad_objects_are_problems() -> TestResult {
+    let manifests = index(&[picker(&[]), reviews(), review_role()])?;
+    let plan = plan_from(&manifests, Options::default())?;
+    for text in [plan.to_yaml()?, plan.to_json_list()?] {
+        let objects = check::read_bundle("bundle", &format!("{text}\n"))?;
+        assert_eq!(objects.len(), plan.object_count());
+        assert!(check::check(&manifests, objects, None).is_clean());
+    }
+    // Kinds a bundle does not hold are left out; one that does not read as its kind is refused.
+    let objects = check::read_bundle("b", "kind: Namespace\nmetadata: {name: x}\n")?;
+    assert!(objects.is_empty());
+    let problems = check::read_bundle("b", "kind: PodMonitoring\nspec: 3\n")
+        .err()
+        .ok_or("read")?;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.rule.contains("does not read as a PodMonitoring")),
+        "{problems}"
+    );
+    // An empty bundle scrapes nothing, which the chain check says.
+    let check = check::check(&manifests, Vec::<Object<'static>>::new(), None);
+    assert!(
+        check
+            .findings
+            .iter()
+            .any(|f| f.rule.contains("no ClusterPodMonitoring or PodMonitoring"))
+    );
+    Ok(())
+}
