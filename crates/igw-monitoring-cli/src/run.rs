@@ -180,7 +180,12 @@ fn check(
         CheckFormat::Text => {
             let mut text = String::new();
             for problem in &check.findings {
-                text.push_str(&format!("finding: {problem}\n"));
+                // The objects involved (`also`) are for machines: each rule names them already.
+                let alone = igw_monitoring::Problem {
+                    also: Vec::new(),
+                    ..problem.clone()
+                };
+                text.push_str(&format!("finding: {alone}\n"));
             }
             for warning in &check.warnings {
                 text.push_str(&format!("warning: {warning}\n"));

@@ -231,6 +231,25 @@ fn render_from_every_real_manifest_scrapes_exactly_its_pickers() -> TestResult {
         }
         let bundle = dir.path().join(format!("bundle-{file}"));
         std::fs::write(&bundle, &run.stdout)?;
+        // The same manifests find nothing wrong, whether check renders the bundle or reads it.
+        for source in [
+            &["--from".as_ref(), input.as_os_str()],
+            &["--bundle".as_ref(), bundle.as_os_str()],
+        ] {
+            let mut args = vec!["check".as_ref(), "--against".as_ref(), input.as_os_str()];
+            args.extend_from_slice(source);
+            let check = igw(args)?;
+            assert_eq!(check.code, Some(0), "{file}: {}", check.show());
+            assert!(
+                check
+                    .stdout
+                    .lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with("0 findings")),
+                "{file}: {}",
+                check.show()
+            );
+        }
         bundles.push(bundle);
     }
     let output = std::process::Command::new(shared_dir().join("conformance/check.sh"))
@@ -241,6 +260,301 @@ fn render_from_every_real_manifest_scrapes_exactly_its_pickers() -> TestResult {
         output.status.success() && report.contains(" 0 failed"),
         "{report}{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+/// One drift planted into a real manifest (and, where it takes both, the bundle made from it)
+/// and what `check` must name: the object and the field.
+struct Drift {
+    what: &'static str,
+    manifests: fn(&mut Vec<Value>, &Template),
+    bundle: fn(&mut Vec<Value>),
+    names: fn(&Template, &str) -> Vec<String>,
+}
+
+/// The picker Deployment of `objects` whose id is `id`.
+fn picker_of<'v>(objects: &'v mut [Value], id: &str) -> Option<&'v mut Value> {
+    objects.iter_mut().find(|o| {
+        format!(
+            "{}/{}/{}",
+            o["kind"].as_str().unwrap_or_default(),
+            o["metadata"]["namespace"].as_str().unwrap_or("default"),
+            o["metadata"]["name"].as_str().unwrap_or_default()
+        ) == id
+    })
+}
+
+/// The picker's `epp` container in a workload.
+fn epp(workload: &mut Value) -> Option<&mut Value> {
+    workload["spec"]["template"]["spec"]["containers"]
+        .as_sequence_mut()?
+        .iter_mut()
+        .find(|c| c["name"].as_str() == Some("epp"))
+}
+
+fn no_change(_: &mut Vec<Value>) {}
+
+const DRIFTS: &[Drift] = &[
+    Drift {
+        what: "the metrics port renamed",
+        manifests: |objects, picker| {
+            if let Some(ports) = picker_of(objects, &picker.id)
+                .and_then(epp)
+                .and_then(|c| c["ports"].as_sequence_mut())
+            {
+                for port in ports
+                    .iter_mut()
+                    .filter(|p| p["name"].as_str() == Some("metrics"))
+                {
+                    port["name"] = Value::from("prom");
+                }
+            }
+        },
+        bundle: no_change,
+        names: |_, monitoring| {
+            vec![
+                format!("{monitoring} spec.endpoints[0].port"),
+                "names no port of container epp".to_owned(),
+            ]
+        },
+    },
+    Drift {
+        what: "TLS switched on",
+        manifests: |objects, picker| {
+            if let Some(args) = picker_of(objects, &picker.id)
+                .and_then(epp)
+                .and_then(|c| c["args"].as_sequence_mut())
+            {
+                args.push(Value::from("--metrics-cert-dir=/etc/epp/metrics-certs"));
+            }
+        },
+        bundle: no_change,
+        names: |_, monitoring| {
+            vec![
+                format!("{monitoring} spec.endpoints[0].scheme"),
+                "serves /metrics over TLS".to_owned(),
+            ]
+        },
+    },
+    Drift {
+        what: "the picker's TokenReview rights removed",
+        manifests: |objects, picker| {
+            let account = picker_of(objects, &picker.id)
+                .and_then(|w| {
+                    w["spec"]["template"]["spec"]["serviceAccountName"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "default".to_owned());
+            objects.retain(|o| {
+                o["kind"].as_str() != Some("ClusterRoleBinding")
+                    || !o["subjects"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten()
+                        .any(|s| s["name"].as_str() == Some(account.as_str()))
+            });
+        },
+        // And the bundle's own grant, where the manifests had none and the bundle made one.
+        bundle: |objects| {
+            objects.retain(|o| o["roleRef"]["name"].as_str() != Some("system:auth-delegator"));
+        },
+        names: |picker, _| {
+            vec![
+                format!("{} spec.template.spec.serviceAccountName", picker.id),
+                "may not create TokenReviews".to_owned(),
+            ]
+        },
+    },
+    Drift {
+        what: "a selector that matches nothing",
+        manifests: |_, _| {},
+        bundle: |objects| {
+            for monitoring in objects
+                .iter_mut()
+                .filter(|o| o["kind"].as_str() == Some("ClusterPodMonitoring"))
+            {
+                if let Some(labels) = monitoring["spec"]["selector"]["matchLabels"].as_mapping_mut()
+                {
+                    for (_, value) in labels.iter_mut() {
+                        *value = Value::from("gone");
+                    }
+                }
+            }
+        },
+        names: |_, monitoring| {
+            vec![
+                format!("{monitoring} spec.selector"),
+                "selects no endpoint-picker pod template".to_owned(),
+            ]
+        },
+    },
+    Drift {
+        what: "a selector that also matches model servers",
+        // A model server deployed later with the picker's pod labels (and one more).
+        manifests: |objects, picker| {
+            let namespace = picker.id.split('/').nth(1).unwrap_or("default");
+            let mut labels = serde_yaml::Mapping::new();
+            for (k, v) in &picker.labels {
+                labels.insert(Value::from(k.as_str()), Value::from(v.as_str()));
+            }
+            labels.insert(Value::from("role"), Value::from("model-server"));
+            let text = format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: vllm-alike, namespace: {namespace}}}\nspec:\n  selector: {{matchLabels: {{role: model-server}}}}\n  template:\n    metadata: {{labels: {{}}}}\n    spec:\n      containers: [{{name: vllm, image: 'vllm/vllm-openai:v0.8.0'}}]\n"
+            );
+            if let Ok(mut model) = serde_yaml::from_str::<Value>(&text) {
+                model["spec"]["template"]["metadata"]["labels"] = Value::Mapping(labels);
+                objects.push(model);
+            }
+        },
+        bundle: no_change,
+        names: |picker, monitoring| {
+            let namespace = picker.id.split('/').nth(1).unwrap_or("default");
+            vec![
+                format!("{monitoring} spec.selector"),
+                format!(
+                    "also selects pods that run no endpoint picker (Deployment/{namespace}/vllm-alike)"
+                ),
+            ]
+        },
+    },
+];
+
+fn to_yaml_stream(objects: &[Value]) -> TestResult<String> {
+    let mut text = String::new();
+    for object in objects {
+        text.push_str("---\n");
+        text.push_str(&serde_yaml::to_string(object)?);
+    }
+    Ok(text)
+}
+
+#[test]
+#[ignore = "needs ../shared (the reference endpoint-picker manifests)"]
+fn check_catches_drift_planted_in_every_real_manifest() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let listed: Vec<PathBuf> = std::fs::read_dir(shared_dir().join("reference/epp"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    assert!(listed.len() >= 4, "{listed:?}");
+    for path in listed {
+        let file = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let text = std::fs::read_to_string(&path)?;
+        let objects = documents(&text)?;
+        let originals = templates(&objects);
+        let pickers: Vec<&Template> = originals.iter().filter(|t| t.picker).collect();
+        let mut clean = objects.clone();
+        clean.extend(documents(&model_servers(&pickers))?);
+        let input = dir.path().join(&file);
+        std::fs::write(&input, to_yaml_stream(&clean)?)?;
+        let run = igw(["render".as_ref(), "--from".as_ref(), input.as_os_str()])?;
+        assert_eq!(run.code, Some(0), "{file}: {}", run.show());
+        let bundle = documents(&run.stdout)?;
+        let monitoring = bundle
+            .iter()
+            .find(|o| o["kind"].as_str() == Some("ClusterPodMonitoring"))
+            .and_then(|m| m["metadata"]["name"].as_str())
+            .map(|name| format!("ClusterPodMonitoring/{name}"))
+            .ok_or("no monitoring")?;
+        let picker = pickers.first().ok_or("no picker")?;
+        for drift in DRIFTS {
+            let mut manifests = clean.clone();
+            (drift.manifests)(&mut manifests, picker);
+            let mut drifted = bundle.clone();
+            (drift.bundle)(&mut drifted);
+            let against = dir.path().join(format!("drift-{file}"));
+            std::fs::write(&against, to_yaml_stream(&manifests)?)?;
+            let bundle_file = dir.path().join(format!("bundle-{file}"));
+            std::fs::write(&bundle_file, to_yaml_stream(&drifted)?)?;
+            let check = igw([
+                "check".as_ref(),
+                "--against".as_ref(),
+                against.as_os_str(),
+                "--bundle".as_ref(),
+                bundle_file.as_os_str(),
+            ])?;
+            let what = format!("{file}, {}", drift.what);
+            assert_eq!(check.code, Some(1), "{what}: {}", check.show());
+            for expected in (drift.names)(picker, &monitoring) {
+                assert!(
+                    check
+                        .stdout
+                        .lines()
+                        .any(|l| l.starts_with("finding: ") && l.contains(&expected)),
+                    "{what}: no finding names {expected:?}\n{}",
+                    check.show()
+                );
+            }
+            let json = igw([
+                "check".as_ref(),
+                "--against".as_ref(),
+                against.as_os_str(),
+                "--bundle".as_ref(),
+                bundle_file.as_os_str(),
+                "-o".as_ref(),
+                "json".as_ref(),
+            ])?;
+            assert_eq!(json.code, Some(1), "{what}: {}", json.show());
+            let report: serde_json::Value = serde_json::from_str(&json.stdout)?;
+            assert!(
+                report["findings"].as_array().is_some_and(|f| !f.is_empty()),
+                "{what}: {}",
+                json.stdout
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn check_refuses_bad_input_with_exit_2() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let manifests = dir.path().join("m.yaml");
+    std::fs::write(&manifests, picker("a", "ns", "{app: x}", ""))?;
+    let bundle = dir.path().join("b.yaml");
+    std::fs::write(&bundle, "kind: ClusterPodMonitoring\nspec: [1]\n")?;
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "kind: [\n")?;
+    let m = manifests.display().to_string();
+    let b = bundle.display().to_string();
+    let x = bad.display().to_string();
+    for (args, expected) in [
+        (
+            vec!["check", "--against", &m, "--bundle", &b],
+            "does not read as a ClusterPodMonitoring",
+        ),
+        (vec!["check", "--against", &x], "is not valid YAML"),
+        (
+            vec!["check", "--against", &m, "--bundle", &x],
+            "is not valid YAML",
+        ),
+        (
+            vec!["check", "--against", &m, "--bundle", &b, "--namespace", "x"],
+            "cannot be used with",
+        ),
+        (vec!["check", "--from", &m], "--against"),
+    ] {
+        let run = igw(&args)?;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.show());
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.show());
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.show());
+    }
+    // The seed's selector against these manifests: a finding, exit 1, the summary last.
+    let run = igw(["check", "--against", &m])?;
+    assert_eq!(run.code, Some(1), "{}", run.show());
+    assert!(run.stdout.contains("finding: ClusterPodMonitoring/inference-optimized-gateway-monitoring spec.selector: \"app=inference-gateway-ext-proc\" selects no endpoint-picker pod template"), "{}", run.show());
+    assert!(
+        run.stdout
+            .ends_with("1 finding, 1 warning: 1 monitoring selecting 0 endpoint pickers\n"),
+        "{}",
+        run.show()
     );
     Ok(())
 }
