@@ -46,6 +46,63 @@ pub struct Check {
     pub warnings: Vec<Warning>,
     /// Each monitoring of the bundle and the endpoint pickers it selects.
     pub monitorings: Vec<Scrapes>,
+    /// Each endpoint picker a monitoring selects, once, as the manifests describe it: what
+    /// `verify` checks again on the live cluster ([`crate::VerifyOptions::preflight`]).
+    pub pickers: Vec<Picker>,
+}
+
+/// An endpoint picker as the manifests describe it: where it runs and how it serves `/metrics`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Picker {
+    /// `Kind/namespace/name`.
+    pub workload: String,
+    /// The workload's kind as `kubectl get` takes it: `deployment` or `statefulset`.
+    pub resource: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The picker container's name.
+    pub container: String,
+    /// The port it serves `/metrics` on (`--metrics-port`, else 9090); `None` when the flag is
+    /// no port number.
+    pub metrics_port: Option<i32>,
+    /// Whether `/metrics` is served over TLS (`--metrics-cert-dir`).
+    pub tls: bool,
+    /// Whether it checks tokens (`--metrics-endpoint-auth`, on by default).
+    pub auth: bool,
+    /// Its ServiceAccount's name (in `namespace`).
+    pub service_account: String,
+}
+
+impl Picker {
+    fn of(workload: &Workload<'_>) -> Self {
+        let container = picker_container(workload);
+        let serving = Serving::of(container);
+        Self {
+            workload: workload.id(),
+            resource: workload.kind.to_ascii_lowercase(),
+            namespace: workload.namespace.to_owned(),
+            name: workload.name.to_owned(),
+            container: container
+                .map_or(manifests::EPP_CONTAINER, |c| c.name.as_str())
+                .to_owned(),
+            metrics_port: listening_port(&serving),
+            tls: serving.tls,
+            auth: serving.auth,
+            service_account: service_account_of(workload).to_owned(),
+        }
+    }
+}
+
+/// The port a picker serves `/metrics` on: `--metrics-port`, else the default; `None` when the
+/// flag is no port number.
+fn listening_port(serving: &Serving<'_>) -> Option<i32> {
+    match serving.port_flag {
+        None => Some(i32::from(releases::METRICS_PORT.number)),
+        Some(text) => text.parse::<u16>().ok().filter(|n| *n > 0).map(i32::from),
+    }
 }
 
 /// One monitoring and the pickers it selects.
@@ -199,6 +256,7 @@ pub fn check<'a>(
             judge_endpoints(&monitoring, workload, &mut check);
             if first {
                 judge_reviews(workload, &bindings, &roles, &mut check);
+                check.pickers.push(Picker::of(workload));
             }
         }
         check.monitorings.push(Scrapes {
@@ -377,10 +435,7 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
         .flatten()
         .map(|p| (p.name.as_deref().unwrap_or(""), p.container_port))
         .collect();
-    let listening = match serving.port_flag {
-        None => Some(i32::from(releases::METRICS_PORT.number)),
-        Some(text) => text.parse::<u16>().ok().filter(|n| *n > 0).map(i32::from),
-    };
+    let listening = listening_port(&serving);
     let serves = |port: i32| match serving.port_flag {
         Some(flag) => format!("{port}, which --metrics-port={flag} says"),
         None => format!("{port}, its default"),

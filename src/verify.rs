@@ -10,6 +10,7 @@ use std::io::{self, Write as _};
 use askama::Template;
 
 use crate::bundle::Bundle;
+use crate::check::Picker;
 use crate::error::{Error, Problem, Problems};
 use crate::plan::{Plan, TargetPlan};
 
@@ -23,6 +24,11 @@ pub struct VerifyOptions {
     pub cluster: Option<String>,
     /// Readable steps or a runnable script.
     pub format: VerifyFormat,
+    /// The endpoint pickers the bundle scrapes, as the user's manifests describe them
+    /// ([`crate::Check::pickers`]): checked on the live cluster first (the workload is there, its
+    /// container declares the metrics port, serves TLS as said, runs as the ServiceAccount
+    /// said, which may review tokens) [default: none, no preflight].
+    pub preflight: Vec<Picker>,
 }
 
 /// How the verification steps are written.
@@ -45,7 +51,7 @@ impl Bundle {
 impl Plan {
     /// The steps that check this plan's objects on a live cluster, every value filled in.
     pub fn verify(&self, options: &VerifyOptions) -> Result<String, Error> {
-        let view = View::new(self, options.cluster.as_deref())?;
+        let view = View::new(self, options)?;
         Ok(match options.format {
             VerifyFormat::Text => VerifyText { v: &view }.render()?,
             VerifyFormat::Script => VerifyScript { v: &view }.render()?,
@@ -61,7 +67,7 @@ impl Plan {
         options: &VerifyOptions,
         out: &mut dyn io::Write,
     ) -> Result<(), Error> {
-        let view = View::new(self, options.cluster.as_deref())?;
+        let view = View::new(self, options)?;
         let mut out = io::BufWriter::new(out);
         match options.format {
             VerifyFormat::Text => {
@@ -128,6 +134,55 @@ struct View<'p> {
     /// `cluster="<name>"`, when a cluster was given.
     cluster_matcher: Option<String>,
     target_count: usize,
+    /// The pickers to check before the targets.
+    pickers: Vec<PickerView>,
+}
+
+/// One endpoint picker of [`VerifyOptions::preflight`], as the steps show it.
+struct PickerView {
+    resource: String,
+    namespace: String,
+    name: String,
+    container: String,
+    /// The metrics port's number.
+    port: String,
+    tls: bool,
+    auth: bool,
+    service_account: String,
+    /// `system:serviceaccount:<namespace>:<service account>`.
+    subject: String,
+    /// kubectl's JSONPath of the container's port numbers and args, and the ServiceAccount.
+    jsonpath: String,
+}
+
+impl PickerView {
+    fn new(picker: &Picker) -> Self {
+        // Container names are RFC 1123 labels: nothing in one can end the quoted filter.
+        let container = format!(
+            "{{.spec.template.spec.containers[?(@.name==\"{}\")]",
+            picker.container
+        );
+        Self {
+            resource: picker.resource.clone(),
+            namespace: picker.namespace.clone(),
+            name: picker.name.clone(),
+            container: picker.container.clone(),
+            port: picker
+                .metrics_port
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            tls: picker.tls,
+            auth: picker.auth,
+            service_account: picker.service_account.clone(),
+            subject: format!(
+                "system:serviceaccount:{}:{}",
+                picker.namespace, picker.service_account
+            ),
+            jsonpath: format!(
+                "{container}.ports[*].containerPort}}{{\"\\n\"}}{container}.command[*]}} {container}.args[*]}}{{\"\\n\"}}{{.spec.template.spec.serviceAccountName}}"
+            ),
+        }
+    }
 }
 
 /// The bundle's binding of the endpoint picker's ServiceAccount to `system:auth-delegator`.
@@ -200,8 +255,10 @@ struct SecretFile {
 }
 
 impl<'p> View<'p> {
-    fn new(plan: &'p Plan, cluster: Option<&str>) -> Result<Self, Error> {
-        let cluster_matcher = cluster
+    fn new(plan: &'p Plan, options: &VerifyOptions) -> Result<Self, Error> {
+        let cluster_matcher = options
+            .cluster
+            .as_deref()
             .map(|cluster| {
                 check_cluster(cluster)?;
                 // A JSON string is a valid PromQL string literal (Go's escapes).
@@ -229,6 +286,7 @@ impl<'p> View<'p> {
             metric,
             cluster_matcher,
             target_count: plan.targets().len(),
+            pickers: options.preflight.iter().map(PickerView::new).collect(),
         })
     }
 
@@ -450,6 +508,7 @@ mod tests {
             let options = VerifyOptions {
                 cluster: Some(cluster.to_owned()),
                 format: VerifyFormat::Script,
+                ..Default::default()
             };
             let result = Bundle::builder().build().map(|b| b.verify(&options));
             assert!(

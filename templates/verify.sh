@@ -272,6 +272,63 @@ check_target() {
   matchers+="${matchers:+, }namespace=\"$pod_namespace\""
   printf '  query %s\n' "$metric{$matchers}"
 }
+
+# Checks one endpoint picker on the live cluster against what the manifests said of it
+# (verify --against), described by the variables set just before the call.
+check_picker() {
+  printf '\n== Preflight: %s %s/%s, as the manifests describe it ==\n' \
+    "$picker_resource" "$picker_namespace" "$picker_name"
+  local live ports args account
+  if ! live=$(kubectl -n "$picker_namespace" get "$picker_resource" "$picker_name" \
+    -o jsonpath="$picker_jsonpath" 2>&1); then
+    fail "$picker_resource $picker_namespace/$picker_name is not on the cluster: $live"
+    hint "apply the manifests the bundle was checked against, or check it against what runs:"
+    hint "kubectl get deploy,sts,svc,inferencepool,clusterrole,clusterrolebinding -A -o yaml"
+    return 0
+  fi
+  { IFS= read -r ports; IFS= read -r args; IFS= read -r account; } <<<"$live" || true
+  if [[ " $ports " == *" $picker_port "* ]]; then
+    ok "container $picker_container declares port $picker_port, the metrics port"
+  else
+    fail "container $picker_container declares no port $picker_port (its ports: ${ports:-none})"
+    hint "the manifests serve /metrics there: the live picker differs from them"
+  fi
+  if [[ $args == *metrics-cert-dir* && -z $picker_tls ]]; then
+    fail "it serves /metrics over TLS (--metrics-cert-dir), which the manifests do not say"
+    hint "the bundle scrapes plain HTTP: render it from what runs (scheme https, tls)"
+  elif [[ $args != *metrics-cert-dir* && -n $picker_tls ]]; then
+    fail "it serves /metrics over plain HTTP, but the manifests say TLS (--metrics-cert-dir)"
+  else
+    ok "it serves /metrics over ${picker_tls:+TLS}${picker_tls:-plain HTTP}, as the manifests say"
+  fi
+  account=${account:-default}
+  if [[ $account != "$picker_account" ]]; then
+    fail "it runs as ServiceAccount $picker_namespace/$account, the manifests say $picker_account"
+  fi
+  if [[ -n $picker_auth ]]; then
+    can_i "$picker_namespace/$account may create TokenReviews" \
+      create tokenreviews.authentication.k8s.io \
+      --as="system:serviceaccount:$picker_namespace:$account" ||
+      hint "without it every scrape gets 500: bind it to ClusterRole system:auth-delegator"
+    can_i "$picker_namespace/$account may create SubjectAccessReviews" \
+      create subjectaccessreviews.authorization.k8s.io \
+      --as="system:serviceaccount:$picker_namespace:$account" ||
+      hint "without it every scrape gets 500: bind it to ClusterRole system:auth-delegator"
+  fi
+}
+{%- for p in v.pickers %}
+
+picker_resource={{ p.resource|sh }}
+picker_namespace={{ p.namespace|sh }}
+picker_name={{ p.name|sh }}
+picker_container={{ p.container|sh }}
+picker_port={{ p.port|sh }}
+picker_tls={% if p.tls %}{{ "yes"|sh }}{% endif %}
+picker_auth={% if p.auth %}{{ "yes"|sh }}{% endif %}
+picker_account={{ p.service_account|sh }}
+picker_jsonpath={{ p.jsonpath|sh }}
+check_picker
+{%- endfor %}
 {%- for t in v.targets() %}
 
 kind={{ t.kind|sh }}

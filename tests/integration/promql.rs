@@ -192,6 +192,7 @@ fn every_query_names_only_its_schemas_catalogue() -> TestResult {
                     plan.verify(&VerifyOptions {
                         cluster: cluster.map(str::to_owned),
                         format,
+                        ..Default::default()
                     })
                 };
                 let text = verify(VerifyFormat::Text)?;

@@ -71,6 +71,7 @@ fn assert_streams_as_built(label: &str, options: &Options) -> Result<(), String>
             let options = VerifyOptions {
                 cluster: cluster.map(str::to_owned),
                 format,
+                ..Default::default()
             };
             let mut written = Vec::new();
             plan.write_verify(&options, &mut written)

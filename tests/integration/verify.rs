@@ -20,6 +20,7 @@ fn verify(
     bundle.verify(&VerifyOptions {
         cluster: cluster.map(str::to_owned),
         format,
+        ..Default::default()
     })
 }
 
@@ -330,6 +331,9 @@ case "$*" in
   *"get pods -A"*) printf 'team-x epp-0\n' ;;
   *"get pods"*) printf 'pod/epp-0\n' ;;
   *"get secret"*) printf '%s' "$(printf token | base64)" ;;
+  *containerPort*)
+    [[ -z ${STUB_NO_PICKER:-} ]] || { echo 'Error from server (NotFound): deployments.apps "a" not found' >&2; exit 1; }
+    printf '%s\n%s\n%s' "${STUB_PORTS:-9002 9090}" "${STUB_ARGS:---pool-name pool}" "${STUB_ACCOUNT:-a}" ;;
   *serviceAccountName*) printf 'epp' ;;
   *ConfigurationCreateSuccess*) printf 'True' ;;
   *) echo "unexpected: kubectl $*" >&2; exit 2 ;;
@@ -639,5 +643,113 @@ fn without_a_server_name_verify_checks_the_certificate_against_the_pod_ip() -> T
     assert_contains(&calls, "--connect-to 10.0.0.7:9090:127.0.0.1:9090");
     assert_contains(&calls, "https://10.0.0.7:9090/metrics");
     assert!(!calls.contains("--insecure -o /dev/null -w"), "{calls}");
+    Ok(())
+}
+
+#[test]
+fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> TestResult {
+    let mut manifests = igw_monitoring::manifests::Manifests::new();
+    manifests.add(
+        "in",
+        serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "a", "namespace": "team-x"},
+            "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+                "metadata": {"labels": {"app": "a"}},
+                "spec": {"serviceAccountName": "a", "containers": [{
+                    "name": "epp",
+                    "image": "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0",
+                    "args": ["--pool-name", "pool"],
+                    "ports": [{"name": "metrics", "containerPort": 9090}]}]}}}
+        }),
+    )?;
+    let (options, _) =
+        igw_monitoring::manifests::from_manifests(&manifests)?.apply(Options::default())?;
+    let plan = igw_monitoring::Plan::try_from(options)?;
+    let check = plan.check(&manifests);
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    let options = VerifyOptions {
+        format: VerifyFormat::Script,
+        preflight: check.pickers.clone(),
+        ..Default::default()
+    };
+    let script = plan.verify(&options)?;
+    assert_bash_parses(&script)?;
+    let text = plan.verify(&VerifyOptions {
+        format: VerifyFormat::Text,
+        ..options.clone()
+    })?;
+    assert_contains(
+        &text,
+        "1. deployment team-x/a: container epp serves /metrics on port 9090 over plain HTTP, as ServiceAccount a.",
+    );
+    assert_contains(
+        &text,
+        "kubectl auth can-i create tokenreviews.authentication.k8s.io --as=system:serviceaccount:team-x:a",
+    );
+    // Without manifests, no preflight.
+    assert!(
+        !plan
+            .verify(&VerifyOptions::default())?
+            .contains("Before the targets")
+    );
+
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_contains(
+        &stdout,
+        "== Preflight: deployment team-x/a, as the manifests describe it ==",
+    );
+    assert_contains(
+        &stdout,
+        "ok    container epp declares port 9090, the metrics port",
+    );
+    assert_contains(
+        &stdout,
+        "ok    it serves /metrics over plain HTTP, as the manifests say",
+    );
+    assert_contains(&stdout, "ok    team-x/a may create TokenReviews");
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    assert_contains(
+        &calls,
+        "auth can-i create subjectaccessreviews.authorization.k8s.io --as=system:serviceaccount:team-x:a",
+    );
+    assert_contains(
+        &calls,
+        "-n team-x get deployment a -o jsonpath={.spec.template.spec.containers[?(@.name==\"epp\")].ports[*].containerPort}",
+    );
+
+    for (env, expected) in [
+        (
+            ("STUB_PORTS", "9002 9091"),
+            "FAIL  container epp declares no port 9090 (its ports: 9002 9091)",
+        ),
+        (
+            ("STUB_ARGS", "--pool-name pool --metrics-cert-dir=/certs"),
+            "FAIL  it serves /metrics over TLS (--metrics-cert-dir), which the manifests do not say",
+        ),
+        (
+            ("STUB_ACCOUNT", "other"),
+            "FAIL  it runs as ServiceAccount team-x/other, the manifests say a",
+        ),
+        (
+            ("STUB_NO_PICKER", "1"),
+            "FAIL  deployment team-x/a is not on the cluster: Error from server (NotFound)",
+        ),
+    ] {
+        let (output, _dir) = run_script(&script, &[env])?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{env:?}: {stdout}");
+        assert_contains(&stdout, expected);
+    }
+    let (output, _dir) = run_script(&script, &[("STUB_CAN_I", "no")])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_contains(&stdout, "FAIL  team-x/a may create TokenReviews");
+    assert_contains(&stdout, "without it every scrape gets 500");
     Ok(())
 }

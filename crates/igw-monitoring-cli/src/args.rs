@@ -94,6 +94,11 @@ pub enum Command {
         /// Steps to read, or a runnable `set -euo pipefail` shell script.
         #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]
         format: VerifyFormatArg,
+        /// Check the bundle against these manifests first, as `check --against` does (exit 1
+        /// on a finding, nothing written); the steps then begin by checking that each endpoint
+        /// picker runs on the cluster as the manifests describe it (repeatable, `-` for stdin).
+        #[arg(long, value_name = "FILE")]
+        against: Vec<PathBuf>,
     },
     /// Print the endpoint picker's alerts as GMP Rules (or ClusterRules with --rules-scope cluster).
     #[command(after_long_help = EXAMPLES)]

@@ -111,18 +111,37 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             options,
             cluster,
             format,
+            against,
         } => {
+            let plan = scrape_plan(options, err)?;
+            let mut preflight = Vec::new();
+            if !against.is_empty() {
+                let check = plan.check(&read_manifests(against, "--against")?);
+                let report = check_text(&check);
+                if !check.is_clean() {
+                    // Nothing on stdout: a script piped to bash must not run on a bundle known
+                    // not to scrape.
+                    let _ = write!(
+                        err,
+                        "error: the bundle does not scrape the endpoint pickers of --against:\n{report}"
+                    );
+                    return Ok(Outcome::Failure);
+                }
+                for warning in &check.warnings {
+                    let _ = writeln!(err, "warning: {warning}");
+                }
+                preflight = check.pickers;
+            }
             let verify = VerifyOptions {
                 cluster: cluster.clone(),
                 format: match format {
                     VerifyFormatArg::Text => VerifyFormat::Text,
                     VerifyFormatArg::Script => VerifyFormat::Script,
                 },
+                preflight,
             };
             // Written as it is made: a fleet's steps are larger than its bundle.
-            scrape_plan(options, err)?
-                .write_verify(&verify, out)
-                .map_err(cluster_error)?;
+            plan.write_verify(&verify, out).map_err(cluster_error)?;
             String::new()
         }
         Command::Alerts { options } => {
@@ -177,34 +196,7 @@ fn check(
             text.push('\n');
             text
         }
-        CheckFormat::Text => {
-            let mut text = String::new();
-            for problem in &check.findings {
-                // The objects involved (`also`) are for machines: each rule names them already.
-                let alone = igw_monitoring::Problem {
-                    also: Vec::new(),
-                    ..problem.clone()
-                };
-                text.push_str(&format!("finding: {alone}\n"));
-            }
-            for warning in &check.warnings {
-                text.push_str(&format!("warning: {warning}\n"));
-            }
-            let pickers: std::collections::BTreeSet<&String> =
-                check.monitorings.iter().flat_map(|m| &m.pickers).collect();
-            text.push_str(&format!(
-                "{} finding{}, {} warning{}: {} monitoring{} selecting {} endpoint picker{}\n",
-                check.findings.len(),
-                plural(check.findings.len()),
-                check.warnings.len(),
-                plural(check.warnings.len()),
-                check.monitorings.len(),
-                plural(check.monitorings.len()),
-                pickers.len(),
-                plural(pickers.len()),
-            ));
-            text
-        }
+        CheckFormat::Text => check_text(&check),
     };
     write_out(out, &text)?;
     Ok(if check.is_clean() {
@@ -212,6 +204,34 @@ fn check(
     } else {
         Outcome::Failure
     })
+}
+
+/// A check's findings and warnings, a line each, then a summary line.
+fn check_text(check: &igw_monitoring::Check) -> String {
+    let mut text = String::new();
+    for problem in &check.findings {
+        // The objects involved (`also`) are for machines: each rule names them already.
+        let alone = igw_monitoring::Problem {
+            also: Vec::new(),
+            ..problem.clone()
+        };
+        text.push_str(&format!("finding: {alone}\n"));
+    }
+    for warning in &check.warnings {
+        text.push_str(&format!("warning: {warning}\n"));
+    }
+    text.push_str(&format!(
+        "{} finding{}, {} warning{}: {} monitoring{} selecting {} endpoint picker{}\n",
+        check.findings.len(),
+        plural(check.findings.len()),
+        check.warnings.len(),
+        plural(check.warnings.len()),
+        check.monitorings.len(),
+        plural(check.monitorings.len()),
+        check.pickers.len(),
+        plural(check.pickers.len()),
+    ));
+    text
 }
 
 fn plural(n: usize) -> &'static str {

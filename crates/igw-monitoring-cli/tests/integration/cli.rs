@@ -1493,6 +1493,7 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
         bundle.verify(&igw_monitoring::VerifyOptions {
             cluster: cluster.map(str::to_owned),
             format,
+            ..Default::default()
         })
     };
     let (text, script) = (

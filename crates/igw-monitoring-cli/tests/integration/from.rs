@@ -778,3 +778,38 @@ fn stdin_and_kubectl_json_lists_are_read() -> TestResult {
     assert!(!stdout.contains("system:auth-delegator"), "{stdout}");
     Ok(())
 }
+
+#[test]
+fn verify_against_manifests_refuses_a_bundle_that_misses_and_preflights_one_that_scrapes()
+-> TestResult {
+    let dir = tempfile::tempdir()?;
+    let manifests = dir.path().join("m.yaml");
+    std::fs::write(&manifests, picker("a", "ns", "{app: x}", ""))?;
+    let m = manifests.display().to_string();
+    // The seed's selector misses the picker: nothing to pipe to bash, the finding on stderr.
+    let run = igw(["verify", "--format", "script", "--against", &m])?;
+    assert_eq!(run.code, Some(1), "{}", run.show());
+    assert!(run.stdout.is_empty(), "{}", run.show());
+    assert!(
+        run.stderr
+            .contains("error: the bundle does not scrape the endpoint pickers of --against")
+            && run
+                .stderr
+                .contains("selects no endpoint-picker pod template"),
+        "{}",
+        run.show()
+    );
+    let run = igw([
+        "verify",
+        "--format",
+        "script",
+        "--against",
+        &m,
+        "--from",
+        &m,
+    ])?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert!(run.stdout.contains("picker_name=a\n"), "{}", run.show());
+    assert!(run.stdout.contains("check_picker\n"), "{}", run.show());
+    Ok(())
+}
