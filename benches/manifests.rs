@@ -1,6 +1,7 @@
 //! Reading and discovering in the user's manifests: 10,000 workloads (5,000 pickers, each with a
 //! model server whose labels overlap its own, and a Service per picker) as a YAML stream and as
-//! kubectl's JSON List, read into the index and searched for pickers. Throughput in input bytes.
+//! kubectl's JSON List, read into the index and searched for pickers (throughput in input
+//! bytes); and the bundle made of them checked against them (`check`, in monitorings).
 
 // A benchmark that cannot build its input has nothing to measure: failing loudly is the report.
 #![allow(clippy::expect_used, missing_docs)]
@@ -9,6 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use igw_monitoring::manifests::{self, Manifests};
+use igw_monitoring::{Options, Plan};
 
 /// `n` workloads over 50 namespaces: every other one a picker, the rest model servers sharing
 /// its `pool` label.
@@ -62,6 +64,32 @@ fn discover(c: &mut Criterion) {
             })
         });
     }
+    // `check`: the 5,000 monitorings of the bundle discovered above, judged against the same
+    // manifests (read once, as the command reads them once).
+    let mut index = Manifests::new();
+    index.read("bench", &json).expect("reads");
+    // Every picker runs as its namespace's default ServiceAccount; let each review tokens.
+    for ns in 0..50 {
+        index.add("bench", serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": format!("ns{ns}-reviews")},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": format!("ns{ns}")}]
+        })).expect("adds");
+    }
+    let (options, _) = manifests::from_manifests(&index)
+        .expect("discovers")
+        .apply(Options::default())
+        .expect("applies");
+    let plan = Plan::try_from(options).expect("plans");
+    group.throughput(Throughput::Elements(plan.targets().len() as u64));
+    group.bench_function("check 5,000 monitorings", |b| {
+        b.iter(|| {
+            let check = black_box(&plan).check(black_box(&index));
+            assert!(check.is_clean(), "{:?}", check.findings.first());
+            check
+        })
+    });
     group.finish();
 }
 

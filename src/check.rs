@@ -216,7 +216,7 @@ pub fn check<'a>(
     let mut judged: BTreeSet<usize> = BTreeSet::new();
     let mut scraped: BTreeSet<usize> = BTreeSet::new();
     for monitoring in objects.iter().filter_map(monitoring) {
-        let selected = selected(&monitoring, &templates.workloads, &mut check.findings);
+        let selected = selected(&monitoring, &templates, &mut check.findings);
         let (mine, others): (Vec<usize>, Vec<usize>) =
             selected.into_iter().partition(|i| pickers.contains(i));
         let ids = |list: &[usize]| -> Vec<String> {
@@ -314,7 +314,7 @@ fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
 /// operator Kubernetes does not know is a finding, and selects nothing.
 fn selected(
     monitoring: &Monitoring<'_>,
-    workloads: &[Workload<'_>],
+    templates: &Templates<'_>,
     findings: &mut Vec<Problem>,
 ) -> Vec<usize> {
     for (i, requirement) in monitoring
@@ -340,12 +340,14 @@ fn selected(
             return Vec::new();
         }
     }
-    workloads
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| monitoring.namespace.is_none_or(|ns| w.namespace == ns))
-        .filter(|(_, w)| selects(monitoring.selector, w.labels))
-        .map(|(i, _)| i)
+    templates
+        .candidates(monitoring.selector.match_labels.as_ref())
+        .filter(|&i| {
+            templates.workloads.get(i).is_some_and(|w| {
+                monitoring.namespace.is_none_or(|ns| w.namespace == ns)
+                    && selects(monitoring.selector, w.labels)
+            })
+        })
         .collect()
 }
 

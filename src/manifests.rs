@@ -792,6 +792,27 @@ impl<'m> Templates<'m> {
         let index = LabelIndex::new(&workloads);
         Self { workloads, index }
     }
+
+    /// The templates a selector with these `matchLabels` may select: those carrying its
+    /// rarest pair, or every template when it has none. The caller still judges each.
+    pub(crate) fn candidates<'s>(
+        &'s self,
+        match_labels: Option<&'s BTreeMap<String, String>>,
+    ) -> Box<dyn Iterator<Item = usize> + 's> {
+        match match_labels.filter(|m| !m.is_empty()) {
+            Some(pairs) => Box::new(
+                pairs
+                    .iter()
+                    .map(|(k, v)| self.index.postings.get(&(k.as_str(), v.as_str())))
+                    .min_by_key(|p| p.map_or(0, Vec::len))
+                    .flatten()
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            ),
+            None => Box::new(0..self.workloads.len()),
+        }
+    }
 }
 
 /// Every endpoint picker of the input (see [`from_manifests`]) and the warnings finding them
