@@ -668,6 +668,35 @@ fn malformed_and_hostile_manifests_exit_2_and_name_the_problem() -> TestResult {
             run.show()
         );
         assert!(!run.stderr.contains("panicked"), "{what}: {}", run.show());
+        // check reads --against as render reads --from: what cannot be read is invalid input;
+        // what reads but scrapes nothing is a finding.
+        let input = dir.path().join("in.yaml");
+        let check = igw(["check".as_ref(), "--against".as_ref(), input.as_os_str()])?;
+        let unreadable = !matches!(
+            expected,
+            "hold no endpoint picker"
+                | "Deployment/ns/b"
+                | "do not set its pods apart"
+                | "--metrics-port"
+        );
+        assert_eq!(
+            check.code,
+            Some(if unreadable { 2 } else { 1 }),
+            "check, {what}: {}",
+            check.show()
+        );
+        assert!(
+            !check.stderr.contains("panicked"),
+            "check, {what}: {}",
+            check.show()
+        );
+        if unreadable {
+            assert!(
+                expected.split('|').any(|e| check.stderr.contains(e)),
+                "check, {what}: {}",
+                check.show()
+            );
+        }
     }
     Ok(())
 }
