@@ -38,8 +38,13 @@ Examples:
   igw-monitoring kustomize --out deploy/base --autopilot
   igw-monitoring kustomize --out deploy/base --autopilot --check   # exit 1 when stale
 
-Exit codes: 0 success; 1 `--check` found the output stale, or writing failed; 2 invalid input
-(flags, config file, options), nothing written.";
+  # The bundle of your own manifests, and proof that it scrapes their endpoint pickers
+  igw-monitoring render --from epp.yaml > bundle.yaml
+  igw-monitoring check --against epp.yaml --bundle bundle.yaml
+
+Exit codes: 0 success; 1 `--check` found the output stale, `check` found the bundle does not
+scrape, or writing failed; 2 invalid input (flags, config file, options, manifests), nothing
+written.";
 
 /// Generates the Kubernetes objects that let Google Cloud Managed Service for Prometheus scrape
 /// GKE Inference Gateway's endpoint picker.
