@@ -22,6 +22,7 @@ fn fleet(n: usize) -> Options {
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
                 tls: None,
+                auth_delegation: None,
             })
             .collect(),
         ..Options::default()

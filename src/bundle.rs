@@ -258,7 +258,7 @@ impl Plan {
                 })?;
             }
         }
-        if let Some(delegation) = self.auth_delegation() {
+        for delegation in self.auth_delegations() {
             sink(Object::from(ClusterRoleBinding {
                 metadata: self.meta(delegation.binding(), labels),
                 role_ref: RoleRef {

@@ -1167,8 +1167,9 @@ pub(crate) fn picker_container<'m>(workload: &Workload<'m>) -> Option<&'m Contai
 
 impl Discovery {
     /// Lays what the manifests say under `options` (a config file's and flags' choices): one
-    /// target per picker. The options win where they differ from their defaults (`port`,
-    /// `scheme`, `metricsSchema`/`eppVersion`, `authDelegation`, `tls`); choosing the pods
+    /// target per picker, with its own `authDelegation` when its ServiceAccount may not review
+    /// tokens. The options win where they differ from their defaults (`port`, `scheme`,
+    /// `metricsSchema`/`eppVersion`, `tls`); choosing the pods
     /// themselves (`targets`, `preset`, a `selector` other than the default) conflicts with
     /// the manifests and is refused. Pickers that disagree on a setting the options hold once
     /// (port, scheme, metric schema) are refused unless the options settle it.
@@ -1195,7 +1196,7 @@ impl Discovery {
         if options.selector != defaults.selector {
             problems.push(conflict("selector", format!("{:?}", options.selector)));
         }
-        let mut warnings = self.warnings.clone();
+        let warnings = self.warnings.clone();
         let agreed = |what: &str, values: Vec<String>, problems: &mut Vec<Problem>| {
             let distinct: BTreeSet<&String> = values.iter().collect();
             if distinct.len() > 1 {
@@ -1244,18 +1245,6 @@ impl Discovery {
                 options.metrics_schema = known.first().copied();
             }
         }
-        if options.auth_delegation.is_none() {
-            let mut needing = self.pickers.iter().filter(|p| p.needs_auth_delegation);
-            if let Some(first) = needing.next() {
-                options.auth_delegation = Some(first.service_account.clone());
-                for other in needing.filter(|p| p.service_account != first.service_account) {
-                    warnings.push(Warning {
-                        field: "authDelegation".to_owned(),
-                        message: format!("{} runs as {}, which nothing in the manifests lets create TokenReviews and SubjectAccessReviews; the bundle delegates only {}: bind {} to system:auth-delegator yourself, or every scrape of it gets 500", other.workload, other.service_account, first.service_account, other.service_account),
-                    });
-                }
-            }
-        }
         options.targets = self
             .pickers
             .iter()
@@ -1265,6 +1254,9 @@ impl Discovery {
                 selector: Some(p.selector.clone()),
                 preset: None,
                 tls: None,
+                // Each picker that may not review tokens gets its own binding; one the options
+                // delegate already (`authDelegation`) is bound once.
+                auth_delegation: p.needs_auth_delegation.then(|| p.service_account.clone()),
             })
             .collect();
         if problems.is_empty() {

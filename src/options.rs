@@ -304,6 +304,11 @@ pub struct Target {
     /// merged key by key). Default: the top-level `tls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsOptions>,
+    /// This target's endpoint picker's own ServiceAccount, `NAMESPACE/NAME`, bound to
+    /// `system:auth-delegator` like the top-level `authDelegation` (one ClusterRoleBinding per
+    /// ServiceAccount, however many targets name it). Default: the top-level `authDelegation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_delegation: Option<String>,
 }
 
 /// How an endpoint picker was installed, which decides its pods' labels.

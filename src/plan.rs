@@ -47,7 +47,7 @@ pub struct Plan {
     /// The TLS settings targets refer to by index: the top-level one first, when set.
     tls: Vec<TlsOptions>,
     warnings: Vec<Warning>,
-    auth_delegation: Option<AuthDelegation>,
+    auth_delegations: Vec<AuthDelegation>,
     alerts: Option<AlertsPlan>,
     labels: BTreeMap<String, String>,
     monitoring_labels: BTreeMap<String, String>,
@@ -155,6 +155,8 @@ pub struct TargetPlan {
     identity: usize,
     /// Index of its TLS settings in the plan's.
     tls: Option<usize>,
+    /// Index of its picker's auth delegation in the plan's.
+    auth_delegation: Option<usize>,
 }
 
 impl TargetPlan {
@@ -339,9 +341,18 @@ impl Plan {
         &self.warnings
     }
 
-    /// The auth-delegation binding, when `authDelegation` is set.
-    pub fn auth_delegation(&self) -> Option<&AuthDelegation> {
-        self.auth_delegation.as_ref()
+    /// The auth-delegation bindings, one per ServiceAccount: the top-level
+    /// `authDelegation`'s first, then the targets' own, in order.
+    pub fn auth_delegations(&self) -> &[AuthDelegation] {
+        &self.auth_delegations
+    }
+
+    /// The auth delegation of `target`'s endpoint picker: its own `authDelegation`, else the
+    /// top-level one, if any.
+    pub fn auth_delegation_of(&self, target: &TargetPlan) -> Option<&AuthDelegation> {
+        target
+            .auth_delegation
+            .and_then(|i| self.auth_delegations.get(i))
     }
 
     /// The alerts, when `alerts.enabled`.
@@ -380,7 +391,7 @@ impl Plan {
                     .flat_map(|i| [&i.token_secret, &i.secret_reader_role, &i.collector_binding]),
             )
             .chain(self.targets.iter().map(|t| &t.monitoring))
-            .chain(self.auth_delegation.iter().map(|a| &a.binding))
+            .chain(self.auth_delegations.iter().map(|a| &a.binding))
             .chain(self.alerts.iter().flat_map(|a| a.objects.iter()))
     }
 }
@@ -423,6 +434,8 @@ struct Sources {
     given: bool,
     /// The other options that went into it, as set by the user.
     from: Vec<&'static str>,
+    /// The target whose option `own` is (`targets[i].<own>`), when it is a target's.
+    of_target: Option<usize>,
 }
 
 impl Sources {
@@ -431,6 +444,7 @@ impl Sources {
             own,
             given: true,
             from: Vec::new(),
+            of_target: None,
         }
     }
 
@@ -446,6 +460,7 @@ impl Sources {
             own,
             given: false,
             from: inherited,
+            of_target: None,
         }
     }
 
@@ -458,7 +473,10 @@ impl Sources {
 
     /// Every option involved: the name's own first.
     fn fields(&self, target: Option<usize>) -> Vec<String> {
-        let mut fields = vec![self.own.to_owned()];
+        let mut fields = vec![match self.of_target {
+            Some(i) => format!("targets[{i}].{}", self.own),
+            None => self.own.to_owned(),
+        }];
         if let Some(i) = target {
             fields.push(format!("targets[{i}].name"));
         }
@@ -664,6 +682,47 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
     let shared_tls = options.tls.as_ref().map(|_| 0);
     let mut warnings = Vec::new();
     let mut tls_seen: Vec<HashSet<String>> = vec![HashSet::new(); identities.len()];
+    // One binding per ServiceAccount to delegate: the top-level authDelegation's, then each
+    // target's own, in order; a target without one shares the top-level's.
+    let mut delegations: Vec<(AuthDelegation, Sources)> = Vec::new();
+    let mut delegated: HashMap<String, usize> = HashMap::new();
+    let mut delegate = |subject: &str, target: Option<usize>| -> Option<usize> {
+        if let Some(&i) = delegated.get(subject) {
+            return Some(i);
+        }
+        let (namespace, name) = subject.split_once('/')?;
+        let mut binding = naming.name(
+            "authDelegation",
+            None,
+            || seed(&format!("{namespace}:{name}:auth-delegator")),
+            true,
+        );
+        binding.sources.of_target = target;
+        delegations.push((
+            AuthDelegation {
+                binding: id(Kind::ClusterRoleBinding, None, &binding.name),
+                subject: ServiceAccountRef {
+                    namespace: namespace.to_owned(),
+                    name: name.to_owned(),
+                },
+            },
+            binding.sources,
+        ));
+        delegated.insert(subject.to_owned(), delegations.len() - 1);
+        Some(delegations.len() - 1)
+    };
+    let shared_delegation = options
+        .auth_delegation
+        .as_deref()
+        .and_then(|subject| delegate(subject, None));
+    let delegation_of: Vec<Option<usize>> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t.auth_delegation.as_deref() {
+            Some(subject) => delegate(subject, Some(i)),
+            None => shared_delegation,
+        })
+        .collect();
     let targets: Vec<TargetPlan> = targets
         .into_iter()
         .enumerate()
@@ -706,6 +765,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             }
             TargetPlan {
                 tls,
+                auth_delegation: delegation_of.get(i).copied().flatten(),
                 monitoring: ObjectId {
                     kind: monitoring_kind,
                     namespace: pod_mode.then(|| t.namespace.clone()),
@@ -720,25 +780,6 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
         })
         .collect();
 
-    let auth_delegation = options.auth_delegation.as_deref().and_then(|subject| {
-        let (namespace, name) = subject.split_once('/')?;
-        let binding = naming.name(
-            "authDelegation",
-            None,
-            || seed(&format!("{namespace}:{name}:auth-delegator")),
-            true,
-        );
-        Some((
-            AuthDelegation {
-                binding: id(Kind::ClusterRoleBinding, None, &binding.name),
-                subject: ServiceAccountRef {
-                    namespace: namespace.to_owned(),
-                    name: name.to_owned(),
-                },
-            },
-            binding.sources,
-        ))
-    });
     let alerts = options.alerts.enabled.then(|| AlertsPlan {
         objects: match options.alerts.scope {
             RulesScope::Cluster => vec![id(Kind::ClusterRules, None, &alerts_name.name)],
@@ -793,7 +834,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             path: options.path.clone(),
             names_secret_namespace: !pod_mode,
         },
-        auth_delegation: auth_delegation.as_ref().map(|(a, _)| a.clone()),
+        auth_delegations: delegations.iter().map(|(a, _)| a.clone()).collect(),
         alerts,
         labels: options.extra_labels.clone(),
         monitoring_labels,
@@ -828,7 +869,7 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
         let index = target.name.is_some().then_some(i);
         names.object(&target.monitoring, &monitoring.sources, index);
     }
-    if let (Some(delegation), Some((_, sources))) = (&plan.auth_delegation, &auth_delegation) {
+    for (delegation, sources) in &delegations {
         names.object(&delegation.binding, sources, None);
     }
     if let Some(alerts) = &plan.alerts {
@@ -929,6 +970,7 @@ struct Resolved {
     given_namespace: bool,
     selector: LabelSelector,
     tls: Option<TlsOptions>,
+    auth_delegation: Option<String>,
 }
 
 /// The endpoint pickers to scrape: `targets` (taken, or borrowed and copied), or one unnamed
@@ -943,6 +985,7 @@ fn resolve_targets<'t>(
             namespace: options.namespace.clone(),
             given_namespace: false,
             tls: None,
+            auth_delegation: None,
             selector: options
                 .preset
                 .as_ref()
@@ -958,12 +1001,14 @@ fn resolve_targets<'t>(
                 selector,
                 preset,
                 tls,
+                auth_delegation,
             } = t.into_owned();
             Resolved {
                 name: Some(name),
                 namespace: namespace.unwrap_or_else(|| options.namespace.clone()),
                 given_namespace,
                 tls,
+                auth_delegation,
                 selector: match (selector, preset) {
                     (Some(selector), _) => selector,
                     (None, Some(preset)) => preset.selector(),

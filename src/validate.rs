@@ -172,6 +172,9 @@ fn check_targets(found: &mut Found, options: &Options) {
         if let Some(tls) = &target.tls {
             crate::tls::check(found, &format!("{}.tls", at()), tls, options.scheme);
         }
+        if let Some(subject) = &target.auth_delegation {
+            check_service_account_ref(found, &format!("{}.authDelegation", at()), subject);
+        }
         match (&target.selector, &target.preset) {
             (Some(selector), None) => {
                 check_selector(found, &|| format!("{}.selector", at()), selector)

@@ -128,7 +128,6 @@ struct View<'p> {
     collector_namespace: String,
     reader_role: String,
     reader_binding: String,
-    auth_delegation: Option<AuthDelegation>,
     /// The schema's request counter.
     metric: String,
     /// `cluster="<name>"`, when a cluster was given.
@@ -223,6 +222,8 @@ struct TargetView {
     query: String,
     /// The endpoint's TLS settings, when it has a `tls` block.
     tls: Option<TlsView>,
+    /// The bundle's binding of its picker's ServiceAccount to `system:auth-delegator`.
+    auth_delegation: Option<AuthDelegation>,
     /// Where the scrape goes: `url`, or at the TLS server name that `resolve` points to
     /// localhost, so the certificate is checked against the name GMP checks it against.
     scrape_url: String,
@@ -266,15 +267,6 @@ impl<'p> View<'p> {
             })
             .transpose()?;
         let metric = plan.metrics_schema().metrics().request_total.to_owned();
-        let auth_delegation = plan.auth_delegation().map(|delegation| {
-            let subject = delegation.subject();
-            AuthDelegation {
-                binding: delegation.binding().name.clone(),
-                subject: subject.user(),
-                namespace: subject.namespace.clone(),
-                service_account: subject.name.clone(),
-            }
-        });
         Ok(Self {
             plan,
             local_port: LOCAL_PORT,
@@ -282,7 +274,6 @@ impl<'p> View<'p> {
             collector_namespace: plan.collector().namespace.clone(),
             reader_role: plan.reader_role().name.clone(),
             reader_binding: plan.reader_binding().name.clone(),
-            auth_delegation,
             metric,
             cluster_matcher,
             target_count: plan.targets().len(),
@@ -366,8 +357,18 @@ impl TargetView {
                 tls_secrets.push(r.secret.clone());
             }
         }
+        let auth_delegation = plan.auth_delegation_of(target).map(|delegation| {
+            let subject = delegation.subject();
+            AuthDelegation {
+                binding: delegation.binding().name.clone(),
+                subject: subject.user(),
+                namespace: subject.namespace.clone(),
+                service_account: subject.name.clone(),
+            }
+        });
         Self {
             tls,
+            auth_delegation,
             scrape_url,
             resolve,
             tls_secrets,

@@ -12,13 +12,6 @@ local_port={{ v.local_port|sh }}
 collector={{ v.collector|sh }}
 reader_role={{ v.reader_role|sh }}
 reader_binding={{ v.reader_binding|sh }}
-{%- if let Some(d) = v.auth_delegation %}
-auth_delegation_binding={{ d.binding|sh }}
-auth_delegation_account={{ d.namespace|sh }}/{{ d.service_account|sh }}
-{%- else %}
-auth_delegation_binding=''
-auth_delegation_account=''
-{%- endif %}
 metric={{ v.metric|sh }}
 cluster_matcher={{ v.cluster_matcher.as_deref().unwrap_or_default()|sh }}
 
@@ -367,6 +360,13 @@ tls_key_jsonpath=''
 tls_resolve={{ t.resolve.as_deref().unwrap_or_default()|sh }}
 tls_verify_pod_ip={% if let Some(tls) = t.tls %}{% if tls.verifies_pod_ip %}{{ "yes"|sh }}{% endif %}{% endif %}
 scrape_url={{ t.scrape_url|sh }}
+{%- if let Some(d) = t.auth_delegation %}
+auth_delegation_binding={{ d.binding|sh }}
+auth_delegation_account={{ d.namespace|sh }}/{{ d.service_account|sh }}
+{%- else %}
+auth_delegation_binding=''
+auth_delegation_account=''
+{%- endif %}
 tls_secrets=({% for s in t.tls_secrets %}{% if !loop.first %} {% endif %}{{ s|sh }}{% endfor %})
 check_target
 {%- endfor %}

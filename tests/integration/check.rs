@@ -424,3 +424,46 @@ fn bundles_are_read_as_yaml_or_json_lists_and_bad_objects_are_problems() -> Test
     );
     Ok(())
 }
+
+#[test]
+fn every_picker_that_may_not_review_tokens_gets_its_own_delegation() -> TestResult {
+    let mut b = picker(&[]);
+    b["metadata"]["name"] = json!("b");
+    b["spec"]["template"]["metadata"]["labels"] = json!({"app": "b", "tier": "epp"});
+    b["spec"]["template"]["spec"]["serviceAccountName"] = json!("b");
+    // A third picker running as `a` too: one binding serves both.
+    let mut c = b.clone();
+    c["metadata"]["name"] = json!("c");
+    c["spec"]["template"]["metadata"]["labels"] = json!({"app": "c", "tier": "epp"});
+    c["spec"]["template"]["spec"]["serviceAccountName"] = json!("a");
+    let manifests = index(&[picker(&[]), b, c])?;
+    let plan = plan_from(&manifests, Options::default())?;
+    let subjects: Vec<String> = plan
+        .auth_delegations()
+        .iter()
+        .map(|d| format!("{}/{}", d.subject().namespace, d.subject().name))
+        .collect();
+    assert_eq!(subjects, ["ns/a", "ns/b"]);
+    for target in plan.targets() {
+        assert!(plan.auth_delegation_of(target).is_some(), "{:?}", target.name());
+    }
+    let check = plan.check(&manifests);
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    assert_eq!(check.pickers.len(), 3);
+    // Without the bindings, each picker is a finding of its own.
+    let bundle: Vec<Value> = objects(&plan)?
+        .into_iter()
+        .filter(|o| o["roleRef"]["name"] != "system:auth-delegator")
+        .collect();
+    let check = check_objects(&manifests, &bundle)?;
+    let named: Vec<&str> = check.findings.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        named,
+        [
+            "Deployment/ns/a spec.template.spec.serviceAccountName",
+            "Deployment/ns/b spec.template.spec.serviceAccountName",
+            "Deployment/ns/c spec.template.spec.serviceAccountName",
+        ]
+    );
+    Ok(())
+}

@@ -93,6 +93,7 @@ fn instances_in_one_namespace_never_collide() -> TestResult {
                         selector: Some(pods.clone()),
                         preset: None,
                         tls: None,
+                        auth_delegation: None,
                         ..t.clone()
                     })
                     .collect();

@@ -67,7 +67,7 @@ fn typed_objects_give_one_target_per_picker() -> TestResult {
     assert!(found.needs_auth_delegation);
     let (options, _) = discovery.apply(Options::default())?;
     assert_eq!(options.targets.len(), 1);
-    assert_eq!(options.auth_delegation.as_deref(), Some("ns/a"));
+    assert_eq!(options.targets[0].auth_delegation.as_deref(), Some("ns/a"));
     assert!(options.plan().is_ok());
     Ok(())
 }

@@ -78,7 +78,7 @@ fn resolved(plan: &Plan, field: usize) -> Option<String> {
             }
         }
         7 => plan.alerts()?.objects().first()?.name.clone(),
-        AUTH_DELEGATION => plan.auth_delegation()?.binding().name.clone(),
+        AUTH_DELEGATION => plan.auth_delegations().first()?.binding().name.clone(),
         _ => return None,
     })
 }
@@ -188,6 +188,7 @@ fn targets() -> impl Strategy<Value = Vec<Target>> {
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
                 tls: None,
+                auth_delegation: None,
             })
             .collect()
     })

@@ -198,7 +198,11 @@ prop_compose! {
                     .into_iter()
                     .filter(|(name, _, _, _)| seen.insert(name.clone()))
                     // TLS needs https.
-                    .map(|(name, namespace, selector, tls)| Target { name, namespace, selector: Some(selector), preset: None, tls: tls.filter(|_| https) })
+                    .map(|(name, namespace, selector, tls)| Target {
+                        // Some targets delegate their picker's own ServiceAccount.
+                        auth_delegation: (name.len() % 2 == 0).then(|| format!("team-x/{name}-epp")),
+                        name, namespace, selector: Some(selector), preset: None, tls: tls.filter(|_| https),
+                    })
                     .collect()
             },
             epp_version,

@@ -132,6 +132,7 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
             create_inference_pool: true,
         }),
         tls: None,
+        auth_delegation: None,
     };
     Options {
         namespace: "monitoring".to_owned(),

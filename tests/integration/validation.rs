@@ -248,6 +248,7 @@ fn tls_warnings_name_the_configuration_they_are_about() -> Result<(), Error> {
         selector: Some(LabelSelector::default().match_label("app", name)),
         preset: None,
         tls,
+        auth_delegation: None,
     };
     let options = Options {
         tls: Some(verified.clone()),

@@ -643,6 +643,7 @@ fn target(text: &str) -> Result<Target, String> {
         selector: Some(selector),
         preset: None,
         tls: None,
+        auth_delegation: None,
     })
 }
 

@@ -1479,6 +1479,7 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
                 ),
                 preset: None,
                 tls: None,
+                auth_delegation: None,
             })
             .collect(),
         ..Options::default()

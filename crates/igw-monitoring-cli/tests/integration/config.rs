@@ -93,6 +93,7 @@ targets:
   - name: qwen
     selector: {matchLabels: {app: qwen-epp}}
     tls: {insecureSkipVerify: true, minVersion: TLS12}
+    authDelegation: team-b/qwen-epp
 eppVersion: "1.1"
 metricsSchema: inference-objective
 authDelegation: team-a/llama3-8b-epp
@@ -153,6 +154,7 @@ alerts:
                     create_inference_pool: true,
                 }),
                 tls: None,
+                auth_delegation: None,
             },
             Target {
                 name: "qwen".to_owned(),
@@ -164,6 +166,7 @@ alerts:
                     min_version: Some(igw_monitoring::TlsVersion::Tls12),
                     ..Default::default()
                 }),
+                auth_delegation: Some("team-b/qwen-epp".to_owned()),
             },
         ],
         epp_version: Some("1.1".to_owned()),
