@@ -23,6 +23,8 @@ fn fleet(n: usize) -> Options {
                 preset: None,
                 tls: None,
                 auth_delegation: None,
+                port: None,
+                scheme: None,
             })
             .collect(),
         ..Options::default()

@@ -238,6 +238,17 @@ impl Plan {
                 });
                 for endpoint in endpoints.iter_mut() {
                     endpoint.tls.clone_from(&tls);
+                    // Set only where it changes: a fleet of one port allocates nothing here.
+                    let port = self.port_of(target);
+                    let same = match (port, &endpoint.port) {
+                        (Port::Number(n), IntOrString::Int(m)) => n == m,
+                        (Port::Name(n), IntOrString::String(m)) => n == m,
+                        _ => false,
+                    };
+                    if !same {
+                        endpoint.port = int_or_string(port);
+                    }
+                    endpoint.scheme = Some(self.scheme_of(target));
                 }
                 for secret in endpoints
                     .iter_mut()
@@ -322,10 +333,7 @@ impl Plan {
             ..Default::default()
         };
         let endpoints = vec![ScrapeEndpoint {
-            port: match endpoint.port() {
-                Port::Number(n) => IntOrString::Int(*n),
-                Port::Name(name) => IntOrString::String(name.clone()),
-            },
+            port: int_or_string(endpoint.port()),
             scheme: Some(endpoint.scheme()),
             interval: endpoint.interval().to_owned(),
             timeout: endpoint.timeout().map(str::to_owned),
@@ -370,6 +378,13 @@ pub(crate) fn subject(account: &ServiceAccountRef) -> Subject {
 
 fn non_empty(map: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
     (!map.is_empty()).then(|| map.clone())
+}
+
+fn int_or_string(port: &Port) -> IntOrString {
+    match port {
+        Port::Number(n) => IntOrString::Int(*n),
+        Port::Name(name) => IntOrString::String(name.clone()),
+    }
 }
 
 fn role_ref(role: &ObjectId) -> RoleRef {

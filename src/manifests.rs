@@ -1171,8 +1171,9 @@ impl Discovery {
     /// tokens. The options win where they differ from their defaults (`port`, `scheme`,
     /// `metricsSchema`/`eppVersion`, `tls`); choosing the pods
     /// themselves (`targets`, `preset`, a `selector` other than the default) conflicts with
-    /// the manifests and is refused. Pickers that disagree on a setting the options hold once
-    /// (port, scheme, metric schema) are refused unless the options settle it.
+    /// the manifests and is refused. Pickers that differ in port or scheme get their own
+    /// (`targets[].port`, `targets[].scheme`); pickers that emit different metric names are
+    /// refused unless the options settle it (the alerts and dashboard query one schema).
     pub fn apply(&self, mut options: Options) -> Result<(Options, Vec<Warning>), Problems> {
         let defaults = Options::default();
         let mut problems = Vec::new();
@@ -1218,25 +1219,24 @@ impl Discovery {
                 true
             }
         };
-        if options.port == defaults.port {
-            let ports = self.pickers.iter().map(|p| p.port.to_string()).collect();
-            if agreed("port", ports, &mut problems)
-                && let Some(first) = self.pickers.first()
-            {
-                options.port = first.port.clone();
-            }
+        // Port and scheme: the options' when given, else the pickers' (shared when they
+        // agree, each target's own when they do not).
+        let differ = |same: &dyn Fn(&Discovered, &Discovered) -> bool| {
+            self.pickers
+                .first()
+                .is_some_and(|first| self.pickers.iter().any(|p| !same(first, p)))
+        };
+        let own_ports = options.port == defaults.port && differ(&|a, b| a.port == b.port);
+        if options.port == defaults.port
+            && let (Some(first), false) = (self.pickers.first(), own_ports)
+        {
+            options.port = first.port.clone();
         }
-        if options.scheme == defaults.scheme {
-            let schemes = self
-                .pickers
-                .iter()
-                .map(|p| format!("{:?}", p.scheme))
-                .collect();
-            if agreed("scheme", schemes, &mut problems)
-                && let Some(first) = self.pickers.first()
-            {
-                options.scheme = first.scheme;
-            }
+        let own_schemes = options.scheme == defaults.scheme && differ(&|a, b| a.scheme == b.scheme);
+        if options.scheme == defaults.scheme
+            && let (Some(first), false) = (self.pickers.first(), own_schemes)
+        {
+            options.scheme = first.scheme;
         }
         if options.metrics_schema.is_none() && options.epp_version.is_none() {
             let known: Vec<MetricsSchema> = self.pickers.iter().filter_map(|p| p.schema).collect();
@@ -1254,6 +1254,8 @@ impl Discovery {
                 selector: Some(p.selector.clone()),
                 preset: None,
                 tls: None,
+                port: own_ports.then(|| p.port.clone()),
+                scheme: own_schemes.then_some(p.scheme),
                 // Each picker that may not review tokens gets its own binding; one the options
                 // delegate already (`authDelegation`) is bound once.
                 auth_delegation: p.needs_auth_delegation.then(|| p.service_account.clone()),

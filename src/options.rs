@@ -304,6 +304,12 @@ pub struct Target {
     /// merged key by key). Default: the top-level `tls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsOptions>,
+    /// Container port of this target's scrape, by name or number. Default: the top-level `port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<Port>,
+    /// Scrape protocol of this target. Default: the top-level `scheme`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Scheme>,
     /// This target's endpoint picker's own ServiceAccount, `NAMESPACE/NAME`, bound to
     /// `system:auth-delegator` like the top-level `authDelegation` (one ClusterRoleBinding per
     /// ServiceAccount, however many targets name it). Default: the top-level `authDelegation`.

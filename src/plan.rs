@@ -157,6 +157,9 @@ pub struct TargetPlan {
     tls: Option<usize>,
     /// Index of its picker's auth delegation in the plan's.
     auth_delegation: Option<usize>,
+    /// Its own port and scheme, where they are not the shared endpoint's.
+    port: Option<Port>,
+    scheme: Option<Scheme>,
 }
 
 impl TargetPlan {
@@ -328,6 +331,16 @@ impl Plan {
     /// The scrape endpoint every monitoring shares.
     pub fn endpoint(&self) -> &EndpointPlan {
         &self.endpoint
+    }
+
+    /// The container port of `target`'s scrape: its own, else the shared endpoint's.
+    pub fn port_of<'s>(&'s self, target: &'s TargetPlan) -> &'s Port {
+        target.port.as_ref().unwrap_or(&self.endpoint.port)
+    }
+
+    /// The scheme of `target`'s scrape: its own, else the shared endpoint's.
+    pub fn scheme_of(&self, target: &TargetPlan) -> Scheme {
+        target.scheme.unwrap_or(self.endpoint.scheme)
     }
 
     /// The TLS settings of `target`'s scrape: its own, else the top-level ones, if any.
@@ -738,17 +751,28 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
                 options.namespace.as_str()
             };
             let identity = identity_index.get(identity_ns).copied().unwrap_or_default();
+            let scheme = t.scheme.unwrap_or(options.scheme);
             let tls = match t.tls.take() {
                 Some(own) => {
                     warnings.extend(tls::warnings(
                         &format!("targets[{i}].tls"),
                         Some(&own),
-                        options.scheme,
+                        scheme,
                     ));
                     tls_configs.push(own);
                     Some(tls_configs.len() - 1)
                 }
-                None => shared_tls,
+                None => {
+                    // The shared block's warnings below are judged with the shared scheme.
+                    if scheme != options.scheme {
+                        warnings.extend(tls::warnings(
+                            &format!("targets[{i}].scheme"),
+                            options.tls.as_ref(),
+                            scheme,
+                        ));
+                    }
+                    shared_tls
+                }
             };
             if let (Some(config), Some(reader), Some(seen)) = (
                 tls.and_then(|i| tls_configs.get(i)),
@@ -766,6 +790,9 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             TargetPlan {
                 tls,
                 auth_delegation: delegation_of.get(i).copied().flatten(),
+                // Equal to the shared endpoint's: nothing of its own to keep.
+                port: t.port.take().filter(|p| *p != options.port),
+                scheme: t.scheme.filter(|s| *s != options.scheme),
                 monitoring: ObjectId {
                     kind: monitoring_kind,
                     namespace: pod_mode.then(|| t.namespace.clone()),
@@ -803,7 +830,10 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone())),
     );
-    if targets.iter().any(|t| t.tls == shared_tls) {
+    if targets
+        .iter()
+        .any(|t| t.tls == shared_tls && t.scheme.is_none())
+    {
         let field = if options.tls.is_some() {
             "tls"
         } else {
@@ -971,6 +1001,8 @@ struct Resolved {
     selector: LabelSelector,
     tls: Option<TlsOptions>,
     auth_delegation: Option<String>,
+    port: Option<Port>,
+    scheme: Option<Scheme>,
 }
 
 /// The endpoint pickers to scrape: `targets` (taken, or borrowed and copied), or one unnamed
@@ -986,6 +1018,8 @@ fn resolve_targets<'t>(
             given_namespace: false,
             tls: None,
             auth_delegation: None,
+            port: None,
+            scheme: None,
             selector: options
                 .preset
                 .as_ref()
@@ -1002,6 +1036,8 @@ fn resolve_targets<'t>(
                 preset,
                 tls,
                 auth_delegation,
+                port,
+                scheme,
             } = t.into_owned();
             Resolved {
                 name: Some(name),
@@ -1009,6 +1045,8 @@ fn resolve_targets<'t>(
                 given_namespace,
                 tls,
                 auth_delegation,
+                port,
+                scheme,
                 selector: match (selector, preset) {
                     (Some(selector), _) => selector,
                     (None, Some(preset)) => preset.selector(),

@@ -151,13 +151,18 @@ impl fmt::Display for Warning {
 }
 
 /// Judges one `tls` block found at `at` (`tls` or `targets[i].tls`), for `scheme`.
-pub(crate) fn check(found: &mut Found, at: &str, tls: &TlsOptions, scheme: Scheme) {
+pub(crate) fn check(
+    found: &mut Found,
+    at: &str,
+    tls: &TlsOptions,
+    (scheme_at, scheme): (&str, Scheme),
+) {
     if scheme == Scheme::Http {
         found.push_with(
-            "scheme".to_owned(),
+            scheme_at.to_owned(),
             vec![at.to_owned()],
             "http",
-            format!("is not https, but {at} is set: GMP would scrape over plain HTTP and ignore the TLS settings; set scheme: https (--scheme https)"),
+            format!("is not https, but {at} is set: GMP would scrape over plain HTTP and ignore the TLS settings; set {scheme_at}: https (--scheme https)"),
         );
     }
     for (field, r) in tls.secret_refs() {

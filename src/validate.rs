@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{Problem, Problems};
 use crate::options::{LabelSelector, Options, Port};
 use crate::rules;
+use gmp_types::Scheme;
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
 pub(crate) const SERVICE_ACCOUNT_ANNOTATION: &str = "kubernetes.io/service-account.name";
@@ -22,22 +23,7 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
         rules::dns1123_label(&options.namespace),
     );
     check_targets(found, options);
-    match &options.port {
-        Port::Number(n) => found.rule(
-            || "port".to_owned(),
-            &n.to_string(),
-            "port number",
-            rules::port_number(i64::from(*n)).map(drop),
-        ),
-        Port::Name(name) => {
-            found.rule(
-                || "port".to_owned(),
-                name,
-                "port name",
-                rules::iana_svc_name(name),
-            );
-        }
-    }
+    check_port(found, &|| "port".to_owned(), &options.port);
     let interval = found.duration("interval", &options.interval);
     if let Some(timeout) = &options.timeout {
         let limit = found.duration("timeout", timeout);
@@ -102,7 +88,7 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
     }
     check_alerts(found, &options.alerts);
     if let Some(tls) = &options.tls {
-        crate::tls::check(found, "tls", tls, options.scheme);
+        crate::tls::check(found, "tls", tls, ("scheme", options.scheme));
     }
     found.labels(
         &|| "monitoringLabels".to_owned(),
@@ -169,8 +155,26 @@ fn check_targets(found: &mut Found, options: &Options) {
                 rules::dns1123_label(namespace),
             );
         }
-        if let Some(tls) = &target.tls {
-            crate::tls::check(found, &format!("{}.tls", at()), tls, options.scheme);
+        if let Some(port) = &target.port {
+            check_port(found, &|| format!("{}.port", at()), port);
+        }
+        let scheme_at = match target.scheme {
+            Some(_) => format!("{}.scheme", at()),
+            None => "scheme".to_owned(),
+        };
+        let scheme = target.scheme.unwrap_or(options.scheme);
+        match (&target.tls, &options.tls) {
+            (Some(tls), _) => {
+                crate::tls::check(found, &format!("{}.tls", at()), tls, (&scheme_at, scheme))
+            }
+            // The top-level block over a target's own http: the top level's check misses it.
+            (None, Some(_)) if target.scheme == Some(Scheme::Http) => found.push_with(
+                scheme_at,
+                vec!["tls".to_owned()],
+                "http",
+                "is not https, but the top-level tls applies to this target: give it tls of its own, or scheme https".to_owned(),
+            ),
+            _ => {}
         }
         if let Some(subject) = &target.auth_delegation {
             check_service_account_ref(found, &format!("{}.authDelegation", at()), subject);
@@ -193,6 +197,19 @@ fn check_targets(found: &mut Found, options: &Options) {
                 ),
             ),
         }
+    }
+}
+
+/// A container port: a number from 1 to 65535, or an IANA service name.
+fn check_port(found: &mut Found, at: &dyn Fn() -> String, port: &Port) {
+    match port {
+        Port::Number(n) => found.rule(
+            at,
+            &n.to_string(),
+            "port number",
+            rules::port_number(i64::from(*n)).map(drop),
+        ),
+        Port::Name(name) => found.rule(at, name, "port name", rules::iana_svc_name(name)),
     }
 }
 

@@ -310,7 +310,7 @@ impl TargetView {
         } else {
             format!("{metric}{{{}}}", matchers.join(", "))
         };
-        let scheme = endpoint.scheme();
+        let scheme = plan.scheme_of(target);
         let path = endpoint.path().to_owned();
         let role = identity.secret_reader_role();
         let binding = identity.collector_binding();
@@ -378,7 +378,7 @@ impl TargetView {
             object_namespace: monitoring.namespace.clone(),
             namespace,
             selector: target.selector().to_string(),
-            port: endpoint.port().to_string(),
+            port: plan.port_of(target).to_string(),
             scheme: scheme.as_str(),
             url,
             path,

@@ -445,7 +445,11 @@ fn every_picker_that_may_not_review_tokens_gets_its_own_delegation() -> TestResu
         .collect();
     assert_eq!(subjects, ["ns/a", "ns/b"]);
     for target in plan.targets() {
-        assert!(plan.auth_delegation_of(target).is_some(), "{:?}", target.name());
+        assert!(
+            plan.auth_delegation_of(target).is_some(),
+            "{:?}",
+            target.name()
+        );
     }
     let check = plan.check(&manifests);
     assert!(check.is_clean(), "{:#?}", check.findings);

@@ -94,6 +94,8 @@ fn instances_in_one_namespace_never_collide() -> TestResult {
                         preset: None,
                         tls: None,
                         auth_delegation: None,
+                        port: None,
+                        scheme: None,
                         ..t.clone()
                     })
                     .collect();

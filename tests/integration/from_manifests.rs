@@ -128,7 +128,7 @@ subjects: [{kind: ServiceAccount, name: a, namespace: ns}]
 }
 
 #[test]
-fn pickers_that_disagree_on_a_bundle_wide_setting_are_refused() -> TestResult {
+fn pickers_that_disagree_on_port_or_scheme_get_their_own() -> TestResult {
     let mut index = Manifests::new();
     index.add("a", picker("a", serde_json::json!({"app": "a"}), &[]))?;
     index.add(
@@ -136,18 +136,55 @@ fn pickers_that_disagree_on_a_bundle_wide_setting_are_refused() -> TestResult {
         picker(
             "b",
             serde_json::json!({"app": "b"}),
-            &["--metrics-port=9191"],
+            &["--metrics-port=9191", "--metrics-cert-dir=/certs"],
         ),
     )?;
+    let discovery = manifests::from_manifests(&index)?;
+    let (options, _) = discovery.apply(Options::default())?;
+    let plan = igw_monitoring::Plan::try_from(options)?;
+    let scrapes: Vec<(String, Scheme)> = plan
+        .targets()
+        .iter()
+        .map(|t| (plan.port_of(t).to_string(), plan.scheme_of(t)))
+        .collect();
+    assert_eq!(
+        scrapes,
+        [
+            ("metrics".to_owned(), Scheme::Http),
+            ("9191".to_owned(), Scheme::Https)
+        ]
+    );
+    // Each monitoring carries its own, and the bundle checks clean against the manifests
+    // (both pickers delegated, the https one verified by the system roots: a warning).
+    let check = plan.check(&index);
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    // Given once in the options, the options win for every target.
+    let options = Options {
+        port: Port::Number(9090),
+        ..Options::default()
+    };
+    let (options, _) = discovery.apply(options)?;
+    assert!(options.targets.iter().all(|t| t.port.is_none()));
+    assert_eq!(options.port, Port::Number(9090));
+    Ok(())
+}
+
+#[test]
+fn pickers_that_disagree_on_the_metric_schema_are_refused() -> TestResult {
+    let mut index = Manifests::new();
+    index.add("a", picker("a", serde_json::json!({"app": "a"}), &[]))?;
+    let mut b = picker("b", serde_json::json!({"app": "b"}), &[]);
+    b["spec"]["template"]["spec"]["containers"][0]["image"] =
+        serde_json::json!("ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.11.0");
+    index.add("b", b)?;
     let discovery = manifests::from_manifests(&index)?;
     let problems = discovery
         .apply(Options::default())
         .err()
         .ok_or("accepted")?;
-    assert!(problems.mentions("port"), "{problems}");
-    // Given once in the options, it is settled.
+    assert!(problems.mentions("metricsSchema"), "{problems}");
     let options = Options {
-        port: Port::Number(9090),
+        metrics_schema: Some(MetricsSchema::LlmDEppMigration),
         ..Options::default()
     };
     assert!(discovery.apply(options).is_ok());

@@ -189,6 +189,8 @@ fn targets() -> impl Strategy<Value = Vec<Target>> {
                 preset: None,
                 tls: None,
                 auth_delegation: None,
+                port: None,
+                scheme: None,
             })
             .collect()
     })

@@ -201,6 +201,8 @@ prop_compose! {
                     .map(|(name, namespace, selector, tls)| Target {
                         // Some targets delegate their picker's own ServiceAccount.
                         auth_delegation: (name.len() % 2 == 0).then(|| format!("team-x/{name}-epp")),
+                        port: None,
+                        scheme: None,
                         name, namespace, selector: Some(selector), preset: None, tls: tls.filter(|_| https),
                     })
                     .collect()

@@ -89,7 +89,31 @@ pub fn cases() -> Vec<(&'static str, Options)> {
             "mtls_pod_monitoring",
             tls(MonitoringMode::Pod, SecretAccess::Cluster, true),
         ),
+        ("fleet_own_endpoints", own_endpoints()),
     ]
+}
+
+/// The fleet as `render --from` makes it of pickers that differ: one served over TLS on its
+/// own port, and each picker's ServiceAccount delegated on its own.
+pub fn own_endpoints() -> Options {
+    let mut options = fleet(MonitoringMode::Cluster);
+    for target in &mut options.targets {
+        target.auth_delegation = Some(format!(
+            "{}/{}-epp",
+            target.namespace.as_deref().unwrap_or("default"),
+            target.name
+        ));
+        if target.name == "mistral" {
+            target.port = Some(Port::Number(9191));
+            target.scheme = Some(Scheme::Https);
+            target.tls = Some(TlsOptions {
+                ca: Some(SecretKeyRef::new("mistral-epp-tls", "ca.crt")),
+                server_name: Some("mistral-epp.team-b.svc".to_owned()),
+                ..TlsOptions::default()
+            });
+        }
+    }
+    options
 }
 
 /// The fleet scraped over TLS (`mutual`: with client certificates), its CA and server name
@@ -133,6 +157,8 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
         }),
         tls: None,
         auth_delegation: None,
+        port: None,
+        scheme: None,
     };
     Options {
         namespace: "monitoring".to_owned(),

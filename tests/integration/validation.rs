@@ -249,6 +249,8 @@ fn tls_warnings_name_the_configuration_they_are_about() -> Result<(), Error> {
         preset: None,
         tls,
         auth_delegation: None,
+        port: None,
+        scheme: None,
     };
     let options = Options {
         tls: Some(verified.clone()),
@@ -274,5 +276,94 @@ fn tls_warnings_name_the_configuration_they_are_about() -> Result<(), Error> {
     assert_eq!(at, ["targets[1].tls", "targets[2].tls"], "{warned:?}");
     assert!(warned[0].1.contains("not verified"), "{warned:?}");
     assert!(warned[1].1.contains("no serverName"), "{warned:?}");
+    Ok(())
+}
+
+#[test]
+fn a_targets_own_port_and_scheme_are_judged_and_scraped() -> Result<(), Box<dyn std::error::Error>>
+{
+    use igw_monitoring::{Scheme, SecretKeyRef, Target, TlsOptions};
+    let target = |name: &str, port: Option<Port>, scheme: Option<Scheme>| Target {
+        name: name.to_owned(),
+        namespace: None,
+        selector: Some(LabelSelector::default().match_label("app", name)),
+        preset: None,
+        tls: None,
+        auth_delegation: None,
+        port,
+        scheme,
+    };
+    let found = problems(Options {
+        targets: vec![
+            target("a", Some(Port::Number(0)), None),
+            target("b", Some(Port::Name("Not A Name".to_owned())), None),
+            Target {
+                tls: Some(
+                    TlsOptions::builder()
+                        .ca(SecretKeyRef::new("ca", "ca.crt"))
+                        .build(),
+                ),
+                ..target("c", None, Some(Scheme::Http))
+            },
+        ],
+        ..Options::default()
+    });
+    for field in ["targets[0].port", "targets[1].port", "targets[2].scheme"] {
+        assert!(found.mentions(field), "{field}: {found}");
+    }
+    // The top-level tls over a target's own http is refused too.
+    let found = problems(Options {
+        scheme: Scheme::Https,
+        tls: Some(
+            TlsOptions::builder()
+                .ca(SecretKeyRef::new("ca", "ca.crt"))
+                .build(),
+        ),
+        targets: vec![target("a", None, Some(Scheme::Http))],
+        ..Options::default()
+    });
+    assert!(
+        found.mentions("targets[0].scheme") && found.mentions("tls"),
+        "{found}"
+    );
+
+    let bundle = Options {
+        targets: vec![
+            target("a", None, None),
+            target("b", Some(Port::Number(9191)), Some(Scheme::Https)),
+            target("c", Some(Port::Name("metrics".to_owned())), None),
+        ],
+        ..Options::default()
+    }
+    .build()?;
+    let yaml = bundle.to_yaml()?;
+    let endpoints: Vec<(String, String)> = yaml
+        .split("kind: ClusterPodMonitoring\n")
+        .skip(1)
+        .map(|m| {
+            let field = |key: &str| {
+                m.lines()
+                    .find_map(|l| l.trim().strip_prefix(key).map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            (field("port: "), field("scheme: "))
+        })
+        .collect();
+    assert_eq!(
+        endpoints,
+        [
+            ("metrics".to_owned(), "http".to_owned()),
+            ("9191".to_owned(), "https".to_owned()),
+            ("metrics".to_owned(), "http".to_owned()),
+        ]
+    );
+    // A target's https with no CA warns as the top level's does, under its own field.
+    let warned = bundle.plan().warnings();
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.field == "targets[1].scheme" && w.message.contains("system roots")),
+        "{warned:?}"
+    );
     Ok(())
 }

@@ -644,6 +644,8 @@ fn target(text: &str) -> Result<Target, String> {
         preset: None,
         tls: None,
         auth_delegation: None,
+        port: None,
+        scheme: None,
     })
 }
 

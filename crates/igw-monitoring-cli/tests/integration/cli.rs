@@ -1480,6 +1480,8 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
                 preset: None,
                 tls: None,
                 auth_delegation: None,
+                port: None,
+                scheme: None,
             })
             .collect(),
         ..Options::default()

@@ -155,6 +155,8 @@ alerts:
                 }),
                 tls: None,
                 auth_delegation: None,
+                port: None,
+                scheme: None,
             },
             Target {
                 name: "qwen".to_owned(),
@@ -167,6 +169,8 @@ alerts:
                     ..Default::default()
                 }),
                 auth_delegation: Some("team-b/qwen-epp".to_owned()),
+                port: None,
+                scheme: None,
             },
         ],
         epp_version: Some("1.1".to_owned()),
