@@ -213,7 +213,6 @@ pub fn check<'a>(
         }))
         .collect();
     let mut check = Check::default();
-    let mut judged: BTreeSet<usize> = BTreeSet::new();
     let mut scraped: BTreeSet<usize> = BTreeSet::new();
     for monitoring in objects.iter().filter_map(monitoring) {
         let selected = selected(&monitoring, &templates, &mut check.findings);
@@ -236,7 +235,7 @@ pub fn check<'a>(
                 ),
             ));
         }
-        if !others.is_empty() {
+        if !mine.is_empty() && !others.is_empty() {
             check.findings.push(finding(
                 field,
                 ids(&others),
@@ -251,8 +250,7 @@ pub fn check<'a>(
             let Some(workload) = templates.workloads.get(i) else {
                 continue;
             };
-            scraped.insert(i);
-            let first = judged.insert(i);
+            let first = scraped.insert(i);
             judge_endpoints(&monitoring, workload, &mut check);
             if first {
                 judge_reviews(workload, &bindings, &roles, &mut check);
@@ -415,12 +413,14 @@ fn missed(
             );
         }
     }
-    if pickers.is_empty() {
-        " (they hold none)".to_owned()
-    } else if others.is_empty() {
-        " (nor any other pod template)".to_owned()
-    } else {
-        String::new()
+    let ids: Vec<String> = others
+        .iter()
+        .filter_map(|&i| workloads.get(i).map(Workload::id))
+        .collect();
+    match (pickers.is_empty(), ids.is_empty()) {
+        (_, false) => format!(" (only {}, which run none)", ids.join(", ")),
+        (true, true) => " (they hold none)".to_owned(),
+        (false, true) => " (nor any other pod template)".to_owned(),
     }
 }
 

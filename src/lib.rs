@@ -69,7 +69,7 @@ pub use plan::{
 pub use releases::MetricsSchema;
 pub use selector_syntax::SyntaxError;
 pub use tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, Warning, tls_version_str};
-pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions};
+pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -419,6 +419,25 @@ pub(crate) fn unprintable(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` as a terminal shows it: every [`unprintable`] character but the line feed written as
+/// its `\u{…}` escape (the command passes its human-readable output and messages through this,
+/// since object names from manifests may hold ESC sequences or bidirectional overrides).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let hostile = |c: char| c != '\n' && unprintable(c);
+    if !text.chars().any(hostile) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hostile(c) {
+            shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
 /// The askama escaper of the readable steps: an [`unprintable`] character is written as its
 /// `\u{…}` escape, everything else as it is.
 #[derive(Clone, Copy, Debug, Default)]

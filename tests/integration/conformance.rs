@@ -3,9 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{
-    TestResult, cases, conformance_python, objects_json, read_as_yaml_1_1, shared_dir,
-};
+use crate::support::{TestResult, cases, conformance_python, objects_json, read_as_yaml_1_1};
 
 #[test]
 #[ignore = "needs the offline validators (Python): run ../shared/conformance/setup.sh --with-checkov, then cargo test -- --include-ignored"]
@@ -63,10 +61,10 @@ fn tls_bundles_pass_the_conformance_check_in_every_mode() -> TestResult {
     check_sh(&files)
 }
 
-/// Runs `../shared/conformance/check.sh` on `files`; an error with its report unless every check
-/// passes.
+/// Runs `../shared/conformance/check.sh` on `files` (through `scripts/judge.sh`, which runs its
+/// checkov once over all of them); an error with its report unless every check passes.
 fn check_sh(files: &[std::path::PathBuf]) -> TestResult {
-    let output = Command::new(shared_dir().join("conformance/check.sh"))
+    let output = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/judge.sh"))
         .args(files)
         .output()?;
     let report = String::from_utf8_lossy(&output.stdout);

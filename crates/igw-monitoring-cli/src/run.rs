@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning};
+use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning, printable};
 
 use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::bounded::read_at_most;
@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
         Ok(outcome) => outcome,
         Err(failure) => {
             // A closed stderr leaves nothing else to tell.
-            let _ = writeln!(err, "error: {}", failure.message);
+            let _ = writeln!(err, "error: {}", printable(&failure.message));
             failure.outcome
         }
     }
@@ -128,7 +128,7 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
                     return Ok(Outcome::Failure);
                 }
                 for warning in &check.warnings {
-                    let _ = writeln!(err, "warning: {warning}");
+                    let _ = writeln!(err, "warning: {}", printable(&warning.to_string()));
                 }
                 preflight = check.pickers;
             }
@@ -231,7 +231,8 @@ fn check_text(check: &igw_monitoring::Check) -> String {
         check.pickers.len(),
         plural(check.pickers.len()),
     ));
-    text
+    // Object names come from the manifests: nothing in them may act on the terminal.
+    printable(&text).into_owned()
 }
 
 fn plural(n: usize) -> &'static str {
@@ -283,7 +284,7 @@ fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
     warnings.extend_from_slice(plan.warnings());
     for warning in warnings.iter().take(SHOWN_PROBLEMS) {
         // A closed stderr must not stop the output the warning was only about.
-        let _ = writeln!(err, "warning: {warning}");
+        let _ = writeln!(err, "warning: {}", printable(&warning.to_string()));
     }
     if warnings.len() > SHOWN_PROBLEMS {
         let _ = writeln!(

@@ -252,9 +252,13 @@ fn render_from_every_real_manifest_scrapes_exactly_its_pickers() -> TestResult {
         }
         bundles.push(bundle);
     }
-    let output = std::process::Command::new(shared_dir().join("conformance/check.sh"))
-        .args(&bundles)
-        .output()?;
+    // check.sh's validators, its checkov once over every bundle (scripts/judge.sh).
+    let output = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/judge.sh"
+    ))
+    .args(&bundles)
+    .output()?;
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && report.contains(" 0 failed"),
@@ -840,5 +844,35 @@ fn verify_against_manifests_refuses_a_bundle_that_misses_and_preflights_one_that
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert!(run.stdout.contains("picker_name=a\n"), "{}", run.show());
     assert!(run.stdout.contains("check_picker\n"), "{}", run.show());
+    Ok(())
+}
+
+#[test]
+fn names_from_manifests_never_act_on_the_terminal() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    // An ESC sequence (retitles a terminal) and a right-to-left override in object names.
+    let text = picker("a", "ns", "{app: x}", "")
+        .replace("name: a\n", "name: \"a\\e]0;owned\\a\\u202e\"\n");
+    let file = dir.path().join("m.yaml");
+    std::fs::write(&file, &text)?;
+    let m = file.display().to_string();
+    for args in [
+        vec!["check", "--against", &m],
+        vec!["render", "--from", &m, "--metrics-schema", "llm-d-epp"],
+        vec!["verify", "--against", &m],
+    ] {
+        let run = igw(&args)?;
+        for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+                "{args:?} {stream}: {text:?}"
+            );
+        }
+        assert!(
+            run.stdout.contains("\\u{1b}") || run.stderr.contains("\\u{1b}") || args[0] == "render",
+            "{args:?}: {}",
+            run.show()
+        );
+    }
     Ok(())
 }
