@@ -222,7 +222,8 @@ impl Plan {
             for target in self.targets() {
                 let (metadata, selector, endpoints) = monitoring.parts();
                 let id = target.monitoring();
-                // Kept buffers: only the name, namespace, selector and secret reference change.
+                // Kept buffers: only the name, namespace, selector, secret reference, tls, port and
+                // scheme change.
                 let name = metadata.name.get_or_insert_default();
                 name.clear();
                 name.push_str(&id.name);

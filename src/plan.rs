@@ -191,7 +191,8 @@ impl TargetPlan {
     }
 }
 
-/// What every monitoring's scrape endpoint says.
+/// What every monitoring's scrape endpoint says, a target's own port and scheme aside
+/// ([`Plan::port_of`], [`Plan::scheme_of`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EndpointPlan {
     port: Port,
@@ -328,7 +329,8 @@ impl Plan {
         &self.identities[target.identity]
     }
 
-    /// The scrape endpoint every monitoring shares.
+    /// The scrape endpoint the monitorings share ([`Self::port_of`] and [`Self::scheme_of`] give
+    /// a target's own port and scheme).
     pub fn endpoint(&self) -> &EndpointPlan {
         &self.endpoint
     }

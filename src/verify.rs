@@ -419,8 +419,9 @@ pub(crate) fn unprintable(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `text` as a terminal shows it: every [`unprintable`] character but the line feed written as
-/// its `\u{…}` escape (the command passes its human-readable output and messages through this,
+/// `text` as a terminal shows it: every control character but the line feed, and every
+/// bidirectional override (U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), written as its
+/// `\u{…}` escape (the command passes its human-readable output and messages through this,
 /// since object names from manifests may hold ESC sequences or bidirectional overrides).
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     let hostile = |c: char| c != '\n' && unprintable(c);
