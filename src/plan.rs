@@ -773,7 +773,8 @@ fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
                             scheme,
                         ));
                     }
-                    shared_tls
+                    // The top-level block serves the https scrapes only.
+                    shared_tls.filter(|_| scheme == Scheme::Https)
                 }
             };
             if let (Some(config), Some(reader), Some(seen)) = (

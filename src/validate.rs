@@ -88,7 +88,14 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
     }
     check_alerts(found, &options.alerts);
     if let Some(tls) = &options.tls {
-        crate::tls::check(found, "tls", tls, ("scheme", options.scheme));
+        // The block serves the https scrapes: refused only when there is none.
+        let https = options.scheme == Scheme::Https
+            || options
+                .targets
+                .iter()
+                .any(|t| t.scheme == Some(Scheme::Https));
+        let scheme = if https { Scheme::Https } else { Scheme::Http };
+        crate::tls::check(found, "tls", tls, ("scheme", scheme));
     }
     found.labels(
         &|| "monitoringLabels".to_owned(),
@@ -163,18 +170,9 @@ fn check_targets(found: &mut Found, options: &Options) {
             None => "scheme".to_owned(),
         };
         let scheme = target.scheme.unwrap_or(options.scheme);
-        match (&target.tls, &options.tls) {
-            (Some(tls), _) => {
-                crate::tls::check(found, &format!("{}.tls", at()), tls, (&scheme_at, scheme))
-            }
-            // The top-level block over a target's own http: the top level's check misses it.
-            (None, Some(_)) if target.scheme == Some(Scheme::Http) => found.push_with(
-                scheme_at,
-                vec!["tls".to_owned()],
-                "http",
-                "is not https, but the top-level tls applies to this target: give it tls of its own, or scheme https".to_owned(),
-            ),
-            _ => {}
+        // The top-level block applies to https targets only: nothing to judge for the others.
+        if let Some(tls) = &target.tls {
+            crate::tls::check(found, &format!("{}.tls", at()), tls, (&scheme_at, scheme));
         }
         if let Some(subject) = &target.auth_delegation {
             check_service_account_ref(found, &format!("{}.authDelegation", at()), subject);

@@ -311,21 +311,42 @@ fn a_targets_own_port_and_scheme_are_judged_and_scraped() -> Result<(), Box<dyn 
     for field in ["targets[0].port", "targets[1].port", "targets[2].scheme"] {
         assert!(found.mentions(field), "{field}: {found}");
     }
-    // The top-level tls over a target's own http is refused too.
+    // The top-level tls serves the https scrapes only: refused when there is none, else left
+    // off the http targets (as `render --from` makes a fleet of pickers that differ).
     let found = problems(Options {
-        scheme: Scheme::Https,
         tls: Some(
             TlsOptions::builder()
                 .ca(SecretKeyRef::new("ca", "ca.crt"))
                 .build(),
         ),
-        targets: vec![target("a", None, Some(Scheme::Http))],
+        targets: vec![
+            target("a", None, Some(Scheme::Http)),
+            target("b", None, None),
+        ],
         ..Options::default()
     });
-    assert!(
-        found.mentions("targets[0].scheme") && found.mentions("tls"),
-        "{found}"
-    );
+    assert!(found.mentions("scheme") && found.mentions("tls"), "{found}");
+    let mixed = Options {
+        tls: Some(
+            TlsOptions::builder()
+                .ca(SecretKeyRef::new("ca", "ca.crt"))
+                .build(),
+        ),
+        targets: vec![
+            target("a", None, Some(Scheme::Https)),
+            target("b", None, None),
+        ],
+        ..Options::default()
+    }
+    .build()?;
+    let plan = mixed.plan();
+    let tls: Vec<bool> = plan
+        .targets()
+        .iter()
+        .map(|t| plan.tls_of(t).is_some())
+        .collect();
+    assert_eq!(tls, [true, false]);
+    assert_eq!(mixed.to_yaml()?.matches("      ca:\n").count(), 1);
 
     let bundle = Options {
         targets: vec![

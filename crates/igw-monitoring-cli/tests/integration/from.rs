@@ -876,3 +876,55 @@ fn names_from_manifests_never_act_on_the_terminal() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn a_fleet_of_plain_and_tls_pickers_renders_and_checks_clean_with_the_tls_flags() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let text = format!(
+        "{}{}",
+        picker("a", "ns", "{app: a}", ""),
+        picker(
+            "b",
+            "ns",
+            "{app: b}",
+            ", --metrics-cert-dir=/certs, --metrics-port=9443"
+        )
+    );
+    let file = dir.path().join("m.yaml");
+    std::fs::write(&file, text)?;
+    let m = file.display().to_string();
+    let tls = [
+        "--tls-ca-secret",
+        "epp-ca:ca.crt",
+        "--tls-server-name",
+        "b.ns.svc",
+    ];
+    let mut args = vec!["render", "--from", &m];
+    args.extend(tls);
+    let run = igw(&args)?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    // One monitoring over http on the named port, one over https on 9443 with the CA.
+    assert_eq!(
+        run.stdout.matches("scheme: https\n").count(),
+        1,
+        "{}",
+        run.show()
+    );
+    assert_eq!(
+        run.stdout.matches("port: 9443\n").count(),
+        1,
+        "{}",
+        run.show()
+    );
+    assert_eq!(
+        run.stdout.matches("serverName: b.ns.svc\n").count(),
+        1,
+        "{}",
+        run.show()
+    );
+    let mut args = vec!["check", "--against", &m, "--from", &m];
+    args.extend(tls);
+    let check = igw(&args)?;
+    assert_eq!(check.code, Some(0), "{}", check.show());
+    Ok(())
+}
