@@ -31,7 +31,7 @@ use crate::manifests::{
     self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
     service_account_of,
 };
-use crate::object::{Kind, Object};
+use crate::object::{BundleKind, Kind, Object};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::releases::{self, MetricsSchema};
 use crate::tls::Warning;
@@ -199,18 +199,12 @@ pub fn check<'a>(
     let bindings: Vec<&ClusterRoleBinding> = manifests
         .cluster_role_bindings
         .iter()
-        .chain(objects.iter().filter_map(|o| match o {
-            Object::ClusterRoleBinding(b) => Some(b.as_ref()),
-            _ => None,
-        }))
+        .chain(objects.iter().filter_map(ClusterRoleBinding::of))
         .collect();
     let roles: Vec<&ClusterRole> = manifests
         .cluster_roles
         .iter()
-        .chain(objects.iter().filter_map(|o| match o {
-            Object::ClusterRole(r) => Some(r.as_ref()),
-            _ => None,
-        }))
+        .chain(objects.iter().filter_map(ClusterRole::of))
         .collect();
     let mut check = Check::default();
     let mut scraped: BTreeSet<usize> = BTreeSet::new();
@@ -588,10 +582,7 @@ fn emitted<'m>(workload: &Workload<'m>) -> Option<(&'m str, Vec<MetricsSchema>, 
             Some((image, releases::emitted_at(project, version), true))
         }
         (Some(project), None) => {
-            let newest = releases::RELEASES
-                .iter()
-                .filter(|r| r.project == project)
-                .max_by_key(|r| r.first)?;
+            let newest = releases::newest(project)?;
             Some((image, releases::emitted_at(project, newest.first), false))
         }
         _ => None,

@@ -1049,13 +1049,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             _ => {
                 // A project's unreleased tags (LDR charts default to `main`) are closest to its
                 // newest release; an image of no known project leaves the default alone.
-                let newest = project.and_then(|project| {
-                    releases::RELEASES
-                        .iter()
-                        .filter(|r| r.project == project)
-                        .max_by_key(|r| r.first)
-                        .map(|r| r.schema)
-                });
+                let newest = project.and_then(releases::newest).map(|r| r.schema);
                 warn(
                     &mut warnings,
                     id.clone(),

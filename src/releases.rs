@@ -222,6 +222,14 @@ pub fn schema_of(install: PresetFlavor, version: Option<Version>) -> Option<Metr
     }
 }
 
+/// A project's newest release, the one its unreleased tags (such as `main`) are closest to.
+pub fn newest(project: Project) -> Option<&'static Release> {
+    RELEASES
+        .iter()
+        .filter(|r| r.project == project)
+        .max_by_key(|r| r.first)
+}
+
 /// The plain schemas a project's endpoint picker emits at `version`: its row's schema and the
 /// older one it dual-emits during a rename (see [`Release::also_emits`]), else [`schema_at`].
 pub fn emitted_at(project: Project, version: Version) -> Vec<MetricsSchema> {
