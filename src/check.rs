@@ -26,7 +26,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::error::{Problem, Problems};
+use crate::error::{Problem, Problems, SHOWN_NAMES, listed};
 use crate::manifests::{
     self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
     service_account_of,
@@ -131,7 +131,9 @@ pub fn read_bundle(source: &str, text: &str) -> Result<Vec<Object<'static>>, Pro
             return Ok(());
         }
         let object = serde_json::from_value::<Object<'static>>(value)
-            .map_err(|e| manifests::does_not_read(at, kind, &e))?;
+            .map_err(|e| vec![manifests::does_not_read(at, kind, &e)])?;
+        // Its names reach findings and verify's commands as the manifests' do.
+        manifests::admit_metadata(at, kind, object.metadata())?;
         objects.push(object);
         Ok(())
     })?;
@@ -212,31 +214,50 @@ pub fn check<'a>(
         let selected = selected(&monitoring, &templates, &mut check.findings);
         let (mine, others): (Vec<usize>, Vec<usize>) =
             selected.into_iter().partition(|i| pickers.contains(i));
-        let ids = |list: &[usize]| -> Vec<String> {
+        let field = format!("{} spec.selector", monitoring.id);
+        let names = |list: &[usize]| {
+            listed(
+                list.iter()
+                    .filter_map(|&i| templates.workloads.get(i).map(Workload::id)),
+            )
+        };
+        let some = |list: &[usize]| -> Vec<String> {
             list.iter()
+                .take(SHOWN_NAMES)
                 .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
                 .collect()
         };
-        let field = format!("{} spec.selector", monitoring.id);
-        if mine.is_empty() {
+        if is_empty(monitoring.selector) {
             check.findings.push(finding(
                 field.clone(),
-                ids(&others),
+                Vec::new(),
+                "{}",
+                format!(
+                    "is empty: it selects every pod {}, and GMP scrapes each with the reader's token; select the endpoint picker's pod labels",
+                    monitoring.namespace.map_or_else(
+                        || "of the cluster".to_owned(),
+                        |ns| format!("of namespace {ns}")
+                    )
+                ),
+            ));
+        } else if mine.is_empty() {
+            check.findings.push(finding(
+                field.clone(),
+                some(&others),
                 selector_text(monitoring.selector),
                 format!(
                     "selects no endpoint-picker pod template in the manifests{}: GMP scrapes nothing",
                     missed(&monitoring, &others, &pickers, &templates.workloads)
                 ),
             ));
-        }
-        if !mine.is_empty() && !others.is_empty() {
+        } else if !others.is_empty() {
             check.findings.push(finding(
                 field,
-                ids(&others),
+                some(&others),
                 selector_text(monitoring.selector),
                 format!(
                     "also selects pods that run no endpoint picker ({}): GMP scrapes them too, on a port that is not theirs",
-                    ids(&others).join(", ")
+                    names(&others)
                 ),
             ));
         }
@@ -253,7 +274,10 @@ pub fn check<'a>(
         }
         check.monitorings.push(Scrapes {
             monitoring: monitoring.id,
-            pickers: ids(&mine),
+            pickers: mine
+                .iter()
+                .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
+                .collect(),
         });
     }
     judge_schema(&objects, schema, &templates, &scraped, &mut check);
@@ -366,6 +390,18 @@ pub fn selects(selector: &LabelSelector, labels: Option<&BTreeMap<String, String
         })
 }
 
+/// Whether a selector has neither pairs nor requirements: it selects every pod.
+fn is_empty(selector: &LabelSelector) -> bool {
+    selector
+        .match_labels
+        .as_ref()
+        .is_none_or(BTreeMap::is_empty)
+        && selector
+            .match_expressions
+            .as_ref()
+            .is_none_or(Vec::is_empty)
+}
+
 /// A selector in kubectl's syntax, as findings show it.
 fn selector_text(selector: &LabelSelector) -> String {
     let pairs = selector
@@ -403,7 +439,7 @@ fn missed(
         if !elsewhere.is_empty() {
             return format!(
                 " (it would select {}, but a PodMonitoring selects only pods of its own namespace, {ns})",
-                elsewhere.join(", ")
+                listed(&elsewhere)
             );
         }
     }
@@ -412,7 +448,7 @@ fn missed(
         .filter_map(|&i| workloads.get(i).map(Workload::id))
         .collect();
     match (pickers.is_empty(), ids.is_empty()) {
-        (_, false) => format!(" (only {}, which run none)", ids.join(", ")),
+        (_, false) => format!(" (only {}, which run none)", listed(&ids)),
         (true, true) => " (they hold none)".to_owned(),
         (false, true) => " (nor any other pod template)".to_owned(),
     }

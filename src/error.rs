@@ -71,6 +71,33 @@ pub struct Problem {
     pub rule: String,
 }
 
+/// How many objects a message names before it only counts the rest: a problem about 2,000
+/// alike objects names a few.
+pub(crate) const SHOWN_NAMES: usize = 5;
+
+/// Names joined for a message (`A, B, C`), the first [`SHOWN_NAMES`] and then a count
+/// (`and 1,995 more`).
+pub(crate) fn listed(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let mut text = String::new();
+    let mut count = 0usize;
+    for name in names {
+        if count < SHOWN_NAMES {
+            if count > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(name.as_ref());
+        }
+        count += 1;
+    }
+    if count > SHOWN_NAMES {
+        text.push_str(&format!(" and {} more", count - SHOWN_NAMES));
+    }
+    text
+}
+
+/// How many problems a list of them shows before it only counts the rest.
+pub const SHOWN_PROBLEMS: usize = 20;
+
 /// Values longer than this are shortened in messages, so a huge input cannot flood a terminal.
 const SHOWN_VALUE_CHARS: usize = 80;
 
@@ -83,11 +110,15 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, field) in self.fields().enumerate() {
+        // The options involved; a problem about many objects names the first few.
+        for (i, field) in self.fields().take(SHOWN_NAMES + 1).enumerate() {
             if i > 0 {
                 f.write_str(" + ")?;
             }
             f.write_str(field)?;
+        }
+        if self.also.len() > SHOWN_NAMES {
+            write!(f, " + {} more", self.also.len() - SHOWN_NAMES)?;
         }
         let chars = self.value.chars().count();
         if chars > SHOWN_VALUE_CHARS {
@@ -125,13 +156,22 @@ impl Problems {
     }
 }
 
+/// The first [`SHOWN_PROBLEMS`] problems, a line each, then how many more there are.
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.0.iter().enumerate() {
+        for (i, problem) in self.0.iter().take(SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
             write!(f, "  {problem}")?;
+        }
+        if self.0.len() > SHOWN_PROBLEMS {
+            write!(
+                f,
+                "\n  ... and {} more ({} problems in all)",
+                self.0.len() - SHOWN_PROBLEMS,
+                self.0.len()
+            )?;
         }
         Ok(())
     }

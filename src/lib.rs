@@ -52,7 +52,7 @@ pub use bundle::Bundle;
 pub use check::Check;
 pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use emit::HEADER;
-pub use error::{Error, Problem, Problems};
+pub use error::{Error, Problem, Problems, SHOWN_PROBLEMS};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
 pub use object::{BundleKind, Kind, Object};

@@ -9,7 +9,7 @@ use super::picker::{
     Serving, is_picker, may_review, picker_container, release_of, service_account_of,
 };
 use super::{Manifests, Workload, name_of, namespace_of};
-use crate::error::{Problem, Problems};
+use crate::error::{Problem, Problems, SHOWN_NAMES, listed};
 use crate::options::{LabelSelector, Options, Port, Target};
 use crate::releases::{self, MetricsSchema, Version};
 use crate::tls::Warning;
@@ -75,41 +75,69 @@ fn well_known_keys() -> BTreeSet<&'static str> {
 }
 
 /// The smallest matchLabels selector (preferring `preferred`'s pairs, then well-known keys)
-/// that selects `labels` and no pod template in `others`.
+/// that selects `labels` (those of template `me`) and no other pod template of `workloads`.
+/// Linear in the labels and the templates sharing them: a pair carried by `me` alone is
+/// enough; else the pairs are added in order, keeping only the other templates that carry
+/// every pair so far, until none is left.
 fn smallest_selector(
     labels: &BTreeMap<String, String>,
     preferred: &BTreeMap<String, String>,
     known: &BTreeSet<&'static str>,
-    selects_another: impl Fn(&BTreeMap<String, String>) -> bool,
+    index: &LabelIndex<'_>,
+    workloads: &[Workload<'_>],
+    me: usize,
 ) -> Option<BTreeMap<String, String>> {
     let mut order: Vec<(&String, &String)> = preferred
         .iter()
         .filter(|(k, v)| labels.get(*k) == Some(v))
         .collect();
+    let mut ordered: HashSet<&str> = order.iter().map(|(k, _)| k.as_str()).collect();
     let rest = |well_known: bool| {
         labels
             .iter()
             .filter(move |(k, _)| known.contains(k.as_str()) == well_known)
     };
     for pair in rest(true).chain(rest(false)) {
-        if !order.contains(&pair) {
+        if ordered.insert(pair.0.as_str()) {
             order.push(pair);
         }
     }
-    let unique = |selector: &BTreeMap<String, String>| !selects_another(selector);
     for (k, v) in &order {
-        let one = BTreeMap::from([((*k).clone(), (*v).clone())]);
-        if unique(&one) {
-            return Some(one);
+        if index
+            .carrying(k, v)
+            .is_some_and(|p| p.iter().all(|&j| j == me))
+        {
+            return Some(BTreeMap::from([((*k).clone(), (*v).clone())]));
         }
     }
     // No one label sets it apart: grow in the same order until the set does.
     let mut grown = BTreeMap::new();
+    let mut others: Option<Vec<usize>> = None;
     for (k, v) in order {
         grown.insert(k.clone(), v.clone());
-        if unique(&grown) {
+        let left = match others.take() {
+            None => index
+                .carrying(k, v)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&j| j != me)
+                .collect(),
+            Some(mut left) => {
+                left.retain(|&j| {
+                    workloads
+                        .get(j)
+                        .and_then(|w| w.labels)
+                        .and_then(|l| l.get(k))
+                        == Some(v)
+                });
+                left
+            }
+        };
+        if left.is_empty() {
             return Some(grown);
         }
+        others = Some(left);
     }
     None
 }
@@ -121,6 +149,11 @@ struct LabelIndex<'m> {
 }
 
 impl<'m> LabelIndex<'m> {
+    /// The templates carrying the pair `k=v`.
+    fn carrying<'s>(&'s self, k: &'s str, v: &'s str) -> Option<&'s Vec<usize>> {
+        self.postings.get(&(k, v))
+    }
+
     fn new(workloads: &[Workload<'m>]) -> Self {
         let mut postings: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, workload) in workloads.iter().enumerate() {
@@ -150,16 +183,6 @@ impl<'m> LabelIndex<'m> {
                 .get(j)
                 .is_some_and(|w| selects(selector, w.labels))
         })
-    }
-
-    /// Whether `selector` selects a template of `workloads` other than `me`'s.
-    fn selects_another(
-        &self,
-        workloads: &[Workload<'_>],
-        selector: &BTreeMap<String, String>,
-        me: usize,
-    ) -> bool {
-        self.selected(workloads, selector).any(|j| j != me)
     }
 }
 
@@ -278,24 +301,30 @@ pub(crate) fn find_pickers(
                 })
             })
             .collect();
-        if selected.is_empty() {
+        // The Service only says where the picker is; its container says what it is: a model
+        // server a Service selects by mistake is no picker.
+        let (chosen, not_pickers): (Vec<usize>, Vec<usize>) = selected
+            .iter()
+            .partition(|&&i| workloads.get(i).and_then(picker_container).is_some());
+        if chosen.is_empty() {
             warn(
                 &mut warnings,
                 format!("Service/{}/{service_name}", pool.namespace),
-                "selects no Deployment or StatefulSet of the input: the pool's picker is not here"
-                    .to_owned(),
+                if not_pickers.is_empty() {
+                    "selects no Deployment or StatefulSet of the input: the pool's picker is not here".to_owned()
+                } else {
+                    format!(
+                        "selects {}, which run{} no endpoint-picker container (a picker image, or --pool-name): the pool's picker is not here",
+                        listed(
+                            not_pickers
+                                .iter()
+                                .filter_map(|&i| workloads.get(i).map(Workload::id))
+                        ),
+                        if not_pickers.len() == 1 { "s" } else { "" }
+                    )
+                },
             );
         }
-        let with_picker: Vec<usize> = selected
-            .iter()
-            .copied()
-            .filter(|&i| workloads.get(i).and_then(picker_container).is_some())
-            .collect();
-        let chosen = if with_picker.is_empty() {
-            selected
-        } else {
-            with_picker
-        };
         for i in chosen {
             if taken.insert(i) {
                 found.push((
@@ -335,6 +364,8 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
     let mut problems = Vec::new();
     let mut pickers = Vec::new();
     let mut names = BTreeSet::new();
+    // Pickers no selector sets apart, told once.
+    let mut unmatched: HashSet<usize> = HashSet::new();
     for (i, pool, service_selector) in found {
         let Some(&workload) = workloads.get(i) else {
             continue;
@@ -346,21 +377,30 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             labels,
             service_selector.as_ref().unwrap_or(&empty),
             &known,
-            |selector| index.selects_another(workloads, selector, i),
+            index,
+            workloads,
+            i,
         ) else {
-            let alike: Vec<String> = workloads
-                .iter()
-                .enumerate()
-                .filter(|(j, w)| *j != i && selects(labels, w.labels))
-                .map(|(_, w)| w.id())
+            if !unmatched.insert(i) {
+                // Told already, with the picker whose labels it shares.
+                continue;
+            }
+            let alike: Vec<usize> = index
+                .selected(workloads, labels)
+                .filter(|&j| j != i)
                 .collect();
+            // Pickers alike are one problem, not one each listing all the others.
+            unmatched.extend(alike.iter().copied());
+            let ids = alike
+                .iter()
+                .filter_map(|&j| workloads.get(j).map(Workload::id));
             problems.push(Problem {
                 field: id,
-                also: alike.clone(),
+                also: ids.clone().take(SHOWN_NAMES).collect(),
                 value: format!("{labels:?}"),
                 rule: format!(
                     "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own)",
-                    if alike.is_empty() { "another workload".to_owned() } else { alike.join(", ") }
+                    if alike.is_empty() { "another workload".to_owned() } else { listed(ids) }
                 ),
             });
             continue;

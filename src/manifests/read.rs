@@ -33,7 +33,7 @@ pub(super) fn into_result(problems: Vec<Problem>) -> Result<(), Problems> {
 }
 
 /// What [`walk`] hands every object to: where it is, its kind, the object.
-pub(crate) type Visit<'v> = dyn FnMut(&str, &str, Value) -> Result<(), Problem> + 'v;
+pub(crate) type Visit<'v> = dyn FnMut(&str, &str, Value) -> Result<(), Vec<Problem>> + 'v;
 
 /// Reads one input (a YAML stream or JSON, within [`MAX_MANIFEST_BYTES`] and
 /// [`MAX_ALIAS_EXPANSION`]) and hands every object of it, `List`s opened, to `visit`; every
@@ -101,8 +101,8 @@ pub(super) fn walk(
         }
         return;
     }
-    if let Err(problem) = visit(at, &kind, Value::Object(map)) {
-        problems.push(problem);
+    if let Err(found) = visit(at, &kind, Value::Object(map)) {
+        problems.extend(found);
     }
 }
 
@@ -135,12 +135,35 @@ fn documents(source: &str, text: &str) -> Result<Vec<(String, Value)>, Problems>
             ),
         ));
     }
-    // kubectl's `-o json` is one JSON document: serde_json reads it several times faster.
+    // kubectl reads a UTF-8 byte-order mark before YAML or JSON as nothing.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // kubectl's `-o json` is JSON: serde_json reads it several times faster, and a stream of
+    // concatenated objects (`{...}{...}`, as `kubectl get -o json` of several calls gives) too.
     let trimmed = text.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Ok(value) = serde_json::from_str::<Value>(text)
-    {
-        return Ok(vec![(source.to_owned(), value)]);
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
+            .into_iter()
+            .collect();
+        if let Ok(values) = values {
+            let one = values.len() == 1;
+            return Ok(values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    (
+                        if one {
+                            source.to_owned()
+                        } else {
+                            format!("{source}[{i}]")
+                        },
+                        v,
+                    )
+                })
+                .collect());
+        }
+    }
+    if let Err(rule) = nesting_within(text, MAX_NESTING) {
+        return Err(refuse(String::new(), rule));
     }
     if !aliases_within(text, MAX_ALIAS_EXPANSION) {
         return Err(refuse(
@@ -151,15 +174,67 @@ fn documents(source: &str, text: &str) -> Result<Vec<(String, Value)>, Problems>
             ),
         ));
     }
+    // Merge keys (`<<: *common`) are YAML 1.1, which kubectl reads; serde_yaml applies them
+    // only to its own values, so a text that may hold one takes that way.
+    let merges = text.contains("<<");
     let mut documents = Vec::new();
     for (i, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let at = format!("{source}[{i}]");
-        let value = serde::Deserialize::deserialize(document).map_err(|e: serde_yaml::Error| {
-            refuse(String::new(), format!("is not valid YAML: {e}"))
-        })?;
+        let invalid =
+            |e: &dyn std::fmt::Display| refuse(String::new(), format!("is not valid YAML: {e}"));
+        let value = if merges {
+            let mut value: serde_yaml::Value =
+                serde::Deserialize::deserialize(document).map_err(|e| invalid(&e))?;
+            value.apply_merge().map_err(|e| invalid(&e))?;
+            serde_json::to_value(value).map_err(|e| invalid(&e))?
+        } else {
+            serde::Deserialize::deserialize(document).map_err(|e: serde_yaml::Error| invalid(&e))?
+        };
         documents.push((at, value));
     }
     Ok(documents)
+}
+
+/// How deeply collections may nest in one YAML document (serde_yaml's own limit); manifests
+/// nest a dozen levels.
+pub const MAX_NESTING: usize = 128;
+
+/// Whether no collection of a YAML text nests deeper than `limit`, judged by a streaming
+/// parser (serde-saphyr's budget check) that stops at the first one that does. libyaml, which
+/// serde_yaml reads with, spends time quadratic in the depth of nested flow collections before
+/// its own limit applies (300 KB of `{"a":` took 18 s), so every YAML reader asks this first.
+/// `Err` is the rule broken, with where; a text this parser cannot read is refused too, so
+/// that nothing it could not measure reaches libyaml.
+pub fn nesting_within(text: &str, limit: usize) -> Result<(), String> {
+    use serde_saphyr::budget::{BudgetBreach, EnforcingPolicy, check_yaml_budget};
+    let mut budget = serde_saphyr::Budget::default();
+    // Only depth is judged here; sizes and aliases have their own bounds (and kubectl none).
+    budget.max_depth = limit;
+    // The parser refuses flow openers past this as a syntax error of its own (below).
+    budget.flow_nesting_limit = limit;
+    budget.max_reader_input_bytes = None;
+    budget.max_events = usize::MAX;
+    budget.max_aliases = usize::MAX;
+    budget.max_anchors = usize::MAX;
+    budget.max_recorded_anchor_events = usize::MAX;
+    budget.max_recorded_anchor_bytes = usize::MAX;
+    budget.max_documents = usize::MAX;
+    budget.max_nodes = usize::MAX;
+    budget.max_total_scalar_bytes = usize::MAX;
+    budget.max_total_comment_bytes = usize::MAX;
+    budget.max_merge_keys = usize::MAX;
+    budget.enforce_alias_anchor_ratio = false;
+    budget.simple_key_max_lookahead = usize::MAX;
+    let too_deep = || format!("nests collections more than {limit} deep, the most a document may");
+    match check_yaml_budget(text, budget, EnforcingPolicy::PerDocument) {
+        Ok(report) => match report.breached {
+            None => Ok(()),
+            Some(BudgetBreach::Depth { .. }) => Err(too_deep()),
+            Some(other) => Err(format!("is refused before reading: {other:?}")),
+        },
+        Err(e) if e.to_string().contains("recursion limit") => Err(too_deep()),
+        Err(e) => Err(format!("is not valid YAML: {e}")),
+    }
 }
 
 /// Whether a YAML text's aliases add at most `limit` bytes when expanded (counting each

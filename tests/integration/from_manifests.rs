@@ -54,6 +54,15 @@ fn typed_objects_give_one_target_per_picker() -> TestResult {
         .ok_or("spec")?
         .containers[0]
         .image = Some("vllm/vllm-openai:v0.8.0".to_owned());
+    // A model server runs no picker flags: a picker is known by its image or its flags.
+    index.deployments[1]
+        .spec
+        .template
+        .spec
+        .as_mut()
+        .ok_or("spec")?
+        .containers[0]
+        .args = None;
     let discovery = manifests::from_manifests(&index)?;
     assert_eq!(discovery.pickers.len(), 1);
     let found = &discovery.pickers[0];

@@ -265,16 +265,16 @@ pub struct OptionArgs {
     #[arg(long, value_enum, value_name = "SCOPE")]
     pub rules_scope: Option<RulesScopeArg>,
     /// P99 latency in seconds above which the latency alert fires [default: 10].
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub alert_p99_latency: Option<f64>,
     /// Failed share of requests per model above which the error alert fires [default: 0.05].
-    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
+    #[arg(long, value_name = "RATIO", allow_hyphen_values = true)]
     pub alert_error_ratio: Option<f64>,
     /// Average pool queue size above which the queue alert fires [default: 50].
-    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub alert_queue_size: Option<f64>,
     /// Average pool KV-cache utilization above which the cache alert fires [default: 0.9].
-    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
+    #[arg(long, value_name = "RATIO", allow_hyphen_values = true)]
     pub alert_kv_cache: Option<f64>,
     /// How long a condition must hold before its alert fires [default: 5m].
     #[arg(long, value_name = "DURATION")]
@@ -294,7 +294,7 @@ pub struct OptionArgs {
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// Container port to scrape, by name or number [default: metrics].
-    #[arg(long, value_name = "NAME|NUMBER", value_parser = port, allow_negative_numbers = true)]
+    #[arg(long, value_name = "NAME|NUMBER", value_parser = port, allow_hyphen_values = true)]
     pub port: Option<Port>,
     /// HTTP path of the metrics endpoint [default: /metrics].
     #[arg(long, value_name = "PATH")]

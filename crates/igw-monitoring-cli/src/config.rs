@@ -164,6 +164,11 @@ fn read(text: &str) -> Result<Value, ConfigError> {
     let mut value = match json {
         Some(value) => value,
         None => {
+            // libyaml spends seconds on deeply nested flow collections before refusing them.
+            igw_monitoring::manifests::nesting_within(text, igw_monitoring::manifests::MAX_NESTING)
+                .map_err(|rule| ConfigError::Syntax {
+                    message: format!("invalid YAML: {rule}"),
+                })?;
             check_alias_expansion(text)?;
             serde_yaml::from_str(text).map_err(syntax)?
         }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{Error, Options, Plan, VerifyFormat, VerifyOptions, Warning, printable};
+use igw_monitoring::{
+    Error, Options, Plan, SHOWN_PROBLEMS, VerifyFormat, VerifyOptions, Warning, printable,
+};
 
 use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs, VerifyFormatArg};
 use crate::bounded::read_at_most;
@@ -46,9 +48,6 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
         }
     }
 }
-
-/// How many problems an error message lists before it only counts the rest.
-const SHOWN_PROBLEMS: usize = 20;
 
 /// A message for stderr and the outcome it implies.
 struct Failed {
@@ -208,6 +207,9 @@ fn check(
 
 /// A check's findings and warnings, a line each, then a summary line.
 fn check_text(check: &igw_monitoring::Check) -> String {
+    // Object names come from the bundle and the manifests: nothing in them may act on the
+    // terminal or break a finding over two lines.
+    let line = |text: String| format!("{}\n", printable(&text.replace('\n', "\\n")));
     let mut text = String::new();
     for problem in &check.findings {
         // The objects involved (`also`) are for machines: each rule names them already.
@@ -215,10 +217,10 @@ fn check_text(check: &igw_monitoring::Check) -> String {
             also: Vec::new(),
             ..problem.clone()
         };
-        text.push_str(&format!("finding: {alone}\n"));
+        text.push_str(&line(format!("finding: {alone}")));
     }
     for warning in &check.warnings {
-        text.push_str(&format!("warning: {warning}\n"));
+        text.push_str(&line(format!("warning: {warning}")));
     }
     text.push_str(&format!(
         "{} finding{}, {} warning{}: {} monitoring{} selecting {} endpoint picker{}\n",
@@ -231,8 +233,7 @@ fn check_text(check: &igw_monitoring::Check) -> String {
         check.pickers.len(),
         plural(check.pickers.len()),
     ));
-    // Object names come from the manifests: nothing in them may act on the terminal.
-    printable(&text).into_owned()
+    text
 }
 
 fn plural(n: usize) -> &'static str {
