@@ -73,7 +73,7 @@ pub struct Problem {
 
 /// How many objects a message names before it only counts the rest: a problem about 2,000
 /// alike objects names a few.
-pub(crate) const SHOWN_NAMES: usize = 5;
+pub(crate) const SHOWN_NAMES: usize = 3;
 
 /// Names joined for a message (`A, B, C`), the first [`SHOWN_NAMES`] and then a count
 /// (`and 1,995 more`).

@@ -10,7 +10,7 @@ use super::picker::{
 };
 use super::{Manifests, Workload, name_of, namespace_of};
 use crate::error::{Problem, Problems, SHOWN_NAMES, listed};
-use crate::options::{LabelSelector, Options, Port, Target};
+use crate::options::{LabelSelector, MonitoringMode, Options, Port, Target};
 use crate::releases::{self, MetricsSchema, Version};
 use crate::tls::Warning;
 use gmp_types::Scheme;
@@ -86,7 +86,15 @@ fn smallest_selector(
     index: &LabelIndex<'_>,
     workloads: &[Workload<'_>],
     me: usize,
+    monitoring: MonitoringMode,
 ) -> Option<BTreeMap<String, String>> {
+    // A PodMonitoring selects pods of its own namespace only: others elsewhere do not count.
+    let namespace = workloads.get(me).map(|w| w.namespace);
+    let rival = |j: usize| {
+        j != me
+            && (monitoring == MonitoringMode::Cluster
+                || workloads.get(j).map(|w| w.namespace) == namespace)
+    };
     let mut order: Vec<(&String, &String)> = preferred
         .iter()
         .filter(|(k, v)| labels.get(*k) == Some(v))
@@ -121,7 +129,7 @@ fn smallest_selector(
                 .into_iter()
                 .flatten()
                 .copied()
-                .filter(|&j| j != me)
+                .filter(|&j| rival(j))
                 .collect(),
             Some(mut left) => {
                 left.retain(|&j| {
@@ -354,6 +362,13 @@ pub(crate) fn find_pickers(
 /// [`Discovered`]). A picker whose pods no selector can set apart from every other pod
 /// template of the input is a problem naming the workloads; so is an input without a picker.
 pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
+    discover(manifests, MonitoringMode::Cluster)
+}
+
+/// [`from_manifests`] for the monitoring the bundle will have (`monitoring`): with
+/// PodMonitorings, each selecting pods of its own namespace, a picker's labels need only set
+/// it apart within its namespace (the same Helm release installed in two namespaces).
+pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Discovery, Problems> {
     let templates = Templates::new(manifests);
     let (workloads, index) = (&templates.workloads, &templates.index);
     let known = well_known_keys();
@@ -380,6 +395,7 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             index,
             workloads,
             i,
+            monitoring,
         ) else {
             if !unmatched.insert(i) {
                 // Told already, with the picker whose labels it shares.
@@ -387,8 +403,19 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
             }
             let alike: Vec<usize> = index
                 .selected(workloads, labels)
-                .filter(|&j| j != i)
+                .filter(|&j| {
+                    j != i
+                        && (monitoring == MonitoringMode::Cluster
+                            || workloads.get(j).map(|w| w.namespace) == Some(workload.namespace))
+                })
                 .collect();
+            let elsewhere = monitoring == MonitoringMode::Cluster
+                && !alike.is_empty()
+                && alike.iter().all(|&j| {
+                    workloads
+                        .get(j)
+                        .is_some_and(|w| w.namespace != workload.namespace)
+                });
             // Pickers alike are one problem, not one each listing all the others.
             unmatched.extend(alike.iter().copied());
             let ids = alike
@@ -399,8 +426,13 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
                 also: ids.clone().take(SHOWN_NAMES).collect(),
                 value: format!("{labels:?}"),
                 rule: format!(
-                    "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own)",
-                    if alike.is_empty() { "another workload".to_owned() } else { listed(ids) }
+                    "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own{})",
+                    if alike.is_empty() { "another workload".to_owned() } else { listed(ids) },
+                    if elsewhere {
+                        ", or scrape each namespace with its own PodMonitoring: monitoring pod, --monitoring pod"
+                    } else {
+                        ""
+                    }
                 ),
             });
             continue;

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::error::{Problem, Problems};
 
-pub use discover::{Discovered, Discovery, from_manifests};
+pub use discover::{Discovered, Discovery, discover, from_manifests};
 pub(crate) use discover::{Templates, find_pickers};
 pub(crate) use picker::{Serving, may_review, picker_container, release_of, service_account_of};
 pub use read::{

@@ -311,7 +311,7 @@ fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
         return Ok((options, Vec::new()));
     }
     let index = read_manifests(&args.from, "--from")?;
-    let discovery = manifests::from_manifests(&index)
+    let discovery = manifests::discover(&index, options.monitoring)
         .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
     discovery
         .apply(options)

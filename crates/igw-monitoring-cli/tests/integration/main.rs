@@ -5,5 +5,6 @@ mod catalogue;
 mod cli;
 mod config;
 mod from;
+mod hostile;
 mod kustomize_overlays;
 mod writes;
