@@ -64,6 +64,11 @@ fn discover(c: &mut Criterion) {
             })
         });
     }
+    // The nesting bound every YAML reader checks first: its share of reading the stream.
+    group.throughput(Throughput::Bytes(yaml.len() as u64));
+    group.bench_function("nesting bound alone (YAML stream)", |b| {
+        b.iter(|| manifests::nesting_within(black_box(&yaml), manifests::MAX_NESTING))
+    });
     // `check`: the 5,000 monitorings of the bundle discovered above, judged against the same
     // manifests (read once, as the command reads them once).
     let mut index = Manifests::new();

@@ -358,7 +358,7 @@ pub(crate) fn find_pickers(
 
 /// Finds every endpoint picker of the input: through each InferencePool's Service to the
 /// Deployment or StatefulSet whose pods it selects, then any other workload with a picker
-/// container (named `epp`, or a picker image). For each it derives a scrape target (see
+/// container (a picker image, or a picker's flags). For each it derives a scrape target (see
 /// [`Discovered`]). A picker whose pods no selector can set apart from every other pod
 /// template of the input is a problem naming the workloads; so is an input without a picker.
 pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
