@@ -403,7 +403,11 @@ impl Origins {
                     Err(vec![Problem {
                         field: at.to_owned(),
                         also: vec![first.clone()],
-                        value: format!("{kind}/{}/{}", entry.key().1, entry.key().2),
+                        value: if kind.starts_with("Cluster") {
+                            format!("{kind}/{}", entry.key().2)
+                        } else {
+                            format!("{kind}/{}/{}", entry.key().1, entry.key().2)
+                        },
                         rule: format!(
                             "is given again with other contents (first at {first}): give each object once"
                         ),
