@@ -38,31 +38,17 @@ fn typed_objects_give_one_target_per_picker() -> TestResult {
         serde_json::json!({"app": "m", "tier": "epp"}),
         &[],
     ))?);
-    index.deployments[1]
+    let model_server = &mut index.deployments[1]
         .spec
         .template
         .spec
         .as_mut()
         .ok_or("spec")?
-        .containers[0]
-        .name = "vllm".to_owned();
-    index.deployments[1]
-        .spec
-        .template
-        .spec
-        .as_mut()
-        .ok_or("spec")?
-        .containers[0]
-        .image = Some("vllm/vllm-openai:v0.8.0".to_owned());
+        .containers[0];
+    model_server.name = "vllm".to_owned();
+    model_server.image = Some("vllm/vllm-openai:v0.8.0".to_owned());
     // A model server runs no picker flags: a picker is known by its image or its flags.
-    index.deployments[1]
-        .spec
-        .template
-        .spec
-        .as_mut()
-        .ok_or("spec")?
-        .containers[0]
-        .args = None;
+    model_server.args = None;
     let discovery = manifests::from_manifests(&index)?;
     assert_eq!(discovery.pickers.len(), 1);
     let found = &discovery.pickers[0];
