@@ -154,9 +154,65 @@ struct PickerView {
     jsonpath: String,
 }
 
+/// Refuses a preflight picker whose values the API server would refuse: they reach kubectl
+/// commands and a JSONPath filter (the manifest reader refuses them already; a library caller
+/// may build a [`Picker`] by hand).
+fn check_pickers(pickers: &[Picker]) -> Result<(), Error> {
+    use crate::rules;
+    let mut problems = Vec::new();
+    for (i, picker) in pickers.iter().enumerate() {
+        let resource = match picker.resource.as_str() {
+            "deployment" | "statefulset" => Ok(()),
+            _ => Err("must be deployment or statefulset".to_owned()),
+        };
+        for (field, value, what, outcome) in [
+            ("resource", &picker.resource, "workload resource", resource),
+            (
+                "namespace",
+                &picker.namespace,
+                "namespace",
+                rules::dns1123_label(&picker.namespace),
+            ),
+            (
+                "name",
+                &picker.name,
+                "object name",
+                rules::dns1123_subdomain(&picker.name),
+            ),
+            (
+                "container",
+                &picker.container,
+                "container name",
+                rules::dns1123_label(&picker.container),
+            ),
+            (
+                "serviceAccount",
+                &picker.service_account,
+                "ServiceAccount name",
+                rules::dns1123_subdomain(&picker.service_account),
+            ),
+        ] {
+            if let Err(reason) = outcome {
+                problems.push(Problem {
+                    field: format!("preflight[{i}].{field}"),
+                    also: Vec::new(),
+                    value: value.clone(),
+                    rule: format!("is not a valid {what} ({reason})"),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(Problems(problems)))
+    }
+}
+
 impl PickerView {
     fn new(picker: &Picker) -> Self {
-        // Container names are RFC 1123 labels: nothing in one can end the quoted filter.
+        // Container names are RFC 1123 labels (check_pickers): nothing in one can end the
+        // quoted filter.
         let container = format!(
             "{{.spec.template.spec.containers[?(@.name==\"{}\")]",
             picker.container
@@ -267,6 +323,7 @@ impl<'p> View<'p> {
             })
             .transpose()?;
         let metric = plan.metrics_schema().metrics().request_total.to_owned();
+        check_pickers(&options.preflight)?;
         Ok(Self {
             plan,
             local_port: LOCAL_PORT,

@@ -1,7 +1,7 @@
 //! The user's own manifests as the source of truth: read YAML streams and kubectl's `List`s
 //! into an index of the objects the scrape chain depends on ([`Manifests`]), find every endpoint
 //! picker in it and what a scrape of it needs ([`from_manifests`]), and lay that over
-//! [`Options`] ([`Discovery::apply`]).
+//! [`Options`](crate::Options) ([`Discovery::apply`]).
 //!
 //! kube-rs users who listed objects from a cluster fill a [`Manifests`] directly (its fields
 //! are public, typed with k8s-openapi) and call [`from_manifests`]; nothing here does I/O.

@@ -8,8 +8,8 @@ use std::process::{Command, Output};
 use crate::support::{TestResult, cases, fleet};
 use igw_monitoring::MonitoringMode;
 use igw_monitoring::{
-    Bundle, ClusterFlavor, LabelSelector, Options, SecretAccess, SelectorRequirement, VerifyFormat,
-    VerifyOptions,
+    Bundle, ClusterFlavor, Error, LabelSelector, Options, Plan, SecretAccess, SelectorRequirement,
+    VerifyFormat, VerifyOptions,
 };
 
 fn verify(
@@ -35,15 +35,37 @@ fn script(bundle: &Bundle) -> Result<String, igw_monitoring::Error> {
 /// The token command of the seed document, with its double `-o jsonpath` fixed.
 fn token_command(namespace: &str, secret: &str) -> String {
     format!(
-        "kubectl -n {namespace} get secret {secret} -o jsonpath='{{.data.token}}' | base64 --decode"
+        "kubectl get --namespace={namespace} --output=jsonpath='{{.data.token}}' -- secret {secret} | base64 --decode"
     )
 }
 
 fn can_i(verb: &str, namespace: &str, secret: &str, collector_namespace: &str) -> String {
     format!(
-        "kubectl auth can-i {verb} secret/{secret} -n {namespace} \
-         --as=system:serviceaccount:{collector_namespace}:collector"
+        "kubectl auth can-i --namespace={namespace} \
+         --as=system:serviceaccount:{collector_namespace}:collector -- {verb} secret/{secret}"
     )
+}
+
+/// Every kubectl call the script made (one per line of the stub's log, as `$*`): each word
+/// before `--` is a subcommand word (`get`, `auth`, `can-i`, `port-forward`) or a flag, and
+/// every flag carries its value in the same word (`--namespace=NS`), so that no value from a
+/// bundle or manifests stands where kubectl reads a flag.
+fn assert_values_follow_flags_or_double_dash(dir: &Path) -> TestResult {
+    let calls = std::fs::read_to_string(dir.join("kubectl.argv"))?;
+    for call in calls.lines() {
+        let words: Vec<&str> = call.split('\x1f').collect();
+        let end = words.iter().position(|w| *w == "--");
+        assert!(end.is_some(), "no -- in: kubectl {words:?}");
+        for word in words.iter().take(end.unwrap_or(0)) {
+            let subcommand = matches!(*word, "get" | "auth" | "can-i" | "port-forward");
+            let one_word_flag = word.starts_with("--") && word.contains('=');
+            assert!(
+                subcommand || one_word_flag || *word == "-A",
+                "{word:?} before -- in: kubectl {words:?}"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn assert_contains(haystack: &str, needle: &str) {
@@ -80,11 +102,11 @@ fn default_text_has_the_working_commands_and_the_seed_prefix() -> TestResult {
     }
     assert_contains(
         &text,
-        "kubectl get pods -A -l 'app=inference-gateway-ext-proc' --field-selector=status.phase=Running",
+        "kubectl get -A --selector='app=inference-gateway-ext-proc' --field-selector=status.phase=Running",
     );
     assert_contains(
         &text,
-        "kubectl -n \"$POD_NAMESPACE\" port-forward \"pod/$POD\" 9090:metrics",
+        "kubectl port-forward --namespace=\"$POD_NAMESPACE\" -- \"pod/$POD\" 9090:metrics",
     );
     assert_contains(
         &text,
@@ -98,8 +120,8 @@ fn default_text_has_the_working_commands_and_the_seed_prefix() -> TestResult {
         "ClusterRole inference-gateway-sa-metrics-reader-secret-read",
         "ClusterRoleBinding gmp-system:collector:inference-gateway-sa-metrics-reader-secret-read",
         "This bundle has no such binding: render it again with --auth-delegation",
-        "kubectl get clusterpodmonitoring inference-optimized-gateway-monitoring -o jsonpath='{.status.conditions}'",
-        "kubectl auth can-i get /metrics --as=system:serviceaccount:default:inference-gateway-sa-metrics-reader",
+        "kubectl get --output=jsonpath='{.status.conditions}' -- clusterpodmonitoring inference-optimized-gateway-monitoring",
+        "kubectl auth can-i --as=system:serviceaccount:default:inference-gateway-sa-metrics-reader -- get /metrics",
     ] {
         assert_contains(&text, named);
     }
@@ -145,7 +167,7 @@ fn autopilot_namespaced_grant_names_its_role_and_the_autopilot_collector() -> Te
         "\n     Role inference-gateway-sa-metrics-reader-secret-read\n     \
          RoleBinding gke-gmp-system:collector:inference-gateway-sa-metrics-reader-secret-read\n",
     );
-    assert_contains(&text, "-l 'app=inference-gateway-ext-proc'");
+    assert_contains(&text, "--selector='app=inference-gateway-ext-proc'");
     assert_contains(&text, "inference_model_request_total");
     let script = script(&bundle)?;
     assert_bash_parses(&script)?;
@@ -171,7 +193,7 @@ fn fleet_text_covers_every_target_with_the_1_1_prefix() -> TestResult {
     for (selector, namespace) in selectors.iter().zip(["team-a", "team-a", "team-b"]) {
         assert_contains(
             &text,
-            &format!("POD=$(kubectl -n {namespace} get pods -l {selector} "),
+            &format!("POD=$(kubectl get --namespace={namespace} --selector={selector} "),
         );
     }
     assert_eq!(
@@ -191,8 +213,8 @@ fn fleet_text_covers_every_target_with_the_1_1_prefix() -> TestResult {
     );
     assert_contains(
         &text,
-        "kubectl auth can-i create tokenreviews.authentication.k8s.io \
-         --as=system:serviceaccount:team-a:llama3-8b-epp",
+        "kubectl auth can-i --as=system:serviceaccount:team-a:llama3-8b-epp \
+         -- create tokenreviews.authentication.k8s.io",
     );
     assert_bash_parses(&script(&bundle)?)?;
 
@@ -202,12 +224,12 @@ fn fleet_text_covers_every_target_with_the_1_1_prefix() -> TestResult {
     for (selector, namespace) in selectors.iter().zip(["team-a", "team-a", "team-b"]) {
         assert_contains(
             &text,
-            &format!("POD=$(kubectl -n {namespace} get pods -l {selector} "),
+            &format!("POD=$(kubectl get --namespace={namespace} --selector={selector} "),
         );
     }
     assert_contains(
         &text,
-        "kubectl -n team-a port-forward \"$POD\" 9090:metrics",
+        "kubectl port-forward --namespace=team-a -- \"$POD\" 9090:metrics",
     );
     for namespace in ["team-a", "team-b"] {
         assert_contains(&text, &token_command(namespace, SECRET));
@@ -219,7 +241,7 @@ fn fleet_text_covers_every_target_with_the_1_1_prefix() -> TestResult {
     }
     assert_contains(
         &text,
-        "kubectl -n team-b get podmonitoring inference-optimized-gateway-monitoring-mistral",
+        "-- podmonitoring inference-optimized-gateway-monitoring-mistral",
     );
     let text = verify(&bundle, Some("prod"), VerifyFormat::Text)?;
     assert_contains(
@@ -315,7 +337,7 @@ fn hostile_values_reach_bash_unchanged() -> TestResult {
     // The text's commands quote the same way, so they can be copied as they stand.
     let text = verify(&bundle, Some(cluster), VerifyFormat::Text)?;
     assert_contains(&text, &token_command("yes", "0777"));
-    assert_contains(&text, "-l 'on=0777,release in (1_000,null),!debug'");
+    assert_contains(&text, "--selector='on=0777,release in (1_000,null),!debug'");
     Ok(())
 }
 
@@ -324,13 +346,15 @@ fn hostile_values_reach_bash_unchanged() -> TestResult {
 fn stub_tools(dir: &Path) -> TestResult {
     let kubectl = r#"#!/usr/bin/env bash
 printf '%s\n' "$*" >>"$STUB_DIR/kubectl.log"
+# Each call's words apart (a unit separator between them), to judge them one by one.
+(IFS=$'\x1f'; printf '%s\n' "$*") >>"$STUB_DIR/kubectl.argv"
 case "$*" in
   *"auth can-i"*) echo "${STUB_CAN_I:-yes}"; [[ ${STUB_CAN_I:-yes} == yes ]] ;;
   *port-forward*) exec sleep 30 ;;
   *podIP*) printf '10.0.0.7' ;;
-  *"get pods -A"*) printf 'team-x epp-0\n' ;;
-  *"get pods"*) printf 'pod/epp-0\n' ;;
-  *"get secret"*) printf '%s' "$(printf token | base64)" ;;
+  *"get -A "*"-- pods") printf 'team-x epp-0\n' ;;
+  *"-- pods") printf 'pod/epp-0\n' ;;
+  *"-- secret "*) printf '%s' "$(printf token | base64)" ;;
   *containerPort*)
     [[ -z ${STUB_NO_PICKER:-} ]] || { echo 'Error from server (NotFound): deployments.apps "a" not found' >&2; exit 1; }
     printf '%s\n%s\n%s' "${STUB_PORTS:-9002 9090}" "${STUB_ARGS:---pool-name pool}" "${STUB_ACCOUNT:-a}" ;;
@@ -403,18 +427,24 @@ fn the_script_runs_and_names_what_to_fix() -> TestResult {
     let header = std::fs::read_to_string(dir.path().join("curl.stdin"))?;
     assert_eq!(header, "Authorization: Bearer token\n");
     let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
-    assert_contains(&calls, "-n team-x port-forward pod/epp-0 9090:metrics");
+    // Values reach kubectl as `--flag=VALUE` words or after `--`, never as words of their own
+    // it could read as flags.
     assert_contains(
         &calls,
-        &format!("-n default get secret {SECRET} -o jsonpath={{.data.token}}"),
+        "port-forward --namespace=team-x -- pod/epp-0 9090:metrics",
+    );
+    assert_contains(
+        &calls,
+        &format!("get --namespace=default --output=jsonpath={{.data.token}} -- secret {SECRET}"),
     );
     assert_contains(
         &calls,
         &format!(
-            "auth can-i watch secret/{SECRET} -n default \
-             --as=system:serviceaccount:gmp-system:collector"
+            "auth can-i --namespace=default --as=system:serviceaccount:gmp-system:collector \
+             -- watch secret/{SECRET}"
         ),
     );
+    assert_values_follow_flags_or_double_dash(dir.path())?;
 
     for (code, fix) in [
         (
@@ -475,13 +505,14 @@ fn the_pod_monitoring_script_looks_in_each_targets_namespace() -> TestResult {
     let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
     assert_contains(
         &calls,
-        "-n team-b get pods -l llm-d-router-gateway=mistral-epp",
+        "get --namespace=team-b --selector=llm-d-router-gateway=mistral-epp",
     );
-    assert_contains(&calls, &format!("-n team-b get secret {SECRET}"));
+    assert_contains(&calls, &format!("-- secret {SECRET}"));
     assert_contains(
         &calls,
-        "-n team-b get podmonitoring inference-optimized-gateway-monitoring-mistral",
+        "-- podmonitoring inference-optimized-gateway-monitoring-mistral",
     );
+    assert_values_follow_flags_or_double_dash(dir.path())?;
     Ok(())
 }
 
@@ -507,14 +538,17 @@ fn https_numbered_ports_and_custom_paths_are_filled_in() -> TestResult {
         .find(|(name, _)| *name == "every_option")
         .ok_or("no every_option case")?;
     let text = text(&options.build()?)?;
-    assert_contains(&text, "port-forward \"pod/$POD\" 9090:9090\n");
+    assert_contains(
+        &text,
+        "port-forward --namespace=\"$POD_NAMESPACE\" -- \"pod/$POD\" 9090:9090\n",
+    );
     assert_contains(
         &text,
         "curl -sS --cacert \"$TLS_DIR/ca.crt\" --resolve epp.inference.svc:9090:127.0.0.1 \
          --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\" -o /dev/null -w '%{http_code}\\n' \
          -H \"Authorization: Bearer $TOKEN\" https://epp.inference.svc:9090/epp/metrics\n",
     );
-    assert_contains(&text, "kubectl auth can-i get /epp/metrics --as=");
+    assert_contains(&text, "-- get /epp/metrics\n");
     assert_contains(&text, "\n     inference_objective_request_total\n");
     Ok(())
 }
@@ -566,7 +600,7 @@ fn the_tls_script_fetches_the_secret_keys_and_checks_their_grants() -> TestResul
     let text = text(&bundle)?;
     assert_contains(
         &text,
-        "kubectl -n monitoring get secret epp-metrics-ca -o jsonpath=\"{.data.ca\\\\.crt}\" | base64 --decode > \"$TLS_DIR/ca.crt\"",
+        "kubectl get --namespace=monitoring --output=jsonpath=\"{.data.ca\\\\.crt}\" -- secret epp-metrics-ca | base64 --decode > \"$TLS_DIR/ca.crt\"",
     );
     assert_contains(
         &text,
@@ -574,10 +608,7 @@ fn the_tls_script_fetches_the_secret_keys_and_checks_their_grants() -> TestResul
          --cert \"$TLS_DIR/tls.crt\" --key \"$TLS_DIR/tls.key\"",
     );
     assert_contains(&text, "https://epp.team-a.svc:9090/metrics\n");
-    assert_contains(
-        &text,
-        "kubectl auth can-i watch secret/mistral-epp-client -n monitoring",
-    );
+    assert_contains(&text, "-- watch secret/mistral-epp-client");
     let script = verify(&bundle, None, VerifyFormat::Script)?;
     let (output, dir) = run_script(&script, &[])?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -601,9 +632,12 @@ fn the_tls_script_fetches_the_secret_keys_and_checks_their_grants() -> TestResul
     ] {
         assert_contains(
             &calls,
-            &format!("-n monitoring get secret {secret} -o jsonpath={{.data.{key}}}"),
+            &format!(
+                "get --namespace=monitoring --output=jsonpath={{.data.{key}}} -- secret {secret}"
+            ),
         );
     }
+    assert_values_follow_flags_or_double_dash(dir.path())?;
     Ok(())
 }
 
@@ -624,7 +658,7 @@ fn without_a_server_name_verify_checks_the_certificate_against_the_pod_ip() -> T
     let text = text(&bundle)?;
     assert_contains(
         &text,
-        "POD_IP=$(kubectl -n \"$POD_NAMESPACE\" get \"pod/$POD\" -o jsonpath='{.status.podIP}')",
+        "POD_IP=$(kubectl get --namespace=\"$POD_NAMESPACE\" --output=jsonpath='{.status.podIP}' -- \"pod/$POD\")",
     );
     assert_contains(
         &text,
@@ -685,7 +719,7 @@ fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> T
     );
     assert_contains(
         &text,
-        "kubectl auth can-i create tokenreviews.authentication.k8s.io --as=system:serviceaccount:team-x:a",
+        "kubectl auth can-i --as=system:serviceaccount:team-x:a -- create tokenreviews.authentication.k8s.io",
     );
     // Without manifests, no preflight.
     assert!(
@@ -717,12 +751,14 @@ fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> T
     let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
     assert_contains(
         &calls,
-        "auth can-i create subjectaccessreviews.authorization.k8s.io --as=system:serviceaccount:team-x:a",
+        "auth can-i --as=system:serviceaccount:team-x:a -- create subjectaccessreviews.authorization.k8s.io",
     );
     assert_contains(
         &calls,
-        "-n team-x get deployment a -o jsonpath={.spec.template.spec.containers[?(@.name==\"epp\")].ports[*].containerPort}",
+        "get --namespace=team-x --output=jsonpath={.spec.template.spec.containers[?(@.name==\"epp\")].ports[*].containerPort}",
     );
+    assert_contains(&calls, "-- deployment a\n");
+    assert_values_follow_flags_or_double_dash(dir.path())?;
 
     for (env, expected) in [
         (
@@ -751,5 +787,73 @@ fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> T
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_contains(&stdout, "FAIL  team-x/a may create TokenReviews");
     assert_contains(&stdout, "without it every scrape gets 500");
+    Ok(())
+}
+
+/// A preflight picker built by hand whose values the API server would refuse (a kubectl
+/// flag as its name, a quote in its container name that would end the JSONPath filter) is
+/// refused by verify, naming the field; a valid one is written after `--`.
+#[test]
+fn hand_made_preflight_pickers_are_held_to_the_api_servers_rules() -> TestResult {
+    let plan = Plan::try_from(Options::default())?;
+    let valid = igw_monitoring::check::Picker {
+        workload: "Deployment/team-x/a".to_owned(),
+        resource: "deployment".to_owned(),
+        namespace: "team-x".to_owned(),
+        name: "a".to_owned(),
+        container: "epp".to_owned(),
+        metrics_port: Some(9090),
+        tls: false,
+        auth: true,
+        service_account: "a".to_owned(),
+    };
+    for format in [VerifyFormat::Text, VerifyFormat::Script] {
+        let options = VerifyOptions {
+            format,
+            preflight: vec![valid.clone()],
+            ..Default::default()
+        };
+        let text = plan.verify(&options)?;
+        let positional = match format {
+            VerifyFormat::Text => "-- deployment a",
+            VerifyFormat::Script => "-- \"$picker_resource\" \"$picker_name\"",
+        };
+        assert!(text.contains(positional), "{text}");
+    }
+    type Spoil = fn(&mut igw_monitoring::check::Picker);
+    let bad: [(&str, Spoil); 5] = [
+        ("preflight[0].name", |p| {
+            p.name = "--server=https://attacker:443".to_owned()
+        }),
+        ("preflight[0].namespace", |p| {
+            p.namespace = "--context=other".to_owned()
+        }),
+        ("preflight[0].container", |p| {
+            p.container = "epp\")]}{.x".to_owned()
+        }),
+        ("preflight[0].serviceAccount", |p| {
+            p.service_account = "-n".to_owned()
+        }),
+        ("preflight[0].resource", |p| {
+            p.resource = "--token=x".to_owned()
+        }),
+    ];
+    for (field, spoil) in bad {
+        let mut picker = valid.clone();
+        spoil(&mut picker);
+        for format in [VerifyFormat::Text, VerifyFormat::Script] {
+            let options = VerifyOptions {
+                format,
+                preflight: vec![picker.clone()],
+                ..Default::default()
+            };
+            match plan.verify(&options) {
+                Err(Error::Invalid(problems)) => {
+                    assert!(problems.mentions(field), "{field}: {problems}")
+                }
+                other => return Err(format!("{field}: {other:?}").into()),
+            }
+        }
+    }
     Ok(())
 }

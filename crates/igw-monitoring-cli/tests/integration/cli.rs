@@ -1385,7 +1385,7 @@ fn verify_prints_the_checks_and_a_script_that_parses() {
     assert_eq!(text.code, Some(0), "{}", text.show());
     assert!(
         text.stdout.contains(
-            "kubectl -n monitoring get secret inference-gateway-sa-metrics-reader-secret -o jsonpath='{.data.token}' | base64 --decode"
+            "kubectl get --namespace=monitoring --output=jsonpath='{.data.token}' -- secret inference-gateway-sa-metrics-reader-secret | base64 --decode"
         ),
         "{}",
         text.show()
