@@ -364,8 +364,7 @@ impl Manifests {
             spec: p.spec.as_ref(),
             metadata: &p.metadata,
         });
-        let owners = owners::Owners::new(self);
-        deployments
+        let all: Vec<Workload<'_>> = deployments
             .chain(stateful_sets)
             .chain(daemon_sets)
             .chain(replica_sets)
@@ -373,7 +372,9 @@ impl Manifests {
             .chain(jobs)
             .chain(cron_jobs)
             .chain(pods)
-            .filter(move |w| !owners.owns(w))
+            .collect();
+        let owners = owners::Owners::new(&all);
+        all.into_iter().filter(move |w| !owners.owns(w))
     }
 }
 

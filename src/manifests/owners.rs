@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{Manifests, Workload};
+use super::Workload;
 
 /// The workloads of the input, by kind, namespace and name, and by uid.
 pub(super) struct Owners<'m> {
@@ -14,43 +14,17 @@ pub(super) struct Owners<'m> {
 }
 
 impl<'m> Owners<'m> {
-    /// Every object of `manifests` that may own pods.
-    pub(super) fn new(manifests: &'m Manifests) -> Self {
-        let mut present = HashSet::new();
-        let mut uids = HashSet::new();
-        let mut add =
-            |kind: &'static str,
-             meta: &'m k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-                present.insert((kind, super::namespace_of(meta), super::name_of(meta)));
-                if let Some(uid) = meta.uid.as_deref().filter(|u| !u.is_empty()) {
-                    uids.insert(uid);
-                }
-            };
-        manifests
-            .deployments
+    /// The objects of `workloads` (every pod template of the input, owned ones included).
+    pub(super) fn new(workloads: &[Workload<'m>]) -> Self {
+        let present = workloads
             .iter()
-            .for_each(|o| add("Deployment", &o.metadata));
-        manifests
-            .stateful_sets
+            .map(|w| (w.kind, w.namespace, w.name))
+            .collect();
+        let uids = workloads
             .iter()
-            .for_each(|o| add("StatefulSet", &o.metadata));
-        manifests
-            .daemon_sets
-            .iter()
-            .for_each(|o| add("DaemonSet", &o.metadata));
-        manifests
-            .replica_sets
-            .iter()
-            .for_each(|o| add("ReplicaSet", &o.metadata));
-        manifests
-            .replication_controllers
-            .iter()
-            .for_each(|o| add("ReplicationController", &o.metadata));
-        manifests.jobs.iter().for_each(|o| add("Job", &o.metadata));
-        manifests
-            .cron_jobs
-            .iter()
-            .for_each(|o| add("CronJob", &o.metadata));
+            .filter_map(|w| w.metadata.uid.as_deref())
+            .filter(|u| !u.is_empty())
+            .collect();
         Self { present, uids }
     }
 
