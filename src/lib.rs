@@ -27,35 +27,28 @@
 //! # Ok::<(), igw_monitoring::Error>(())
 //! ```
 
-mod alerts;
-mod bundle;
-pub mod check;
-mod dashboard;
-pub mod emit;
-mod error;
-pub mod kustomize;
-pub mod manifests;
-mod object;
+mod diagnostics;
+mod kinds;
+mod objects;
 mod options;
 mod plan;
-pub mod relations;
-pub mod releases;
 mod rules;
-pub mod selector_syntax;
-pub mod terraform;
-mod tls;
-mod validate;
-mod verify;
+mod world;
+mod write;
 
-pub use alerts::GROUP as ALERT_GROUP;
-pub use bundle::Bundle;
-pub use check::Check;
-pub use dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
-pub use emit::HEADER;
-pub use error::{Error, Problem, Problems, SHOWN_PROBLEMS};
+pub use options::{releases, selector_syntax};
+pub use world::{check, manifests, relations};
+pub use write::{emit, kustomize, terraform};
+
+pub use diagnostics::{Error, Problem, Problems, SHOWN_PROBLEMS, Warning};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
-pub use object::{BundleKind, Kind, Object};
+pub use kinds::{BundleKind, Kind, Object};
+pub use objects::alerts::GROUP as ALERT_GROUP;
+pub use objects::bundle::Bundle;
+pub use options::releases::MetricsSchema;
+pub use options::selector_syntax::SyntaxError;
+pub use options::tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, tls_version_str};
 pub use options::{
     AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
     DEFAULT_SELECTOR_LABEL, LabelSelector, MonitoringMode, Names, NamesBuilder, Options, Port,
@@ -66,10 +59,10 @@ pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,
     ServiceAccountRef, TOKEN_KEY, TargetPlan,
 };
-pub use releases::MetricsSchema;
-pub use selector_syntax::SyntaxError;
-pub use tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, Warning, tls_version_str};
-pub use verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};
+pub use world::check::Check;
+pub use world::verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};
+pub use write::dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
+pub use write::emit::HEADER;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -14,11 +14,11 @@ use hcl::eval::{Context, Evaluate};
 use hcl::format::{Format, Formatter};
 use serde_json::Value;
 
-use crate::bundle::Bundle;
-use crate::emit::HEADER;
-use crate::error::Error;
-use crate::object::Object;
+use crate::diagnostics::Error;
+use crate::kinds::Object;
+use crate::objects::bundle::Bundle;
 use crate::plan::Plan;
+use crate::write::emit::HEADER;
 
 /// The Terraform resource type every object becomes.
 pub const RESOURCE_TYPE: &str = "kubernetes_manifest";

@@ -9,10 +9,11 @@ use std::io::{self, Write as _};
 
 use askama::Template;
 
-use crate::bundle::Bundle;
-use crate::check::Picker;
-use crate::error::{Error, Problem, Problems};
+use crate::diagnostics::{Error, Problem, Problems};
+use crate::objects::bundle::Bundle;
+use crate::plan::validate::check_cluster;
 use crate::plan::{Plan, TargetPlan};
+use crate::world::check::Picker;
 
 /// The local port the endpoint picker's metrics port is forwarded to.
 pub const LOCAL_PORT: u16 = 9090;
@@ -373,7 +374,7 @@ impl TargetView {
         let binding = identity.collector_binding();
         let url = format!("{scheme}://localhost:{LOCAL_PORT}{path}");
         let tls = plan.tls_of(target).map(|tls| {
-            let file = |r: &Option<crate::tls::SecretKeyRef>| {
+            let file = |r: &Option<crate::options::tls::SecretKeyRef>| {
                 r.as_ref().map(|r| SecretFile {
                     secret: r.secret.clone(),
                     jsonpath: format!("{{.data.{}}}", r.key.replace('.', "\\.")),
@@ -449,23 +450,6 @@ impl TargetView {
             query,
         }
     }
-}
-
-/// Refuses a cluster name no PromQL matcher or shell word should carry.
-pub(crate) fn check_cluster(cluster: &str) -> Result<(), Error> {
-    let rule = if cluster.is_empty() {
-        "must not be empty"
-    } else if cluster.chars().any(char::is_control) {
-        "must not contain control characters"
-    } else {
-        return Ok(());
-    };
-    Err(Error::Invalid(Problems(vec![Problem {
-        field: "cluster".to_owned(),
-        also: Vec::new(),
-        value: cluster.to_owned(),
-        rule: rule.to_owned(),
-    }])))
 }
 
 /// Characters a terminal acts on instead of showing: control characters (an ESC sequence can
@@ -562,7 +546,7 @@ mod tests {
     /// Every value in the script template goes through the `sh` filter.
     #[test]
     fn every_script_value_is_shell_quoted() {
-        let template = include_str!("../templates/verify.sh");
+        let template = include_str!("../../templates/verify.sh");
         let mut rest = template;
         while let Some(start) = rest.find("{{") {
             let end = rest[start..]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Problem, Problems};
+use crate::diagnostics::{Error, Problem, Problems, ProblemsBuilder};
 use crate::options::{LabelSelector, Options, Port};
 use crate::rules;
 use gmp_types::Scheme;
@@ -15,7 +15,7 @@ const TOTAL_ANNOTATION_BYTES: usize = 256 * 1024;
 
 /// Checks every option on its own (names made from several are judged by the plan); whether
 /// `namePrefix` is valid, so that names may be judged with it.
-pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
+pub(crate) fn fields(found: &mut ProblemsBuilder, options: &Options) -> bool {
     found.rule(
         || "namespace".to_owned(),
         &options.namespace,
@@ -95,7 +95,7 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
                 .iter()
                 .any(|t| t.scheme == Some(Scheme::Https));
         let scheme = if https { Scheme::Https } else { Scheme::Http };
-        crate::tls::check(found, "tls", tls, ("scheme", scheme));
+        crate::options::tls::check(found, "tls", tls, ("scheme", scheme));
     }
     found.labels(
         &|| "monitoringLabels".to_owned(),
@@ -120,7 +120,7 @@ pub(crate) fn fields(found: &mut Found, options: &Options) -> bool {
 
 /// The targets: each a name, a namespace and exactly one of a selector and a preset; or, without
 /// targets, the top-level `selector` or `preset`.
-fn check_targets(found: &mut Found, options: &Options) {
+fn check_targets(found: &mut ProblemsBuilder, options: &Options) {
     if options.targets.is_empty() {
         match &options.preset {
             Some(preset) => {
@@ -172,7 +172,7 @@ fn check_targets(found: &mut Found, options: &Options) {
         let scheme = target.scheme.unwrap_or(options.scheme);
         // The top-level block applies to https targets only: nothing to judge for the others.
         if let Some(tls) = &target.tls {
-            crate::tls::check(found, &format!("{}.tls", at()), tls, (&scheme_at, scheme));
+            crate::options::tls::check(found, &format!("{}.tls", at()), tls, (&scheme_at, scheme));
         }
         if let Some(subject) = &target.auth_delegation {
             check_service_account_ref(found, &format!("{}.authDelegation", at()), subject);
@@ -199,7 +199,7 @@ fn check_targets(found: &mut Found, options: &Options) {
 }
 
 /// A container port: a number from 1 to 65535, or an IANA service name.
-fn check_port(found: &mut Found, at: &dyn Fn() -> String, port: &Port) {
+fn check_port(found: &mut ProblemsBuilder, at: &dyn Fn() -> String, port: &Port) {
     match port {
         Port::Number(n) => found.rule(
             at,
@@ -211,7 +211,7 @@ fn check_port(found: &mut Found, at: &dyn Fn() -> String, port: &Port) {
     }
 }
 
-fn check_preset(found: &mut Found, at: &str, preset: &crate::options::Preset) {
+fn check_preset(found: &mut ProblemsBuilder, at: &str, preset: &crate::options::Preset) {
     if preset.flavor.needs_release() {
         let (_, value) = preset.label();
         let outcome = if preset.release.is_empty() {
@@ -300,7 +300,7 @@ fn selects_nothing(selector: &LabelSelector) -> Option<String> {
 }
 
 /// Alert thresholds are positive finite numbers (ratios at most 1); `for` is a duration.
-fn check_alerts(found: &mut Found, alerts: &crate::options::AlertOptions) {
+fn check_alerts(found: &mut ProblemsBuilder, alerts: &crate::options::AlertOptions) {
     let thresholds = [
         (
             "p99LatencySeconds",
@@ -325,7 +325,7 @@ fn check_alerts(found: &mut Found, alerts: &crate::options::AlertOptions) {
 }
 
 /// A `NAMESPACE/NAME` reference to a ServiceAccount.
-fn check_service_account_ref(found: &mut Found, field: &str, subject: &str) {
+fn check_service_account_ref(found: &mut ProblemsBuilder, field: &str, subject: &str) {
     let outcome = match subject.split_once('/') {
         None => Err("must be NAMESPACE/NAME".to_owned()),
         Some((namespace, name)) => rules::dns1123_label(namespace)
@@ -342,7 +342,7 @@ fn check_service_account_ref(found: &mut Found, field: &str, subject: &str) {
     );
 }
 
-fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSelector) {
+fn check_selector(found: &mut ProblemsBuilder, at: &dyn Fn() -> String, selector: &LabelSelector) {
     if selector.is_empty() {
         found.push(
             at(),
@@ -351,7 +351,7 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
                 .to_owned(),
         );
     }
-    let before = found.0.len();
+    let before = found.len();
     found.labels(&|| format!("{}.matchLabels", at()), &selector.match_labels);
     for (i, requirement) in selector.match_expressions.iter().enumerate() {
         let at = || format!("{}.matchExpressions[{i}]", at());
@@ -390,7 +390,7 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
     }
     // A selector malformed on its own says why already; a well-formed one may still select
     // nothing at all.
-    if found.0.len() == before
+    if found.len() == before
         && let Some(reason) = selects_nothing(selector)
     {
         found.push(
@@ -403,7 +403,7 @@ fn check_selector(found: &mut Found, at: &dyn Fn() -> String, selector: &LabelSe
 
 /// The annotations, with the token Secret's own (naming `service_account`) counted in.
 pub(crate) fn annotations(
-    found: &mut Found,
+    found: &mut ProblemsBuilder,
     annotations: &BTreeMap<String, String>,
     service_account: &str,
 ) {
@@ -437,59 +437,8 @@ pub(crate) fn annotations(
     }
 }
 
-/// The problems found so far.
-#[derive(Default)]
-pub(crate) struct Found(Vec<Problem>);
-
-impl Found {
-    fn push(&mut self, field: String, value: &str, rule: String) {
-        self.push_problem(Problem {
-            field,
-            also: Vec::new(),
-            value: value.to_owned(),
-            rule,
-        });
-    }
-
-    /// A problem with the other options involved (`also`).
-    pub(crate) fn push_with(
-        &mut self,
-        field: String,
-        also: Vec<String>,
-        value: &str,
-        rule: String,
-    ) {
-        self.push_problem(Problem {
-            field,
-            also,
-            value: value.to_owned(),
-            rule,
-        });
-    }
-
-    pub(crate) fn push_problem(&mut self, problem: Problem) {
-        self.0.push(problem);
-    }
-
-    /// The options refused so far.
-    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|p| p.field.as_str())
-    }
-
-    /// Records `outcome` of checking `value` against the rule for a `what`; the field path is
-    /// only built when there is a problem to report.
-    pub(crate) fn rule(
-        &mut self,
-        field: impl FnOnce() -> String,
-        value: &str,
-        what: &str,
-        outcome: Result<(), String>,
-    ) {
-        if let Err(reason) = outcome {
-            self.push(field(), value, format!("is not a valid {what} ({reason})"));
-        }
-    }
-
+/// The rules that judge single values, recorded as they are found.
+impl ProblemsBuilder {
     fn duration(&mut self, field: &str, value: &str) -> Option<std::time::Duration> {
         match rules::scrape_duration(value) {
             Ok(duration) => Some(duration),
@@ -511,13 +460,21 @@ impl Found {
             self.rule(at, value, "label value", rules::label_value(value));
         }
     }
+}
 
-    /// `value` when nothing was found, else every problem.
-    pub(crate) fn finish<T>(self, value: T) -> Result<T, Problems> {
-        if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(Problems(self.0))
-        }
-    }
+/// Refuses a cluster name no PromQL matcher or shell word should carry.
+pub(crate) fn check_cluster(cluster: &str) -> Result<(), Error> {
+    let rule = if cluster.is_empty() {
+        "must not be empty"
+    } else if cluster.chars().any(char::is_control) {
+        "must not contain control characters"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Invalid(Problems(vec![Problem {
+        field: "cluster".to_owned(),
+        also: Vec::new(),
+        value: cluster.to_owned(),
+        rule: rule.to_owned(),
+    }])))
 }

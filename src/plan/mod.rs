@@ -7,21 +7,23 @@
 //! defaults, qualifiers, targets and the prefix were applied, and no two objects share kind,
 //! namespace and name. Each problem names every option the value came from.
 
+pub(crate) mod validate;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gmp_types::Scheme;
 
-use crate::error::{Error, Problem, Problems};
-use crate::object::Kind;
+use crate::diagnostics::{Error, Problem, Problems};
+use crate::diagnostics::{ProblemsBuilder, Warning};
+use crate::kinds::Kind;
+use crate::options::releases::{self, MetricsSchema};
+use crate::options::tls::{self, TlsOptions};
 use crate::options::{
     AlertOptions, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor, LabelSelector, MonitoringMode, Options,
     Port, Preset, RulesScope, SecretAccess, Target,
 };
-use crate::releases::{self, MetricsSchema};
 use crate::rules;
-use crate::tls::{self, TlsOptions, Warning};
-use crate::validate::{self, Found};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
 pub const TOKEN_KEY: &str = "token";
@@ -552,7 +554,7 @@ impl Naming<'_> {
 /// Judges every option and resolves them into a plan, or returns every problem found. Owned
 /// options give their targets' strings to the plan instead of copies.
 fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
-    let mut found = Found::default();
+    let mut found = ProblemsBuilder::default();
     let prefix_ok = validate::fields(&mut found, &options);
     // Before the targets are taken from owned options: their presets decide it.
     let metrics_schema = metrics_schema(&mut found, &options);
@@ -932,7 +934,7 @@ fn qualifier(options: &Options) -> Option<(&str, &'static str)> {
 /// (each preset's project counting the version), else by `eppVersion` read as GIE's, else the
 /// seed's `inference-model`. Presets that emit different schemas are refused: one set of alerts
 /// and one dashboard cannot name both.
-fn metrics_schema(found: &mut Found, options: &Options) -> MetricsSchema {
+fn metrics_schema(found: &mut ProblemsBuilder, options: &Options) -> MetricsSchema {
     if let Some(schema) = options.metrics_schema {
         return schema;
     }
@@ -1062,7 +1064,7 @@ fn resolve_targets<'t>(
 
 /// Judges names as they reach their objects and finds objects of one id.
 struct NameCheck<'f, 'p> {
-    found: &'f mut Found,
+    found: &'f mut ProblemsBuilder,
     /// The option sets already blamed: a problem whose options include one of them adds
     /// nothing (a default derived from a bad name is bad for the same reason).
     blamed: HashSet<Vec<String>>,
@@ -1073,7 +1075,7 @@ struct NameCheck<'f, 'p> {
 }
 
 impl<'f, 'p> NameCheck<'f, 'p> {
-    fn new(found: &'f mut Found) -> Self {
+    fn new(found: &'f mut ProblemsBuilder) -> Self {
         Self {
             refused: found.fields().map(str::to_owned).collect(),
             found,

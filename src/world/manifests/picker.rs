@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::Container;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Subject};
 
 use super::{EPP_CONTAINER, Workload};
-use crate::releases::{Project, Version};
+use crate::options::releases::{Project, Version};
 
 /// The EPP's boolean flags: Go's `flag` package gives them a value only as `-name=value`; a
 /// word after `-name` is not its value.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
-use crate::releases::{MetricsSchema, SchemaMetrics};
+use crate::options::releases::{MetricsSchema, SchemaMetrics};
 
 /// Name of the one rule group the alerts live in.
 pub const GROUP: &str = "inference-gateway-endpoint-picker";

@@ -6,15 +6,14 @@
 //! references them and lets GMP's collector read them. Authentication stays independent: with
 //! mTLS a scrape presents a client certificate *and* the reader's token.
 
-use std::fmt;
 use std::net::IpAddr;
 
 use gmp_types::{Scheme, SecretSelector, TlsConfig, TlsVersion};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostics::{ProblemsBuilder, Warning};
 use crate::rules;
-use crate::validate::Found;
 
 /// TLS settings of the scrape: how the endpoint picker's certificate is verified, and the
 /// client certificate for mTLS. Needs `scheme: https`.
@@ -135,24 +134,9 @@ pub(crate) fn version_text(version: &TlsVersion) -> &'static str {
     tls_version_str(*version)
 }
 
-/// A choice the plan accepts but the user should know the consequence of.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Warning {
-    /// Path of the option, as in the config file (`scheme`, `tls`, `targets[2].tls`).
-    pub field: String,
-    /// What follows from it.
-    pub message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
 /// Judges one `tls` block found at `at` (`tls` or `targets[i].tls`), for `scheme`.
 pub(crate) fn check(
-    found: &mut Found,
+    found: &mut ProblemsBuilder,
     at: &str,
     tls: &TlsOptions,
     (scheme_at, scheme): (&str, Scheme),

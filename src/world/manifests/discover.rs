@@ -9,10 +9,10 @@ use super::picker::{
     Serving, is_picker, may_review, picker_container, release_of, service_account_of,
 };
 use super::{Manifests, Workload, name_of, namespace_of};
-use crate::error::{Problem, Problems, SHOWN_NAMES, listed};
+use crate::diagnostics::Warning;
+use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
+use crate::options::releases::{self, MetricsSchema, Version};
 use crate::options::{LabelSelector, MonitoringMode, Options, Port, Target};
-use crate::releases::{self, MetricsSchema, Version};
-use crate::tls::Warning;
 use gmp_types::Scheme;
 
 /// One endpoint picker found in the manifests, and what a scrape of it needs.
@@ -221,7 +221,7 @@ fn target_name(name: &str, taken: &BTreeSet<String>) -> String {
 }
 
 /// A picker found: its workload's index, its pool, its Service's selector.
-pub(crate) type Found = (usize, Option<String>, Option<BTreeMap<String, String>>);
+pub(crate) type Candidate = (usize, Option<String>, Option<BTreeMap<String, String>>);
 
 /// The input's pod templates and the index of their label pairs, made once.
 pub(crate) struct Templates<'m> {
@@ -265,7 +265,7 @@ impl<'m> Templates<'m> {
 pub(crate) fn find_pickers(
     manifests: &Manifests,
     templates: &Templates<'_>,
-) -> (Vec<Found>, Vec<Warning>) {
+) -> (Vec<Candidate>, Vec<Warning>) {
     let (workloads, index) = (&templates.workloads, &templates.index);
     let mut taken: HashSet<usize> = HashSet::new();
     let services: HashMap<(&str, &str), &Service> = manifests
@@ -274,7 +274,7 @@ pub(crate) fn find_pickers(
         .map(|s| ((namespace_of(&s.metadata), name_of(&s.metadata)), s))
         .collect();
     // Each picker's workload (an index into `workloads`), its pool, its Service's selector.
-    let mut found: Vec<Found> = Vec::new();
+    let mut found: Vec<Candidate> = Vec::new();
     let mut warnings = Vec::new();
     let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
         warnings.push(Warning { field, message });

@@ -16,9 +16,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::alerts;
-use crate::error::Error;
-use crate::object::{BundleKind, Kind, Object};
+use crate::diagnostics::Error;
+use crate::kinds::{BundleKind, Kind, Object};
+use crate::objects::alerts;
 use crate::options::{BundleBuilder, Options, Port, bundle_builder};
 use crate::plan::{AUTH_DELEGATOR, ObjectId, Plan, ServiceAccountRef, TOKEN_KEY};
 

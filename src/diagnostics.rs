@@ -188,3 +188,86 @@ impl<'a> IntoIterator for &'a Problems {
         self.0.iter()
     }
 }
+
+/// The problems found so far: every one is kept, so a caller reports them all at once.
+#[derive(Default)]
+pub(crate) struct ProblemsBuilder(Vec<Problem>);
+
+impl ProblemsBuilder {
+    pub(crate) fn push(&mut self, field: String, value: &str, rule: String) {
+        self.push_problem(Problem {
+            field,
+            also: Vec::new(),
+            value: value.to_owned(),
+            rule,
+        });
+    }
+
+    /// A problem with the other options involved (`also`).
+    pub(crate) fn push_with(
+        &mut self,
+        field: String,
+        also: Vec<String>,
+        value: &str,
+        rule: String,
+    ) {
+        self.push_problem(Problem {
+            field,
+            also,
+            value: value.to_owned(),
+            rule,
+        });
+    }
+
+    pub(crate) fn push_problem(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    /// How many problems were found so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The options refused so far.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|p| p.field.as_str())
+    }
+
+    /// Records `outcome` of checking `value` against the rule for a `what`; the field path is
+    /// only built when there is a problem to report.
+    pub(crate) fn rule(
+        &mut self,
+        field: impl FnOnce() -> String,
+        value: &str,
+        what: &str,
+        outcome: Result<(), String>,
+    ) {
+        if let Err(reason) = outcome {
+            self.push(field(), value, format!("is not a valid {what} ({reason})"));
+        }
+    }
+
+    /// `value` when nothing was found, else every problem.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Problems> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(Problems(self.0))
+        }
+    }
+}
+
+/// A choice the plan accepts but the user should know the consequence of.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// Path of the option, as in the config file (`scheme`, `tls`, `targets[2].tls`).
+    pub field: String,
+    /// What follows from it.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::api::rbac::v1::Subject;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::error::Problem;
+use crate::diagnostics::Problem;
 use crate::rules;
 
 /// The problems of one object, as its fields are judged.

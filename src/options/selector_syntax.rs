@@ -95,7 +95,7 @@ impl fmt::Display for SyntaxError {
 impl std::error::Error for SyntaxError {}
 
 /// Parses kubectl's selector syntax, e.g. `app=x,tier in (a, b),!debug`; see the
-/// [module documentation](crate::selector_syntax) for the grammar.
+/// [module documentation](crate::options::selector_syntax) for the grammar.
 ///
 /// ```
 /// use igw_monitoring::{LabelSelector, SelectorRequirement};

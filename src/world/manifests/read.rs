@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Problem, Problems};
+use crate::diagnostics::{Problem, Problems};
 
 /// The most bytes one manifest input may have; the command does not read past it.
 pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;

@@ -4,14 +4,19 @@
 //! about validity. [`Options::plan`](crate::Options::plan) judges it and resolves it into the
 //! [`Plan`](crate::Plan) every output is made from.
 
+pub mod releases;
+pub mod selector_syntax;
+pub(crate) mod tls;
+
 use std::collections::BTreeMap;
 
 use gmp_types::Scheme;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::releases::{self, MetricsSchema};
-use crate::tls::TlsOptions;
+use crate::options::releases::MetricsSchema;
+pub use crate::options::releases::PresetFlavor;
+use crate::options::tls::TlsOptions;
 
 /// The label the seed document selects the endpoint picker's pods by.
 pub const DEFAULT_SELECTOR_LABEL: (&str, &str) = ("app", "inference-gateway-ext-proc");
@@ -356,62 +361,6 @@ fn yes() -> bool {
 
 fn is_true(value: &bool) -> bool {
     *value
-}
-
-/// The ways the endpoint picker has been installed, each labelling its pods differently (the
-/// release table, `releases::RELEASES`, has their labels by version).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum PresetFlavor {
-    /// GIE raw manifests v0.1-v0.2: `app: inference-gateway-ext-proc`.
-    #[serde(rename = "raw-v0.1")]
-    RawV01,
-    /// GIE raw manifests v0.3-v1.5: `app: <release>-epp`.
-    #[serde(rename = "raw-v0.3")]
-    RawV03,
-    /// GIE Helm chart `inferencepool` v0.3-v1.5: `inferencepool: <release>-epp`.
-    #[serde(rename = "helm-inferencepool")]
-    HelmInferencepool,
-    /// GIE Helm chart `standalone` v1.4-v1.5: `inferencepool: <release>-epp`; without an
-    /// InferencePool `epp: <release>-epp`.
-    #[serde(rename = "helm-standalone")]
-    HelmStandalone,
-    /// llm-d-router chart `llm-d-router-gateway`: `llm-d-router-gateway: <release>-epp`; without
-    /// an InferencePool `llm-d-router-standalone: <release>-epp`.
-    #[serde(rename = "llm-d-router-gateway")]
-    LlmDRouterGateway,
-    /// llm-d-router chart `llm-d-router-standalone`: `llm-d-router-gateway: <release>-epp`;
-    /// without an InferencePool `llm-d-router-standalone: <release>-epp`.
-    #[serde(rename = "llm-d-router-standalone")]
-    LlmDRouterStandalone,
-}
-
-impl PresetFlavor {
-    /// Every flavor, in the order they appeared.
-    pub const ALL: [Self; 6] = [
-        Self::RawV01,
-        Self::RawV03,
-        Self::HelmInferencepool,
-        Self::HelmStandalone,
-        Self::LlmDRouterGateway,
-        Self::LlmDRouterStandalone,
-    ];
-
-    /// The spelling of config files and flags.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RawV01 => "raw-v0.1",
-            Self::RawV03 => "raw-v0.3",
-            Self::HelmInferencepool => "helm-inferencepool",
-            Self::HelmStandalone => "helm-standalone",
-            Self::LlmDRouterGateway => "llm-d-router-gateway",
-            Self::LlmDRouterStandalone => "llm-d-router-standalone",
-        }
-    }
-
-    /// Whether the labels derive from a release name.
-    pub fn needs_release(self) -> bool {
-        self != Self::RawV01
-    }
 }
 
 impl Preset {

@@ -12,9 +12,9 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::bundle::{Bundle, ObjectSink};
-use crate::error::Error;
-use crate::object::Object;
+use crate::diagnostics::Error;
+use crate::kinds::Object;
+use crate::objects::bundle::{Bundle, ObjectSink};
 use crate::options::Options;
 use crate::plan::Plan;
 

@@ -18,8 +18,8 @@ use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
-use crate::object::Object;
+use crate::kinds::Object;
+use crate::objects::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::plan::{AUTH_DELEGATOR, ServiceAccountRef};
 
@@ -401,7 +401,7 @@ impl<'a> Index<'a> {
     }
 }
 
-impl crate::bundle::Bundle {
+impl crate::objects::bundle::Bundle {
     /// Every broken link of this bundle's scrape chain (see [`broken_links`]) on its cluster
     /// flavor; always empty for a bundle this crate built, which its tests prove.
     pub fn broken_links(&self) -> Vec<String> {

@@ -23,7 +23,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::error::{Problem, Problems};
+use crate::diagnostics::{Problem, Problems};
 
 pub use discover::{Discovered, Discovery, discover, from_manifests};
 pub(crate) use discover::{Templates, find_pickers};

@@ -4,10 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::bundle::Bundle;
-use crate::error::Error;
+use crate::diagnostics::Error;
+use crate::objects::bundle::Bundle;
+use crate::options::releases::SchemaMetrics;
 use crate::plan::Plan;
-use crate::releases::SchemaMetrics;
 
 /// Columns of Cloud Monitoring's mosaic layout.
 pub const GRID_COLUMNS: u32 = 48;
@@ -39,7 +39,7 @@ impl Plan {
         if let Some(cluster) = cluster {
             // The same rule as verify's: an empty name matches nothing, a control character
             // breaks the query.
-            crate::verify::check_cluster(cluster)?;
+            crate::plan::validate::check_cluster(cluster)?;
             matchers.push(format!("cluster={}", promql_string(cluster)));
         }
         let namespaces: Option<Vec<&str>> =

@@ -14,7 +14,7 @@
 //! 5. the metric names the bundle queries are those the picker's release emits;
 //!
 //! and that the bundle's own chain (token Secret, reader RBAC, the collector's grants) is
-//! closed ([`crate::relations`]). A finding is a [`Problem`] naming the object and field; what
+//! closed ([`crate::world::relations`]). A finding is a [`Problem`] naming the object and field; what
 //! works but is worth knowing (auth off while a token is sent, an image of no known release) is
 //! a [`Warning`].
 
@@ -26,15 +26,15 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::error::{Problem, Problems, SHOWN_NAMES, listed};
-use crate::manifests::{
+use crate::diagnostics::Warning;
+use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
+use crate::kinds::{BundleKind, Kind, Object};
+use crate::options::COLLECTOR_SERVICE_ACCOUNT;
+use crate::options::releases::{self, MetricsSchema};
+use crate::world::manifests::{
     self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
     service_account_of,
 };
-use crate::object::{BundleKind, Kind, Object};
-use crate::options::COLLECTOR_SERVICE_ACCOUNT;
-use crate::releases::{self, MetricsSchema};
-use crate::tls::Warning;
 
 /// What [`check`] found: empty [`Check::findings`] means every monitoring scrapes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -290,7 +290,7 @@ pub fn check<'a>(
         }
     }
     let collector = collector_namespace(&objects);
-    for link in crate::relations::broken_links(objects.iter(), &collector) {
+    for link in crate::world::relations::broken_links(objects.iter(), &collector) {
         let (object, rule) = link.split_once(": ").unwrap_or(("bundle", link.as_str()));
         check.findings.push(finding(
             "bundle".to_owned(),
@@ -758,7 +758,7 @@ fn collector_namespace(objects: &[Object<'_>]) -> String {
         .unwrap_or_else(|| "gmp-system".to_owned())
 }
 
-impl crate::Plan {
+impl crate::plan::Plan {
     /// This plan's bundle judged against `manifests` ([`check`], with the plan's metric
     /// schema).
     pub fn check(&self, manifests: &Manifests) -> Check {

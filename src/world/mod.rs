@@ -1,0 +1,8 @@
+//! The user's world: their manifests (read, admitted, searched for pickers), a bundle judged
+//! against them (`check`), the scrape chain on any set of objects (`relations`) and the live
+//! cluster's checks (`verify`).
+
+pub mod check;
+pub mod manifests;
+pub mod relations;
+pub(crate) mod verify;
