@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{Options, Plan};
+use igw_monitoring::{Given, Options, Plan};
 
 /// `n` workloads over 50 namespaces: every other one a picker, the rest model servers sharing
 /// its `pool` label.
@@ -84,7 +84,7 @@ fn discover(c: &mut Criterion) {
     }
     let (options, _) = manifests::from_manifests(&index)
         .expect("discovers")
-        .apply(Options::default())
+        .apply(Options::default(), &Given::new())
         .expect("applies");
     let plan = Plan::try_from(options).expect("plans");
     group.throughput(Throughput::Elements(plan.targets().len() as u64));

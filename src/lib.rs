@@ -46,6 +46,7 @@ pub use gmp_types::TlsVersion;
 pub use kinds::{BundleKind, Kind, Object};
 pub use objects::alerts::GROUP as ALERT_GROUP;
 pub use objects::bundle::Bundle;
+pub use options::given::{Given, Source};
 pub use options::releases::MetricsSchema;
 pub use options::selector_syntax::SyntaxError;
 pub use options::tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, tls_version_str};

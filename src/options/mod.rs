@@ -4,6 +4,7 @@
 //! about validity. [`Options::plan`](crate::Options::plan) judges it and resolves it into the
 //! [`Plan`](crate::Plan) every output is made from.
 
+pub(crate) mod given;
 pub mod releases;
 pub mod selector_syntax;
 pub(crate) mod tls;

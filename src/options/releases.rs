@@ -284,6 +284,18 @@ pub fn newest(project: Project) -> Option<&'static Release> {
         .max_by_key(|r| r.first)
 }
 
+/// An endpoint picker version as `eppVersion` spells it, `MAJOR.MINOR` (at most 9 digits each,
+/// as `1.1`); `None` for anything else.
+pub fn parse_version(text: &str) -> Option<Version> {
+    let (major, minor) = text.split_once('.')?;
+    let number = |n: &str| {
+        (!n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| n.parse().ok())
+            .flatten()
+    };
+    Some((number(major)?, number(minor)?))
+}
+
 /// The plain schemas a project's endpoint picker emits at `version`: its row's schema and the
 /// older one it dual-emits during a rename (see [`Release::also_emits`]), else [`schema_at`].
 pub fn emitted_at(project: Project, version: Version) -> Vec<MetricsSchema> {
@@ -534,6 +546,12 @@ impl MetricsSchema {
     /// migration mode's `inference-objective`); `None` for a plain schema.
     pub fn fallback(self) -> Option<Self> {
         (self == LlmDEppMigration).then_some(InferenceObjective)
+    }
+
+    /// Whether the outputs' queries find series of a picker that emits `emits` (one of the
+    /// plain schemas they query is among them).
+    pub fn finds(self, emits: &[Self]) -> bool {
+        self.schemas().iter().any(|s| emits.contains(s))
     }
 
     /// The plain schemas whose names the outputs query: this one, or the migration mode's two.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Error, Problem, Problems, ProblemsBuilder};
+use crate::options::releases;
 use crate::options::{LabelSelector, Options, Port};
 use crate::rules;
 use gmp_types::Scheme;
@@ -68,20 +69,14 @@ pub(crate) fn fields(found: &mut ProblemsBuilder, options: &Options) -> bool {
             rules::dns1123_label(instance),
         );
     }
-    if let Some(version) = &options.epp_version {
-        let valid = version.split_once('.').is_some_and(|(major, minor)| {
-            [major, minor]
-                .iter()
-                .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
-        });
-        if !valid {
-            found.push(
-                "eppVersion".to_owned(),
-                version,
-                "is not a valid endpoint picker version (must be MAJOR.MINOR, e.g. '1.1')"
-                    .to_owned(),
-            );
-        }
+    if let Some(version) = &options.epp_version
+        && releases::parse_version(version).is_none()
+    {
+        found.push(
+            "eppVersion".to_owned(),
+            version,
+            "is not a valid endpoint picker version (must be MAJOR.MINOR, e.g. '1.1')".to_owned(),
+        );
     }
     if let Some(subject) = &options.auth_delegation {
         check_service_account_ref(found, "authDelegation", subject);

@@ -667,7 +667,7 @@ fn judge_schema(
             });
         }
         if let Some(schema) = schema {
-            if !schema.schemas().iter().any(|s| emits.contains(s)) {
+            if !schema.finds(&emits) {
                 check.findings.push(finding(
                     "metricsSchema".to_owned(),
                     vec![workload.id()],

@@ -3,7 +3,7 @@
 
 use igw_monitoring::check::{self, Check};
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{MetricsSchema, Object, Options, Plan};
+use igw_monitoring::{Given, MetricsSchema, Object, Options, Plan};
 use serde_json::{Value, json};
 
 use crate::support::TestResult;
@@ -67,9 +67,21 @@ fn index(objects: &[Value]) -> TestResult<Manifests> {
     Ok(index)
 }
 
-/// The plan `render --from` makes of `manifests` with `options` over it.
+/// The plan `render --from` makes of `manifests` with `options` over it, but for the metric
+/// schema, laid after discovery (which would refuse one the pickers contradict): a bundle
+/// querying other names than its pickers emit is what `check` is there to find.
 fn plan_from(manifests: &Manifests, options: Options) -> TestResult<Plan> {
-    let (options, _) = manifests::from_manifests(manifests)?.apply(options)?;
+    let (metrics_schema, epp_version) = (options.metrics_schema, options.epp_version.clone());
+    let over = Options {
+        metrics_schema: None,
+        epp_version: None,
+        ..options
+    };
+    let (mut options, _) = manifests::from_manifests(manifests)?.apply(over, &Given::new())?;
+    if metrics_schema.is_some() || epp_version.is_some() {
+        options.metrics_schema = metrics_schema;
+        options.epp_version = epp_version;
+    }
     Ok(Plan::try_from(options)?)
 }
 

@@ -2,7 +2,7 @@
 //! objects in, one target per picker out; and any YAML-ish text read without a panic.
 
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{MetricsSchema, Options, Port, Scheme};
+use igw_monitoring::{Given, MetricsSchema, Options, Port, Scheme, Source};
 use proptest::prelude::*;
 
 use crate::support::TestResult;
@@ -60,7 +60,7 @@ fn typed_objects_give_one_target_per_picker() -> TestResult {
     assert_eq!(found.port, Port::default());
     assert_eq!(found.schema, Some(MetricsSchema::InferenceObjective));
     assert!(found.needs_auth_delegation);
-    let (options, _) = discovery.apply(Options::default())?;
+    let (options, _) = discovery.apply(Options::default(), &Given::new())?;
     assert_eq!(options.targets.len(), 1);
     assert_eq!(options.targets[0].auth_delegation.as_deref(), Some("ns/a"));
     assert!(options.plan().is_ok());
@@ -135,7 +135,7 @@ fn pickers_that_disagree_on_port_or_scheme_get_their_own() -> TestResult {
         ),
     )?;
     let discovery = manifests::from_manifests(&index)?;
-    let (options, _) = discovery.apply(Options::default())?;
+    let (options, _) = discovery.apply(Options::default(), &Given::new())?;
     let plan = igw_monitoring::Plan::try_from(options)?;
     let scrapes: Vec<(String, Scheme)> = plan
         .targets()
@@ -153,14 +153,34 @@ fn pickers_that_disagree_on_port_or_scheme_get_their_own() -> TestResult {
     // (both pickers delegated, the https one verified by the system roots: a warning).
     let check = plan.check(&index);
     assert!(check.is_clean(), "{:#?}", check.findings);
-    // Given once in the options, the options win for every target.
+    // Given in the options, a port one picker does not serve on is refused, naming it; a
+    // scheme both do not serve likewise.
     let options = Options {
         port: Port::Number(9090),
         ..Options::default()
     };
-    let (options, _) = discovery.apply(options)?;
-    assert!(options.targets.iter().all(|t| t.port.is_none()));
-    assert_eq!(options.port, Port::Number(9090));
+    let problems = discovery
+        .apply(options, &Given::new())
+        .err()
+        .ok_or("a port picker b does not serve on was accepted")?;
+    let text = problems.to_string();
+    assert!(problems.mentions("port"), "{text}");
+    assert!(
+        text.contains("Deployment/ns/b serves /metrics on port 9191") && !text.contains("ns/a "),
+        "{text}"
+    );
+    let mut given = Given::new();
+    given.set("scheme", Source::Flag("--scheme"));
+    let problems = discovery
+        .apply(Options::default(), &given)
+        .err()
+        .ok_or("scheme http given over a TLS picker was accepted")?;
+    assert!(
+        problems
+            .to_string()
+            .contains("(given by --scheme) contradicts the manifests: Deployment/ns/b serves /metrics over TLS"),
+        "{problems}"
+    );
     Ok(())
 }
 
@@ -174,7 +194,7 @@ fn pickers_that_disagree_on_the_metric_schema_are_refused() -> TestResult {
     index.add("b", b)?;
     let discovery = manifests::from_manifests(&index)?;
     let problems = discovery
-        .apply(Options::default())
+        .apply(Options::default(), &Given::new())
         .err()
         .ok_or("accepted")?;
     assert!(problems.mentions("metricsSchema"), "{problems}");
@@ -182,7 +202,7 @@ fn pickers_that_disagree_on_the_metric_schema_are_refused() -> TestResult {
         metrics_schema: Some(MetricsSchema::LlmDEppMigration),
         ..Options::default()
     };
-    assert!(discovery.apply(options).is_ok());
+    assert!(discovery.apply(options, &Given::new()).is_ok());
     Ok(())
 }
 
@@ -228,7 +248,7 @@ proptest! {
         if index.read("in", &text).is_ok()
             && let Ok(discovery) = manifests::from_manifests(&index)
         {
-            let _ = discovery.apply(Options::default());
+            let _ = discovery.apply(Options::default(), &Given::new());
         }
     }
 }

@@ -4,7 +4,7 @@
 //! reader and message stays bounded (issue 20).
 
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{MetricsSchema, MonitoringMode, Options, Plan};
+use igw_monitoring::{Given, MetricsSchema, MonitoringMode, Options, Plan};
 
 use crate::support::TestResult;
 
@@ -253,7 +253,7 @@ fn review_rights_through_groups_and_users_are_seen() -> TestResult {
         let index = read(&text)?;
         let discovery = manifests::from_manifests(&index)?;
         assert!(!discovery.pickers[0].needs_auth_delegation, "{subject}");
-        let (options, _) = discovery.apply(Options::default())?;
+        let (options, _) = discovery.apply(Options::default(), &Given::new())?;
         let check = Plan::try_from(options)?.check(&index);
         assert!(check.is_clean(), "{subject}: {:?}", check.findings);
     }
@@ -321,7 +321,7 @@ fn one_release_in_two_namespaces_needs_pod_monitorings() -> TestResult {
         monitoring: MonitoringMode::Pod,
         ..Default::default()
     };
-    let (options, _) = discovery.apply(options)?;
+    let (options, _) = discovery.apply(options, &Given::new())?;
     let check = Plan::try_from(options)?.check(&index);
     assert!(check.is_clean(), "{:?}", check.findings);
     Ok(())

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::support::{TestResult, cases, fleet};
-use igw_monitoring::MonitoringMode;
 use igw_monitoring::{
     Bundle, ClusterFlavor, Error, LabelSelector, Options, Plan, SecretAccess, SelectorRequirement,
     VerifyFormat, VerifyOptions,
 };
+use igw_monitoring::{Given, MonitoringMode};
 
 fn verify(
     bundle: &Bundle,
@@ -697,8 +697,8 @@ fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> T
                     "ports": [{"name": "metrics", "containerPort": 9090}]}]}}}
         }),
     )?;
-    let (options, _) =
-        igw_monitoring::manifests::from_manifests(&manifests)?.apply(Options::default())?;
+    let (options, _) = igw_monitoring::manifests::from_manifests(&manifests)?
+        .apply(Options::default(), &Given::new())?;
     let plan = igw_monitoring::Plan::try_from(options)?;
     let check = plan.check(&manifests);
     assert!(check.is_clean(), "{:#?}", check.findings);

@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
+use igw_monitoring::{Given, SecretKeyRef, Source, TlsVersion, tls_version_str};
 use igw_monitoring::{MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
-use igw_monitoring::{SecretKeyRef, TlsVersion, tls_version_str};
 
 /// Worked examples shown at the end of `--help`.
 const EXAMPLES: &str = "\
@@ -518,84 +518,119 @@ impl OptionArgs {
 
     /// Whether any `--tls-*` flag was given.
     fn tls_given(&self) -> bool {
-        self.tls_flags().iter().any(|(_, given)| *given)
+        self.flags()
+            .iter()
+            .any(|(_, path, given)| *given && path.starts_with("tls."))
     }
 
-    /// Each `--tls-*` flag and whether it was given.
-    fn tls_flags(&self) -> [(&'static str, bool); 6] {
+    /// Each flag that sets an option, the option's path as in the config file, and whether the
+    /// flag was given: the one map between the two spellings.
+    fn flags(&self) -> [(&'static str, &'static str, bool); 35] {
         [
-            ("--tls-ca-secret", self.tls_ca_secret.is_some()),
-            ("--tls-cert-secret", self.tls_cert_secret.is_some()),
-            ("--tls-key-secret", self.tls_key_secret.is_some()),
-            ("--tls-server-name", self.tls_server_name.is_some()),
-            ("--tls-insecure-skip-verify", self.tls_insecure_skip_verify),
-            ("--tls-min-version", self.tls_min_version.is_some()),
+            ("--namespace", "namespace", self.namespace.is_some()),
+            ("--autopilot", "flavor", self.autopilot.is_some()),
+            (
+                "--secret-access",
+                "secretAccess",
+                self.secret_access.is_some(),
+            ),
+            ("--monitoring", "monitoring", self.monitoring.is_some()),
+            ("--instance", "instance", self.instance.is_some()),
+            ("--target", "targets", !self.targets.is_empty()),
+            ("--preset", "preset", self.preset.is_some()),
+            ("--release", "preset.release", self.release.is_some()),
+            (
+                "--create-inference-pool",
+                "preset.createInferencePool",
+                self.create_inference_pool.is_some(),
+            ),
+            ("--selector", "selector", !self.selectors.is_empty()),
+            (
+                "--selector-expression",
+                "selector.matchExpressions",
+                !self.selector_expressions.is_empty(),
+            ),
+            ("--epp-version", "eppVersion", self.epp_version.is_some()),
+            (
+                "--metrics-schema",
+                "metricsSchema",
+                self.metrics_schema.is_some(),
+            ),
+            (
+                "--auth-delegation",
+                "authDelegation",
+                self.auth_delegation.is_some(),
+            ),
+            ("--pprof", "pprof", self.pprof),
+            ("--with-alerts", "alerts.enabled", self.with_alerts),
+            ("--rules-scope", "alerts.scope", self.rules_scope.is_some()),
+            (
+                "--alert-p99-latency",
+                "alerts.p99LatencySeconds",
+                self.alert_p99_latency.is_some(),
+            ),
+            (
+                "--alert-error-ratio",
+                "alerts.errorRatio",
+                self.alert_error_ratio.is_some(),
+            ),
+            (
+                "--alert-queue-size",
+                "alerts.queueSize",
+                self.alert_queue_size.is_some(),
+            ),
+            (
+                "--alert-kv-cache",
+                "alerts.kvCacheUtilization",
+                self.alert_kv_cache.is_some(),
+            ),
+            ("--alert-for", "alerts.for", self.alert_for.is_some()),
+            ("--interval", "interval", self.interval.is_some()),
+            ("--timeout", "timeout", self.timeout.is_some()),
+            ("--port", "port", self.port.is_some()),
+            ("--path", "path", self.path.is_some()),
+            ("--scheme", "scheme", self.scheme.is_some()),
+            ("--tls-ca-secret", "tls.ca", self.tls_ca_secret.is_some()),
+            (
+                "--tls-cert-secret",
+                "tls.cert",
+                self.tls_cert_secret.is_some(),
+            ),
+            ("--tls-key-secret", "tls.key", self.tls_key_secret.is_some()),
+            (
+                "--tls-server-name",
+                "tls.serverName",
+                self.tls_server_name.is_some(),
+            ),
+            (
+                "--tls-insecure-skip-verify",
+                "tls.insecureSkipVerify",
+                self.tls_insecure_skip_verify,
+            ),
+            (
+                "--tls-min-version",
+                "tls.minVersion",
+                self.tls_min_version.is_some(),
+            ),
+            ("--name-prefix", "namePrefix", self.name_prefix.is_some()),
+            ("--label", "extraLabels", !self.labels.is_empty()),
         ]
+    }
+
+    /// The options the flags gave, each with its flag.
+    pub fn given(&self) -> Given {
+        let mut given = Given::new();
+        for (flag, path, set) in self.flags() {
+            if set {
+                given.set(path, Source::Flag(flag));
+            }
+        }
+        given
     }
 
     /// The flag that sets the option at `field` (a problem's field path), if one was given.
     pub fn flag_for(&self, field: &str) -> Option<&'static str> {
-        let root = field.split(['.', '[']).next().unwrap_or_default();
-        let tls = |flag: &'static str| {
-            let given = self
-                .tls_flags()
-                .iter()
-                .any(|(f, given)| *f == flag && *given);
-            (flag, given)
-        };
-        let (flag, given) = match root {
-            "tls" => match field.split('.').nth(1) {
-                Some("ca") => tls("--tls-ca-secret"),
-                Some("cert") => tls("--tls-cert-secret"),
-                Some("key") => tls("--tls-key-secret"),
-                Some("serverName") => tls("--tls-server-name"),
-                Some("insecureSkipVerify") => tls("--tls-insecure-skip-verify"),
-                Some("minVersion") => tls("--tls-min-version"),
-                // The whole block (e.g. set with scheme http): the first flag that set it.
-                _ => {
-                    return self
-                        .tls_flags()
-                        .into_iter()
-                        .find(|(_, g)| *g)
-                        .map(|(f, _)| f);
-                }
-            },
-            "namespace" => ("--namespace", self.namespace.is_some()),
-            "selector" if field.starts_with("selector.matchExpressions") => (
-                "--selector-expression",
-                !self.selector_expressions.is_empty(),
-            ),
-            "selector" => ("--selector", !self.selectors.is_empty()),
-            "interval" => ("--interval", self.interval.is_some()),
-            "timeout" => ("--timeout", self.timeout.is_some()),
-            "port" => ("--port", self.port.is_some()),
-            "path" => ("--path", self.path.is_some()),
-            "scheme" => ("--scheme", self.scheme.is_some()),
-            "namePrefix" => ("--name-prefix", self.name_prefix.is_some()),
-            "instance" => ("--instance", self.instance.is_some()),
-            "targets" => ("--target", !self.targets.is_empty()),
-            "preset" if field.ends_with(".release") => ("--release", self.release.is_some()),
-            "preset" if field.ends_with(".createInferencePool") => (
-                "--create-inference-pool",
-                self.create_inference_pool.is_some(),
-            ),
-            "preset" => ("--preset", self.preset.is_some()),
-            "eppVersion" => ("--epp-version", self.epp_version.is_some()),
-            "metricsSchema" => ("--metrics-schema", self.metrics_schema.is_some()),
-            "authDelegation" => ("--auth-delegation", self.auth_delegation.is_some()),
-            "alerts" => match field {
-                "alerts.p99LatencySeconds" => {
-                    ("--alert-p99-latency", self.alert_p99_latency.is_some())
-                }
-                "alerts.errorRatio" => ("--alert-error-ratio", self.alert_error_ratio.is_some()),
-                "alerts.queueSize" => ("--alert-queue-size", self.alert_queue_size.is_some()),
-                "alerts.kvCacheUtilization" => ("--alert-kv-cache", self.alert_kv_cache.is_some()),
-                _ => ("--alert-for", self.alert_for.is_some()),
-            },
-            "extraLabels" => ("--label", !self.labels.is_empty()),
-            _ => return None,
-        };
-        given.then_some(flag)
+        self.given().flag_for(field)
     }
 }
 

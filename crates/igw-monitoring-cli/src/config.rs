@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use igw_monitoring::Options;
+use igw_monitoring::{Given, Options, Source};
 use serde::Deserialize;
 use serde_json::Value as Schema;
 use serde_yaml::Value;
@@ -118,9 +118,9 @@ pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 /// be 2 GiB). Counted as each repeated scalar's bytes plus one per repeated node.
 pub const MAX_ALIAS_EXPANSION: u64 = MAX_CONFIG_BYTES;
 
-/// Reads the config file at `path` (at most [`MAX_CONFIG_BYTES`]) and [`parse`]s it; a read or
-/// syntax error names the file.
-pub fn load(path: &Path) -> Result<Options, ConfigError> {
+/// Reads the config file at `path` (at most [`MAX_CONFIG_BYTES`]) and [`parse_layer`]s it; a
+/// read or syntax error names the file.
+pub fn load(path: &Path) -> Result<(Options, Given), ConfigError> {
     let read_error = |source| ConfigError::Read {
         path: path.to_owned(),
         source,
@@ -142,7 +142,7 @@ pub fn load(path: &Path) -> Result<Options, ConfigError> {
             "stream did not contain valid UTF-8",
         ))
     })?;
-    parse(&text).map_err(|error| ConfigError::InFile {
+    parse_layer(&text, &path.display().to_string()).map_err(|error| ConfigError::InFile {
         path: path.to_owned(),
         source: Box::new(error),
     })
@@ -191,18 +191,26 @@ fn check_alias_expansion(text: &str) -> Result<(), ConfigError> {
 
 /// Parses the text of a config file; an empty file (or one of comments only) gives the defaults.
 pub fn parse(text: &str) -> Result<Options, ConfigError> {
+    parse_layer(text, "").map(|(options, _)| options)
+}
+
+/// [`parse`], and which options the file gives (each key's path, with `file` as its source):
+/// a key set to its default is given all the same.
+pub fn parse_layer(text: &str, file: &str) -> Result<(Options, Given), ConfigError> {
     let value = read(text)?;
     match value {
-        Value::Null => return Ok(Options::default()),
+        Value::Null => return Ok((Options::default(), Given::new())),
         Value::Mapping(_) => {}
         _ => return Err(ConfigError::NotAMapping),
     }
+    let mut given = Given::new();
+    keys_given(&value, &mut String::new(), file, &mut given);
     // Deserializing a value (unlike a text) is strict: it refuses an unknown key and a number
     // or boolean where a string belongs, so a file it accepts is one the walk finds no fault
     // in. The common case, a valid file, skips the walk and takes the value's strings instead of
     // copying them; a refused one is read again, walked, and deserialized with its path tracked.
     if let Ok(options) = Options::deserialize(value) {
-        return Ok(options);
+        return Ok((options, given));
     }
     let value = read(text)?;
 
@@ -223,13 +231,39 @@ pub fn parse(text: &str) -> Result<Options, ConfigError> {
         return Err(error);
     }
 
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    let options = serde_path_to_error::deserialize(value).map_err(|error| {
         let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
         ConfigError::Type {
             path: render(&path),
             message: error.into_inner().to_string(),
         }
-    })
+    })?;
+    Ok((options, given))
+}
+
+/// Records every key of the mapping `value` (at `path`) and of the mappings inside it; a list
+/// (`targets`) is given as a whole.
+fn keys_given(value: &Value, path: &mut String, file: &str, given: &mut Given) {
+    let Value::Mapping(mapping) = value else {
+        return;
+    };
+    for (key, inner) in mapping {
+        let Some(key) = key.as_str() else { continue };
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+        given.set(
+            path.clone(),
+            Source::ConfigKey {
+                key: path.clone(),
+                file: file.to_owned(),
+            },
+        );
+        keys_given(inner, path, file, given);
+        path.truncate(len);
+    }
 }
 
 /// What the walk against the schema of [`Options`] finds wrong in `value`.

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{
-    Error, Options, Plan, SHOWN_PROBLEMS, VerifyFormat, VerifyOptions, Warning, printable,
+    Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyFormat, VerifyOptions, Warning, printable,
 };
 
 use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs, VerifyFormatArg};
@@ -302,19 +302,20 @@ fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
 /// manifests say (with their warnings), not yet validated.
 fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
     args.check().map_err(invalid)?;
-    let base = match &args.config {
+    let (base, mut given) = match &args.config {
         Some(path) => config::load(path).map_err(invalid)?,
-        None => Options::default(),
+        None => (Options::default(), Given::new()),
     };
     let options = args.apply(base);
     if args.from.is_empty() {
         return Ok((options, Vec::new()));
     }
+    given.extend(args.given());
     let index = read_manifests(&args.from, "--from")?;
     let discovery = manifests::discover(&index, options.monitoring)
         .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
     discovery
-        .apply(options)
+        .apply(options, &given)
         .map_err(|problems| options_error(args, Error::Invalid(problems)))
 }
 
@@ -364,7 +365,9 @@ fn options_error(args: &OptionArgs, error: Error) -> Failed {
                 message.push_str(&format!("\n  {problem}"));
                 let mut flags: Vec<&str> = Vec::new();
                 for flag in problem.fields().filter_map(|f| args.flag_for(f)) {
-                    if !flags.contains(&flag) {
+                    // A rule that names its source already says it.
+                    let said = problem.rule.contains(&format!("(given by {flag})"));
+                    if !said && !flags.contains(&flag) {
                         flags.push(flag);
                     }
                 }

@@ -11,8 +11,8 @@ use super::picker::{
 use super::{Manifests, Workload, name_of, namespace_of};
 use crate::diagnostics::Warning;
 use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
-use crate::options::releases::{self, MetricsSchema, Version};
-use crate::options::{LabelSelector, MonitoringMode, Options, Port, Target};
+use crate::options::releases::{self, MetricsSchema, Project, Version};
+use crate::options::{LabelSelector, MonitoringMode, Port};
 use gmp_types::Scheme;
 
 /// One endpoint picker found in the manifests, and what a scrape of it needs.
@@ -47,6 +47,12 @@ pub struct Discovered {
     pub version: Option<Version>,
     /// The metric schema that release emits.
     pub schema: Option<MetricsSchema>,
+    /// The project its image is a release of, when the image names one.
+    pub project: Option<Project>,
+    /// The port `/metrics` is served on: `--metrics-port`, else the picker's default.
+    pub serving_port: u16,
+    /// The picker container's named ports, each with its number.
+    pub named_ports: BTreeMap<String, i32>,
 }
 
 /// Every endpoint picker of the input, and what the reading found worth a warning.
@@ -568,13 +574,31 @@ pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Dis
             image,
             version,
             schema,
+            project,
+            serving_port: Serving::of(container)
+                .port_flag
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(releases::METRICS_PORT.number),
+            named_ports: container
+                .and_then(|c| c.ports.as_ref())
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p.name.clone()?, p.container_port)))
+                .collect(),
         });
     }
     if pickers.is_empty() && problems.is_empty() {
+        let named = manifests
+            .sources
+            .iter()
+            .map(|source| match source.as_str() {
+                "-" => "- (standard input)",
+                other => other,
+            });
         problems.push(Problem {
             field: "manifests".to_owned(),
             also: Vec::new(),
-            value: String::new(),
+            value: listed(named),
             rule: "hold no endpoint picker (an InferencePool's Service selecting a Deployment or StatefulSet, or a container named epp)".to_owned(),
         });
     }
@@ -582,109 +606,5 @@ pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Dis
         Ok(Discovery { pickers, warnings })
     } else {
         Err(Problems(problems))
-    }
-}
-
-impl Discovery {
-    /// Lays what the manifests say under `options` (a config file's and flags' choices): one
-    /// target per picker, with its own `authDelegation` when its ServiceAccount may not review
-    /// tokens. The options win where they differ from their defaults (`port`, `scheme`,
-    /// `metricsSchema`/`eppVersion`, `tls`); choosing the pods
-    /// themselves (`targets`, `preset`, a `selector` other than the default) conflicts with
-    /// the manifests and is refused. Pickers that differ in port or scheme get their own
-    /// (`targets[].port`, `targets[].scheme`); pickers that emit different metric names are
-    /// refused unless the options settle it (the alerts and dashboard query one schema).
-    pub fn apply(&self, mut options: Options) -> Result<(Options, Vec<Warning>), Problems> {
-        let defaults = Options::default();
-        let mut problems = Vec::new();
-        let conflict = |field: &str, value: String| {
-            Problem {
-            field: field.to_owned(),
-            also: vec!["manifests".to_owned()],
-            value,
-            rule: "conflicts with reading the endpoint pickers from manifests, which choose the pods themselves".to_owned(),
-        }
-        };
-        if !options.targets.is_empty() {
-            problems.push(conflict(
-                "targets",
-                format!("{} targets", options.targets.len()),
-            ));
-        }
-        if let Some(preset) = &options.preset {
-            problems.push(conflict("preset", preset.flavor.as_str().to_owned()));
-        }
-        if options.selector != defaults.selector {
-            problems.push(conflict("selector", format!("{:?}", options.selector)));
-        }
-        let warnings = self.warnings.clone();
-        let agreed = |what: &str, values: Vec<String>, problems: &mut Vec<Problem>| {
-            let distinct: BTreeSet<&String> = values.iter().collect();
-            if distinct.len() > 1 {
-                problems.push(Problem {
-                    field: what.to_owned(),
-                    also: vec!["manifests".to_owned()],
-                    value: distinct.into_iter().cloned().collect::<Vec<_>>().join(", "),
-                    rule: format!(
-                        "differ between the endpoint pickers ({}); the bundle has one: set {what}",
-                        self.pickers
-                            .iter()
-                            .map(|p| p.workload.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
-                false
-            } else {
-                true
-            }
-        };
-        // Port and scheme: the options' when given, else the pickers' (shared when they
-        // agree, each target's own when they do not).
-        let differ = |same: &dyn Fn(&Discovered, &Discovered) -> bool| {
-            self.pickers
-                .first()
-                .is_some_and(|first| self.pickers.iter().any(|p| !same(first, p)))
-        };
-        let own_ports = options.port == defaults.port && differ(&|a, b| a.port == b.port);
-        if options.port == defaults.port
-            && let (Some(first), false) = (self.pickers.first(), own_ports)
-        {
-            options.port = first.port.clone();
-        }
-        let own_schemes = options.scheme == defaults.scheme && differ(&|a, b| a.scheme == b.scheme);
-        if options.scheme == defaults.scheme
-            && let (Some(first), false) = (self.pickers.first(), own_schemes)
-        {
-            options.scheme = first.scheme;
-        }
-        if options.metrics_schema.is_none() && options.epp_version.is_none() {
-            let known: Vec<MetricsSchema> = self.pickers.iter().filter_map(|p| p.schema).collect();
-            let schemas = known.iter().map(|s| s.as_str().to_owned()).collect();
-            if agreed("metricsSchema", schemas, &mut problems) {
-                options.metrics_schema = known.first().copied();
-            }
-        }
-        options.targets = self
-            .pickers
-            .iter()
-            .map(|p| Target {
-                name: p.name.clone(),
-                namespace: Some(p.namespace.clone()),
-                selector: Some(p.selector.clone()),
-                preset: None,
-                tls: None,
-                port: own_ports.then(|| p.port.clone()),
-                scheme: own_schemes.then_some(p.scheme),
-                // Each picker that may not review tokens gets its own binding; one the options
-                // delegate already (`authDelegation`) is bound once.
-                auth_delegation: p.needs_auth_delegation.then(|| p.service_account.clone()),
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok((options, warnings))
-        } else {
-            Err(Problems(problems))
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! are public, typed with k8s-openapi) and call [`from_manifests`]; nothing here does I/O.
 
 mod admit;
+mod apply;
 mod discover;
 mod owners;
 mod picker;
@@ -106,6 +107,9 @@ pub struct Manifests {
     /// Where [`Manifests::read`] found each object, so that one given again (the same file
     /// twice, a dump beside its manifests) is read once [default: empty].
     pub origins: Origins,
+    /// The inputs [`Manifests::read`] and [`Manifests::add`] were given, in order, each once
+    /// (`-` is standard input), so that a problem about all of them names them [default: empty].
+    pub sources: Vec<String>,
 }
 
 /// Where each object read came from: kind, namespace and name to the input and document.
@@ -238,6 +242,7 @@ impl Manifests {
     /// command); an object given again with other contents. One given again unchanged is read
     /// once.
     pub fn read(&mut self, source: &str, text: &str) -> Result<(), Problems> {
+        self.record(source);
         read_objects(source, text, &mut |at, kind, value| {
             self.insert(at, kind, value)
         })
@@ -245,11 +250,18 @@ impl Manifests {
 
     /// Adds one object (or `List`) read elsewhere; `at` names it in problems.
     pub fn add(&mut self, at: &str, value: Value) -> Result<(), Problems> {
+        self.record(at);
         let mut problems = Vec::new();
         walk(at, value, 0, &mut problems, &mut |at, kind, value| {
             self.insert(at, kind, value)
         });
         into_result(problems)
+    }
+
+    fn record(&mut self, source: &str) {
+        if !self.sources.iter().any(|s| s == source) {
+            self.sources.push(source.to_owned());
+        }
     }
 
     /// Files one object of kind `kind` under its kind; other kinds are left out.

@@ -421,7 +421,7 @@ fn load_reads_the_file_and_names_it_when_it_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("config.yaml");
     std::fs::write(&file, "namespace: from-file\n").unwrap();
-    assert_eq!(load(&file).unwrap().namespace, "from-file");
+    assert_eq!(load(&file).unwrap().0.namespace, "from-file");
 
     let missing = dir.path().join("missing.yaml");
     let err = load(&missing).unwrap_err();

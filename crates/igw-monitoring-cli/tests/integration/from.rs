@@ -732,14 +732,178 @@ fn flags_apply_over_what_the_manifests_say() -> TestResult {
     let run = render_from(dir.path(), &text, &[])?;
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert!(run.stdout.contains("port: 9091\n"), "{}", run.show());
+    // Given values that agree with the picker are kept as given.
+    let run = render_from(
+        dir.path(),
+        &text,
+        &["--port", "9091", "--metrics-schema", "inference-objective"],
+    )?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert!(run.stdout.contains("port: 9091\n"), "{}", run.show());
+    // `--port metrics` is the default's value, but given: the container port named metrics
+    // is 9090, where the picker does not serve; the schema flag names what v1.5 does not emit.
     let run = render_from(
         dir.path(),
         &text,
         &["--port", "metrics", "--metrics-schema", "llm-d-epp"],
     )?;
-    assert_eq!(run.code, Some(0), "{}", run.show());
-    // `--port metrics` is the default: the manifests' number stays; the schema flag wins.
-    assert!(run.stdout.contains("port: 9091\n"), "{}", run.show());
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    for expected in [
+        "port: \"metrics\" (given by --port) contradicts the manifests: Deployment/ns/a serves /metrics on port 9091;",
+        "metricsSchema: \"llm-d-epp\" (given by --metrics-schema) contradicts the manifests: Deployment/ns/a runs registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0, whose metrics are inference-objective;",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.show());
+    }
+    assert!(run.stdout.is_empty(), "{}", run.show());
+    Ok(())
+}
+
+/// Every option the manifests also say (scheme, port, TLS, metric schema, version), given by
+/// a flag or a config key, against a TLS picker on 9443 running GIE v1.5: refused when it
+/// contradicts the picker (naming the option, where it was given and the picker), accepted as
+/// given when it agrees.
+#[test]
+fn given_values_are_judged_against_the_manifests_never_replaced() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let tls = picker(
+        "a",
+        "ns",
+        "{app: x}",
+        ", --metrics-cert-dir=/certs, --metrics-port=9443",
+    );
+    let plain = picker("p", "ns", "{app: p}", "");
+    let config = dir.path().join("c.yaml");
+    let c = config.display().to_string();
+    // (flag, config file, what is refused, or None when accepted), over `tls` unless "plain".
+    let cases: &[(&[&str], &str, Option<&str>, bool)] = &[
+        (
+            &["--scheme", "http"],
+            "",
+            Some(
+                "scheme: \"http\" (given by --scheme) contradicts the manifests: Deployment/ns/a serves /metrics over TLS (--metrics-cert-dir): https",
+            ),
+            false,
+        ),
+        (
+            &[],
+            "scheme: http\n",
+            Some(
+                "scheme: \"http\" (given by config key scheme of CONFIG) contradicts the manifests: Deployment/ns/a serves /metrics over TLS",
+            ),
+            false,
+        ),
+        (&["--scheme", "https"], "", None, false),
+        (&[], "scheme: https\n", None, false),
+        (
+            &["--port", "9090"],
+            "",
+            Some(
+                "port: \"9090\" (given by --port) contradicts the manifests: Deployment/ns/a serves /metrics on port 9443",
+            ),
+            false,
+        ),
+        (
+            &[],
+            "port: metrics\n",
+            Some(
+                "port: \"metrics\" (given by config key port of CONFIG) contradicts the manifests: Deployment/ns/a serves /metrics on port 9443",
+            ),
+            false,
+        ),
+        (&["--port", "9443"], "", None, false),
+        (&[], "port: 9443\n", None, false),
+        (
+            &["--metrics-schema", "inference-model"],
+            "",
+            Some(
+                "metricsSchema: \"inference-model\" (given by --metrics-schema) contradicts the manifests: Deployment/ns/a runs registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0, whose metrics are inference-objective",
+            ),
+            false,
+        ),
+        (
+            &[],
+            "metricsSchema: llm-d-epp\n",
+            Some(
+                "(given by config key metricsSchema of CONFIG) contradicts the manifests: Deployment/ns/a runs",
+            ),
+            false,
+        ),
+        (
+            &["--metrics-schema", "inference-objective"],
+            "",
+            None,
+            false,
+        ),
+        (&[], "metricsSchema: llm-d-epp-migration\n", None, false),
+        (
+            &["--epp-version", "1.0"],
+            "",
+            Some(
+                "eppVersion: \"1.0\" (given by --epp-version) contradicts the manifests: Deployment/ns/a runs registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0, version 1.5",
+            ),
+            false,
+        ),
+        (&[], "eppVersion: \"1.5\"\n", None, false),
+        (
+            &["--tls-ca-secret", "ca:ca.crt"],
+            "",
+            Some(
+                "tls: \"set\" (given by --tls-ca-secret) contradicts the manifests: Deployment/ns/p serves /metrics over plain HTTP (no --metrics-cert-dir): http",
+            ),
+            true,
+        ),
+        (
+            &[],
+            "tls: {insecureSkipVerify: true}\n",
+            Some(
+                "tls: \"set\" (given by config key tls of CONFIG) contradicts the manifests: Deployment/ns/p serves /metrics over plain HTTP",
+            ),
+            true,
+        ),
+        (&["--tls-ca-secret", "ca:ca.crt"], "", None, false),
+        // The flag is laid over the file, and so is its source.
+        (
+            &["--scheme", "http"],
+            "scheme: https\n",
+            Some("(given by --scheme) contradicts"),
+            false,
+        ),
+    ];
+    for (flags, file, refused, over_plain) in cases {
+        let manifests = if *over_plain { &plain } else { &tls };
+        let mut extra: Vec<&str> = flags.to_vec();
+        if !file.is_empty() {
+            std::fs::write(&config, file)?;
+            extra.extend(["--config", &c]);
+        }
+        let run = render_from(dir.path(), manifests, &extra)?;
+        let what = format!("{flags:?} {file:?}");
+        match refused {
+            Some(message) => {
+                let message = message.replace("CONFIG", &c);
+                assert_eq!(run.code, Some(2), "{what}: {}", run.show());
+                assert!(
+                    run.stderr.contains(&message),
+                    "{what}: {message}\n{}",
+                    run.show()
+                );
+                assert!(run.stdout.is_empty(), "{what}: {}", run.show());
+            }
+            None => {
+                assert_eq!(run.code, Some(0), "{what}: {}", run.show());
+                assert!(
+                    run.stdout.contains("scheme: https\n"),
+                    "{what}: {}",
+                    run.show()
+                );
+                assert!(
+                    run.stdout.contains("port: 9443\n"),
+                    "{what}: {}",
+                    run.show()
+                );
+            }
+        }
+    }
     Ok(())
 }
 
@@ -926,5 +1090,33 @@ fn a_fleet_of_plain_and_tls_pickers_renders_and_checks_clean_with_the_tls_flags(
     args.extend(tls);
     let check = igw(&args)?;
     assert_eq!(check.code, Some(0), "{}", check.show());
+    Ok(())
+}
+
+#[test]
+fn manifests_without_a_picker_are_named_file_by_file_and_stdin_as_such() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let empty = dir.path().join("empty.yaml");
+    let other = dir.path().join("other.yaml");
+    std::fs::write(&empty, "")?;
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )?;
+    let (e, o) = (empty.display().to_string(), other.display().to_string());
+    let run = igw(["render", "--from", &e, "--from", &o, "--from", &e])?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    let expected = format!("manifests: \"{e}, {o}\" hold no endpoint picker");
+    assert!(run.stderr.contains(&expected), "{expected}\n{}", run.show());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+        .args(["render", "--from", "-"])
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("manifests: \"- (standard input)\" hold no endpoint picker"),
+        "{stderr}"
+    );
     Ok(())
 }
