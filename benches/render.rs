@@ -6,6 +6,7 @@
 // A benchmark that cannot build its input has nothing to measure: failing loudly is the report.
 #![allow(clippy::expect_used, missing_docs)]
 
+use igw_monitoring::Objects;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -1,6 +1,7 @@
 //! Builds an Autopilot bundle for endpoint pickers in namespace `inference`, selected by a
 //! set-based selector, and prints it: `cargo run --example autopilot`.
 
+use igw_monitoring::Objects;
 use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, SelectorRequirement};
 
 fn main() -> Result<(), igw_monitoring::Error> {

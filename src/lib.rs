@@ -3,11 +3,11 @@
 //!
 //! Set [`Options`] (or use [`Bundle::builder`]); [`Options::plan`] judges them and resolves
 //! every name, namespace and target into a [`Plan`]; `build()` makes the plan's typed objects
-//! into a [`Bundle`], and [`Bundle::to_yaml`] (or [`Options::render_yaml`], streaming) writes
-//! them:
+//! into a [`Bundle`], and the [`Objects`] outputs of either (`to_yaml`, `to_json_list`,
+//! `to_terraform`, `kustomize_base`; [`Options::render_yaml`] streams) write them:
 //!
 //! ```
-//! use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, SelectorRequirement};
+//! use igw_monitoring::{Bundle, ClusterFlavor, LabelSelector, Objects, SelectorRequirement};
 //!
 //! let bundle = Bundle::builder()
 //!     .namespace("monitoring")
@@ -62,6 +62,7 @@ pub use plan::{
 };
 pub use world::check::Check;
 pub use world::verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};
+pub use write::Objects;
 pub use write::dashboard::GRID_COLUMNS as DASHBOARD_COLUMNS;
 pub use write::emit::HEADER;
 

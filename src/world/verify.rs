@@ -10,7 +10,6 @@ use std::io::{self, Write as _};
 use askama::Template;
 
 use crate::diagnostics::{Error, Problem, Problems};
-use crate::objects::bundle::Bundle;
 use crate::plan::validate::check_cluster;
 use crate::plan::{Plan, TargetPlan};
 use crate::world::check::Picker;
@@ -40,13 +39,6 @@ pub enum VerifyFormat {
     Text,
     /// A bash script that runs the steps and says what to fix.
     Script,
-}
-
-impl Bundle {
-    /// The steps that check this bundle on a live cluster, every value filled in.
-    pub fn verify(&self, options: &VerifyOptions) -> Result<String, Error> {
-        self.plan().verify(options)
-    }
 }
 
 impl Plan {
@@ -572,7 +564,9 @@ mod tests {
                 format: VerifyFormat::Script,
                 ..Default::default()
             };
-            let result = Bundle::builder().build().map(|b| b.verify(&options));
+            let result = crate::Bundle::builder()
+                .build()
+                .map(|b| b.plan().verify(&options));
             assert!(
                 matches!(result, Ok(Err(Error::Invalid(ref p))) if p.mentions("cluster")),
                 "{cluster:?}: {result:?}"

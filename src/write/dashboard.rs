@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use crate::diagnostics::Error;
-use crate::objects::bundle::Bundle;
 use crate::options::releases::SchemaMetrics;
 use crate::plan::Plan;
 
@@ -21,13 +20,6 @@ struct Chart {
     title: String,
     unit: &'static str,
     queries: Vec<String>,
-}
-
-impl Bundle {
-    /// The dashboard of this bundle's plan (see [`Plan::dashboard`]).
-    pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
-        self.plan().dashboard(cluster)
-    }
 }
 
 impl Plan {

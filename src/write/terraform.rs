@@ -16,8 +16,7 @@ use serde_json::Value;
 
 use crate::diagnostics::Error;
 use crate::kinds::Object;
-use crate::objects::bundle::Bundle;
-use crate::plan::Plan;
+use crate::objects::bundle::ObjectSink;
 use crate::write::emit::HEADER;
 
 /// The Terraform resource type every object becomes.
@@ -29,34 +28,13 @@ pub const MANIFEST: &str = "manifest";
 /// Resource names are cut to this many characters (a de-duplicating suffix included).
 pub const MAX_NAME_CHARS: usize = 100;
 
-impl Bundle {
-    /// The bundle as Terraform HCL: the generated-by header, then one `kubernetes_manifest`
-    /// resource per object in [`Bundle::objects`] order, named by [`resource_names`].
-    pub fn to_terraform(&self) -> Result<String, Error> {
-        to_terraform(self.objects())
-    }
-}
-
-impl Plan {
-    /// The plan's objects as Terraform HCL, each made only when its resource is written (a
-    /// fleet is never held at once): the same text as [`Bundle::to_terraform`].
-    pub fn to_terraform(&self) -> Result<String, Error> {
-        let mut writer = TerraformWriter::with_capacity(self.object_count());
-        self.each_object(&mut |object| writer.push(&object))?;
-        writer.finish()
-    }
-}
-
-/// Objects as Terraform HCL: the generated-by header, then one `kubernetes_manifest` resource
-/// per object, in order.
-pub fn to_terraform<'a>(
-    objects: impl IntoIterator<Item = impl Into<Object<'a>>>,
+/// The HCL of the `count` objects `each` makes, each resource written as its object is made.
+pub(crate) fn write(
+    count: usize,
+    each: impl FnOnce(ObjectSink<'_>) -> Result<(), Error>,
 ) -> Result<String, Error> {
-    let objects = objects.into_iter();
-    let mut writer = TerraformWriter::with_capacity(objects.size_hint().0);
-    for object in objects {
-        writer.push(&object.into())?;
-    }
+    let mut writer = TerraformWriter::with_capacity(count);
+    each(&mut |object| writer.push(&object))?;
     writer.finish()
 }
 

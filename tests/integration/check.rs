@@ -1,6 +1,7 @@
 //! `check::check` through the library API: a bundle made from manifests passes against them,
 //! and each drift of the manifests or the bundle is one finding naming the object and field.
 
+use igw_monitoring::Objects;
 use igw_monitoring::check::{self, Check};
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{Given, MetricsSchema, Object, Options, Plan};

@@ -1,6 +1,7 @@
 //! Every snapshot case is judged as a cluster would judge it (`../shared/conformance/check.sh`)
 //! and read with YAML 1.1 (what kubectl reads) as exactly the typed objects it came from.
 
+use igw_monitoring::Objects;
 use std::process::Command;
 
 use crate::support::{TestResult, cases, conformance_python, objects_json, read_as_yaml_1_1};

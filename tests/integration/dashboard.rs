@@ -12,7 +12,9 @@ fn dashboard(
     options: &Options,
     cluster: Option<&str>,
 ) -> Result<Value, Box<dyn std::error::Error>> {
-    Ok(serde_json::from_str(&options.build()?.dashboard(cluster)?)?)
+    Ok(serde_json::from_str(
+        &options.build()?.plan().dashboard(cluster)?,
+    )?)
 }
 
 fn field(value: &Value, key: &str) -> Result<u64, String> {
@@ -128,7 +130,7 @@ fn charts_are_filtered_by_cluster_and_known_namespaces() -> TestResult {
 
 #[test]
 fn the_default_dashboard_matches_its_snapshot() -> TestResult {
-    let text = Options::default().build()?.dashboard(None)?;
+    let text = Options::default().build()?.plan().dashboard(None)?;
     insta::with_settings!({
         snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,

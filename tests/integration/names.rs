@@ -5,6 +5,7 @@
 //! would take (`name_check.py`, `crd_validate.py`) and no two of which share kind, namespace and
 //! name. One Python process of each validator judges the whole batch.
 
+use igw_monitoring::Objects;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

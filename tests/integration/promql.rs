@@ -3,6 +3,7 @@
 //! of that schema's minimum catalogue (`igw_monitoring::releases`), with only their labels in
 //! matchers and groupings; no name of another schema appears anywhere in the output.
 
+use igw_monitoring::Objects;
 use std::collections::BTreeSet;
 
 use crate::support::{TestResult, catalogue, fleet, with_alerts};

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used)]
 
 use gmp_types::{ClusterPodMonitoring, SecretKeySelector};
+use igw_monitoring::Objects;
 use igw_monitoring::relations::broken_links;
 use igw_monitoring::{ClusterFlavor, Object, Options};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};

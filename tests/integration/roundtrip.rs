@@ -3,6 +3,7 @@
 //! given to any option yields a bundle or an error, never a panic.
 
 use crate::support::{assert_round_trip, objects_json, read_as_yaml_1_1};
+use igw_monitoring::Objects;
 use igw_monitoring::{AlertOptions, MetricsSchema, MonitoringMode, RulesScope, Target};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Names, Options, Port, Scheme, SecretAccess, SelectorOperator,

@@ -2,6 +2,7 @@
 //! `metadata.namespace` on cluster-scoped objects.
 
 use crate::support::{TestResult, shared_dir};
+use igw_monitoring::Objects;
 use igw_monitoring::Options;
 use serde::Deserialize;
 use serde_yaml::Value;

@@ -2,6 +2,7 @@
 //! reads back as the typed objects it was rendered from.
 
 use crate::support::{TestResult, assert_round_trip, cases};
+use igw_monitoring::Objects;
 
 #[test]
 fn rendered_bundles_match_their_snapshots_and_read_back_as_built() -> TestResult {

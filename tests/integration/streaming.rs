@@ -3,6 +3,7 @@
 //! `Bundle`, and those of the whole-text writers they replaced (kept here as the oracles): for
 //! the named cases, the fleets, hostile annotations and property-generated options.
 
+use igw_monitoring::Objects;
 use igw_monitoring::terraform::{MANIFEST, RESOURCE_TYPE, resource_names};
 use igw_monitoring::{Bundle, Error, MonitoringMode, Options, Plan, VerifyFormat, VerifyOptions};
 use proptest::prelude::*;
@@ -62,8 +63,8 @@ fn assert_streams_as_built(label: &str, options: &Options) -> Result<(), String>
     if alerts != held || alerts[..] != bundle.objects()[bundle.objects().len() - held.len()..] {
         return Err(fail("alert objects"));
     }
-    let yaml = |objects| igw_monitoring::emit::to_yaml(objects).map_err(|e| e.to_string());
-    if yaml(plan.alert_objects().collect::<Vec<_>>())? != yaml(held)? {
+    let yaml = |objects: Vec<_>| objects.to_yaml().map_err(|e| e.to_string());
+    if yaml(plan.alert_objects().collect())? != yaml(held)? {
         return Err(fail("alerts YAML"));
     }
     for format in [VerifyFormat::Text, VerifyFormat::Script] {
@@ -78,6 +79,7 @@ fn assert_streams_as_built(label: &str, options: &Options) -> Result<(), String>
                 .map_err(|e| e.to_string())?;
             if written
                 != bundle
+                    .plan()
                     .verify(&options)
                     .map_err(|e| e.to_string())?
                     .as_bytes()
@@ -86,8 +88,8 @@ fn assert_streams_as_built(label: &str, options: &Options) -> Result<(), String>
             }
         }
     }
-    let base = igw_monitoring::kustomize::plan_base(&plan).map_err(|e| e.to_string())?;
-    if base != igw_monitoring::kustomize::base(&bundle).map_err(|e| e.to_string())? {
+    let base = plan.kustomize_base().map_err(|e| e.to_string())?;
+    if base != bundle.kustomize_base().map_err(|e| e.to_string())? {
         return Err(fail("Kustomize base"));
     }
     Ok(())

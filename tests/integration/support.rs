@@ -1,6 +1,7 @@
 //! What several test files share: the named option sets the snapshots cover, and the check that
 //! a rendered bundle reads back as the typed objects it was rendered from.
 
+use igw_monitoring::Objects;
 use std::path::PathBuf;
 
 use igw_monitoring::releases::Metric;

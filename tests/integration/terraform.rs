@@ -2,6 +2,7 @@
 //! the bundle's objects in order, resource names are unique identifiers, and hostile strings
 //! (template markers, quotes, backslashes, line breaks) come back exactly.
 
+use igw_monitoring::Objects;
 use std::collections::BTreeSet;
 
 use crate::support::{TestResult, cases, fleet};

@@ -3,6 +3,7 @@
 // Valid options where invalid ones are expected fail the test: the panic is the report.
 #![allow(clippy::panic)]
 
+use igw_monitoring::Objects;
 use igw_monitoring::{
     Bundle, Error, LabelSelector, Names, Options, Port, Problems, SelectorOperator,
     SelectorRequirement,

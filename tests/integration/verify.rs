@@ -17,7 +17,7 @@ fn verify(
     cluster: Option<&str>,
     format: VerifyFormat,
 ) -> Result<String, igw_monitoring::Error> {
-    bundle.verify(&VerifyOptions {
+    bundle.plan().verify(&VerifyOptions {
         cluster: cluster.map(str::to_owned),
         format,
         ..Default::default()

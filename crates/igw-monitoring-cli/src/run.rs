@@ -1,5 +1,6 @@
 //! Runs one parsed command line: everything the binary does, with its output streams passed in.
 
+use igw_monitoring::Objects;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -87,7 +88,8 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             check,
             options,
         } => {
-            let files = igw_monitoring::kustomize::plan_base(&scrape_plan(options, err)?)
+            let files = scrape_plan(options, err)?
+                .kustomize_base()
                 .map_err(failure)?;
             if *check {
                 let drift = output::check(dir, &files).map_err(output_failure)?;
@@ -146,7 +148,8 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         Command::Alerts { options } => {
             let mut with_alerts = options.clone();
             with_alerts.with_alerts = true;
-            igw_monitoring::emit::to_yaml(plan(&with_alerts)?.alert_objects()).map_err(failure)?
+            let alerts: Vec<_> = plan(&with_alerts)?.alert_objects().collect();
+            alerts.to_yaml().map_err(failure)?
         }
         Command::Dashboard { options, cluster } => plan(options)?
             .dashboard(cluster.as_deref())

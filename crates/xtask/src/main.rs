@@ -2,10 +2,11 @@
 //! example Kustomize bases, the config file's JSON Schema, the derived CRDs) with the same code
 //! the command uses; `--check` writes nothing and fails when any of them is stale.
 
+use igw_monitoring::Objects;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use igw_monitoring::kustomize::{self, GeneratedFile};
+use igw_monitoring::kustomize::GeneratedFile;
 use igw_monitoring::{ClusterFlavor, Options};
 use igw_monitoring_cli::output;
 use igw_monitoring_cli::run::{crds_yaml, schema_json};
@@ -57,7 +58,7 @@ fn codegen(root: &Path, check: bool) -> Result<bool, String> {
             ..Options::default()
         };
         let bundle = options.build().map_err(|e| e.to_string())?;
-        let files = kustomize::base(&bundle).map_err(|e| e.to_string())?;
+        let files = bundle.kustomize_base().map_err(|e| e.to_string())?;
         let dir = examples.join("kustomize").join(name);
         up_to_date &= sync_dir(&dir, &files, check)?;
     }

@@ -1,6 +1,7 @@
 //! Integration tests of the `igw-monitoring` binary: the real executable, driven through its
 //! command line, judged by exit code, stdout, stderr and the files it leaves behind.
 
+use igw_monitoring::Objects;
 use std::collections::BTreeSet;
 use std::error::Error;
 use std::ffi::OsStr;
@@ -125,7 +126,9 @@ pub(crate) fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
 
 /// The files the library says a Kustomize base of `options` holds, by name.
 fn expected_base(options: &Options) -> TestResult<Vec<(String, String)>> {
-    Ok(igw_monitoring::kustomize::base(&options.build()?)?
+    Ok(options
+        .build()?
+        .kustomize_base()?
         .into_iter()
         .map(|f| (f.name, f.contents))
         .collect())
@@ -1493,7 +1496,7 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
     let config = config.to_string_lossy().into_owned();
     let bundle = options.build()?;
     let verify = |format, cluster: Option<&str>| {
-        bundle.verify(&igw_monitoring::VerifyOptions {
+        bundle.plan().verify(&igw_monitoring::VerifyOptions {
             cluster: cluster.map(str::to_owned),
             format,
             ..Default::default()
@@ -1515,12 +1518,16 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
         (&["verify", "--format", "script"], verify(script, None)?),
         (
             &["alerts"],
-            igw_monitoring::emit::to_yaml(bundle.alert_objects())?,
+            bundle
+                .alert_objects()
+                .cloned()
+                .collect::<Vec<_>>()
+                .to_yaml()?,
         ),
-        (&["dashboard"], bundle.dashboard(None)?),
+        (&["dashboard"], bundle.plan().dashboard(None)?),
         (
             &["dashboard", "--cluster", "prod-1"],
-            bundle.dashboard(Some("prod-1"))?,
+            bundle.plan().dashboard(Some("prod-1"))?,
         ),
     ];
     for (args, expected) in expected {
