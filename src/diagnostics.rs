@@ -120,13 +120,9 @@ impl fmt::Display for Problem {
         if self.also.len() > SHOWN_NAMES {
             write!(f, " + {} more", self.also.len() - SHOWN_NAMES)?;
         }
-        let chars = self.value.chars().count();
-        if chars > SHOWN_VALUE_CHARS {
-            let head: String = self.value.chars().take(SHOWN_VALUE_CHARS).collect();
-            write!(f, ": {head:?}... ({chars} characters) {}", self.rule)
-        } else {
-            write!(f, ": {:?} {}", self.value, self.rule)
-        }
+        f.write_str(": ")?;
+        shown_value(f, &self.value)?;
+        write!(f, " {}", self.rule)
     }
 }
 
@@ -257,17 +253,87 @@ impl ProblemsBuilder {
     }
 }
 
-/// A choice the plan accepts but the user should know the consequence of.
+/// What `check` finds wrong with a scrape, and what any stage warns about: the object it is
+/// about, the field, the value there and the rule. One shape for both, in text
+/// (`OBJECT FIELD + ALSO: "VALUE" RULE`) and in `check -o json`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Warning {
-    /// Path of the option, as in the config file (`scheme`, `tls`, `targets[2].tls`).
+pub struct Finding {
+    /// The object it is about, `Kind/namespace/name` (`Kind/name` when cluster-scoped);
+    /// `None` when it is about an option or the bundle as a whole.
+    pub object: Option<String>,
+    /// The object's field (`spec.endpoints[0].port`), else the option's path as in the config
+    /// file (`tls`, `targets[2].scheme`); empty when it is about the whole object.
     pub field: String,
-    /// What follows from it.
-    pub message: String,
+    /// The other objects involved (the pickers a monitoring selects, ...).
+    pub also: Vec<String>,
+    /// The value found there; `None` when there is none to show.
+    pub value: Option<String>,
+    /// The rule it breaks; for a warning, what follows from it.
+    pub rule: String,
 }
 
-impl fmt::Display for Warning {
+/// A choice that works but that the user should know the consequence of: a [`Finding`] that
+/// does not break the scrape.
+pub type Warning = Finding;
+
+impl Finding {
+    /// A finding (or warning) about an option at `field`, with no value to show.
+    pub fn option(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self {
+            object: None,
+            field: field.into(),
+            also: Vec::new(),
+            value: None,
+            rule: rule.into(),
+        }
+    }
+
+    /// A finding (or warning) about `object` (at `field`, or the whole object when empty),
+    /// with no value to show.
+    pub fn object(
+        object: impl Into<String>,
+        field: impl Into<String>,
+        rule: impl Into<String>,
+    ) -> Self {
+        Self {
+            object: Some(object.into()),
+            ..Self::option(field, rule)
+        }
+    }
+}
+
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        match (&self.object, self.field.is_empty()) {
+            (Some(object), false) => write!(f, "{object} {}", self.field)?,
+            (Some(object), true) => f.write_str(object)?,
+            (None, _) => f.write_str(&self.field)?,
+        }
+        for also in self.also.iter().take(SHOWN_NAMES) {
+            write!(f, " + {also}")?;
+        }
+        if self.also.len() > SHOWN_NAMES {
+            write!(f, " + {} more", self.also.len() - SHOWN_NAMES)?;
+        }
+        match &self.value {
+            Some(value) => {
+                f.write_str(": ")?;
+                shown_value(f, value)?;
+                write!(f, " {}", self.rule)
+            }
+            None => write!(f, ": {}", self.rule),
+        }
+    }
+}
+
+/// `value` quoted, shortened past [`SHOWN_VALUE_CHARS`] (a huge input must not flood a
+/// terminal).
+fn shown_value(f: &mut fmt::Formatter<'_>, value: &str) -> fmt::Result {
+    let chars = value.chars().count();
+    if chars > SHOWN_VALUE_CHARS {
+        let head: String = value.chars().take(SHOWN_VALUE_CHARS).collect();
+        write!(f, "{head:?}... ({chars} characters)")
+    } else {
+        write!(f, "{value:?}")
     }
 }

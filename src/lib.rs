@@ -40,7 +40,7 @@ pub use options::{releases, selector_syntax};
 pub use world::{check, manifests, relations};
 pub use write::{emit, kustomize, terraform};
 
-pub use diagnostics::{Error, Problem, Problems, SHOWN_PROBLEMS, Warning};
+pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
 pub use kinds::{BundleKind, Kind, Object};

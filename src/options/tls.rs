@@ -212,10 +212,7 @@ pub(crate) fn warnings(field: &str, tls: Option<&TlsOptions>, scheme: Scheme) ->
     if scheme != Scheme::Https {
         return Vec::new();
     }
-    let warn = |message: &str| Warning {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    };
+    let warn = |message: &str| Warning::option(field, message);
     let mut warnings = Vec::new();
     match tls {
         Some(tls) if tls.insecure_skip_verify => warnings.push(warn(

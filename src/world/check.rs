@@ -14,7 +14,7 @@
 //! 5. the metric names the bundle queries are those the picker's release emits;
 //!
 //! and that the bundle's own chain (token Secret, reader RBAC, the collector's grants) is
-//! closed ([`crate::world::relations`]). A finding is a [`Problem`] naming the object and field; what
+//! closed ([`crate::world::relations`]). A finding is a [`Finding`] naming the object and field; what
 //! works but is worth knowing (auth off while a token is sent, an image of no known release) is
 //! a [`Warning`].
 
@@ -26,8 +26,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::diagnostics::Warning;
-use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
+use crate::diagnostics::{Finding, Problems, SHOWN_NAMES, Warning, listed};
 use crate::kinds::{BundleKind, Kind, Object};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::options::releases::{self, MetricsSchema};
@@ -39,9 +38,9 @@ use crate::world::manifests::{
 /// What [`check`] found: empty [`Check::findings`] means every monitoring scrapes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// What breaks a scrape; each names the object and field (`PodMonitoring/ns/name
-    /// spec.endpoints[0].port`), the value, and why.
-    pub findings: Vec<Problem>,
+    /// What breaks a scrape; each names the object and field (`PodMonitoring/ns/name`,
+    /// `spec.endpoints[0].port`), the value, and why.
+    pub findings: Vec<Finding>,
     /// What works but is worth knowing.
     pub warnings: Vec<Warning>,
     /// Each monitoring of the bundle and the endpoint pickers it selects.
@@ -150,13 +149,23 @@ struct Monitoring<'o> {
 }
 
 /// A finding.
-fn finding(field: String, also: Vec<String>, value: impl Into<String>, rule: String) -> Problem {
-    Problem {
+fn finding(at: At, also: Vec<String>, value: impl Into<String>, rule: String) -> Finding {
+    let (object, field) = at;
+    Finding {
+        object,
         field,
         also,
-        value: value.into(),
+        value: Some(value.into()),
         rule,
     }
+}
+
+/// Where a finding is: an object and its field, or (no object) an option or the bundle.
+type At = (Option<String>, String);
+
+/// `field` of `object`.
+fn on(object: &str, field: impl Into<String>) -> At {
+    (Some(object.to_owned()), field.into())
 }
 
 /// Judges `bundle` (objects rendered by this crate, read back from YAML, or listed from a
@@ -214,7 +223,7 @@ pub fn check<'a>(
         let selected = selected(&monitoring, &templates, &mut check.findings);
         let (mine, others): (Vec<usize>, Vec<usize>) =
             selected.into_iter().partition(|i| pickers.contains(i));
-        let field = format!("{} spec.selector", monitoring.id);
+        let field = on(&monitoring.id, "spec.selector");
         let names = |list: &[usize]| {
             listed(
                 list.iter()
@@ -283,17 +292,18 @@ pub fn check<'a>(
     judge_schema(&objects, schema, &templates, &scraped, &mut check);
     for &i in pickers.difference(&scraped) {
         if let Some(workload) = templates.workloads.get(i) {
-            check.warnings.push(Warning {
-                field: workload.id(),
-                message: "is an endpoint picker no monitoring of the bundle selects: its metrics are not scraped".to_owned(),
-            });
+            check.warnings.push(Warning::object(
+                workload.id(),
+                "",
+                "is an endpoint picker no monitoring of the bundle selects: its metrics are not scraped",
+            ));
         }
     }
     let collector = collector_namespace(&objects);
     for link in crate::world::relations::broken_links(objects.iter(), &collector) {
         let (object, rule) = link.split_once(": ").unwrap_or(("bundle", link.as_str()));
         check.findings.push(finding(
-            "bundle".to_owned(),
+            (None, "bundle".to_owned()),
             Vec::new(),
             object,
             format!("breaks the scrape chain: {rule}"),
@@ -331,7 +341,7 @@ fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
 fn selected(
     monitoring: &Monitoring<'_>,
     templates: &Templates<'_>,
-    findings: &mut Vec<Problem>,
+    findings: &mut Vec<Finding>,
 ) -> Vec<usize> {
     for (i, requirement) in monitoring
         .selector
@@ -345,9 +355,9 @@ fn selected(
             "In" | "NotIn" | "Exists" | "DoesNotExist"
         ) {
             findings.push(finding(
-                format!(
-                    "{} spec.selector.matchExpressions[{i}].operator",
-                    monitoring.id
+                on(
+                    &monitoring.id,
+                    format!("spec.selector.matchExpressions[{i}].operator"),
                 ),
                 Vec::new(),
                 requirement.operator.clone(),
@@ -473,11 +483,11 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
         None => format!("{port}, its default"),
     };
     for (e, endpoint) in monitoring.endpoints.iter().enumerate() {
-        let at = |field: &str| format!("{} spec.endpoints[{e}].{field}", monitoring.id);
+        let at = |field: &str| on(&monitoring.id, format!("spec.endpoints[{e}].{field}"));
         let also = vec![picker.clone()];
         let Some(listening) = listening else {
             check.findings.push(finding(
-                format!("{picker} --metrics-port"),
+                on(&picker, "--metrics-port"),
                 vec![monitoring.id.clone()],
                 serving.port_flag.unwrap_or_default(),
                 "is not a port number from 1 to 65535: the picker cannot serve /metrics".to_owned(),
@@ -568,13 +578,19 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
                     "is missing: {picker} checks a bearer token on /metrics (--metrics-endpoint-auth is on): every scrape gets 401"
                 ),
             )),
-            (false, Some(secret)) => check.warnings.push(Warning {
-                field: at("authorization"),
-                message: format!(
-                    "sends the token of Secret {:?}, but {picker} checks none (--metrics-endpoint-auth=false): the token and its RBAC are not needed",
-                    secret.name
-                ),
-            }),
+            (false, Some(secret)) => {
+                let (object, field) = at("authorization");
+                check.warnings.push(Finding {
+                    object,
+                    field,
+                    also: Vec::new(),
+                    value: None,
+                    rule: format!(
+                        "sends the token of Secret {:?}, but {picker} checks none (--metrics-endpoint-auth=false): the token and its RBAC are not needed",
+                        secret.name
+                    ),
+                });
+            }
             _ => {}
         }
     }
@@ -601,7 +617,7 @@ fn judge_reviews(
         return;
     }
     check.findings.push(finding(
-        format!("{} spec.template.spec.serviceAccountName", workload.id()),
+        on(&workload.id(), "spec.template.spec.serviceAccountName"),
         Vec::new(),
         format!("{}/{account}", workload.namespace),
         "may not create TokenReviews and SubjectAccessReviews (no ClusterRoleBinding of the manifests or the bundle grants them): every scrape gets 500; bind it to system:auth-delegator (authDelegation, --auth-delegation)".to_owned(),
@@ -649,27 +665,29 @@ fn judge_schema(
             let image = picker_container(workload)
                 .and_then(|c| c.image.as_deref())
                 .unwrap_or("");
-            check.warnings.push(Warning {
-                field: workload.id(),
-                message: format!(
+            check.warnings.push(Warning::object(
+                workload.id(),
+                "",
+                format!(
                     "image {image:?} is of no endpoint-picker project this tool knows: the metric names are not checked"
                 ),
-            });
+            ));
             continue;
         };
         if !released {
-            check.warnings.push(Warning {
-                field: workload.id(),
-                message: format!(
+            check.warnings.push(Warning::object(
+                workload.id(),
+                "",
+                format!(
                     "image {image:?} names no release this tool knows (a tag such as main): the metric names are checked as its project's newest release emits them ({})",
                     names(&emits)
                 ),
-            });
+            ));
         }
         if let Some(schema) = schema {
             if !schema.finds(&emits) {
                 check.findings.push(finding(
-                    "metricsSchema".to_owned(),
+                    (None, "metricsSchema".to_owned()),
                     vec![workload.id()],
                     schema.as_str(),
                     format!(
@@ -692,7 +710,7 @@ fn judge_schema(
                         continue;
                     }
                     check.findings.push(finding(
-                        format!("{id} spec.groups[{g}].rules[{r}].expr"),
+                        on(&id, format!("spec.groups[{g}].rules[{r}].expr")),
                         vec![workload.id()],
                         rule.alert.clone().or_else(|| rule.record.clone()).unwrap_or_default(),
                         format!(

@@ -4,7 +4,7 @@
 use igw_monitoring::Objects;
 use igw_monitoring::check::{self, Check};
 use igw_monitoring::manifests::{self, Manifests};
-use igw_monitoring::{Given, MetricsSchema, Object, Options, Plan};
+use igw_monitoring::{Finding, Given, MetricsSchema, Object, Options, Plan};
 use serde_json::{Value, json};
 
 use crate::support::TestResult;
@@ -113,11 +113,19 @@ fn monitoring(objects: &mut [Value]) -> TestResult<&mut Value> {
 }
 
 /// The one finding of `check`, which must name `field` and mention `rule`.
+/// Where a finding is, as its text names it: `OBJECT FIELD`, or the option alone.
+fn place(finding: &Finding) -> String {
+    match &finding.object {
+        Some(object) => format!("{object} {}", finding.field),
+        None => finding.field.clone(),
+    }
+}
+
 fn one_finding(check: &Check, field: &str, rule: &str) {
     assert_eq!(check.findings.len(), 1, "{field}: {:#?}", check.findings);
     let finding = &check.findings[0];
     assert!(
-        finding.field.contains(field) && finding.rule.contains(rule),
+        place(finding).contains(field) && finding.rule.contains(rule),
         "{field} / {rule}: {finding}"
     );
 }
@@ -186,7 +194,7 @@ fn drift_in_the_manifests_is_one_finding_naming_the_object() -> TestResult {
         "Deployment/ns/a spec.template.spec.serviceAccountName",
         "may not create TokenReviews",
     );
-    assert_eq!(check.findings[0].value, "ns/a");
+    assert_eq!(check.findings[0].value.as_deref(), Some("ns/a"));
 
     // The role losing one of the two reviews is as bad.
     let mut half = review_role();
@@ -229,8 +237,13 @@ fn drift_in_the_bundle_is_one_finding_naming_the_field() -> TestResult {
         "spec.selector",
         "selects no endpoint-picker pod template",
     );
-    assert!(check.warnings.iter().any(|w| w.field == "Deployment/ns/a"
-        && w.message.contains("no monitoring of the bundle selects")));
+    assert!(
+        check
+            .warnings
+            .iter()
+            .any(|w| w.object.as_deref() == Some("Deployment/ns/a")
+                && w.rule.contains("no monitoring of the bundle selects"))
+    );
 
     let mut bundle = objects(&plan)?;
     monitoring(&mut bundle)?["spec"]["selector"] = json!({"matchLabels": {"tier": "epp"}});
@@ -308,7 +321,7 @@ fn a_pod_monitoring_sees_only_its_namespace() -> TestResult {
         check
             .findings
             .iter()
-            .any(|f| f.field.starts_with("PodMonitoring/elsewhere/")
+            .any(|f| place(f).starts_with("PodMonitoring/elsewhere/")
                 && f.rule.contains("only pods of its own namespace, elsewhere")),
         "{:#?}",
         check.findings
@@ -364,7 +377,7 @@ fn tls_auth_and_schema_follow_the_pickers_flags_and_image() -> TestResult {
             .warnings
             .iter()
             .any(|w| w.field.ends_with("spec.endpoints[0].authorization")
-                && w.message.contains("--metrics-endpoint-auth=false")),
+                && w.rule.contains("--metrics-endpoint-auth=false")),
         "{:#?}",
         check.warnings
     );
@@ -398,7 +411,7 @@ fn tls_auth_and_schema_follow_the_pickers_flags_and_image() -> TestResult {
         check
             .findings
             .iter()
-            .all(|f| f.field.contains(" spec.groups[0].rules[")
+            .all(|f| place(f).contains(" spec.groups[0].rules[")
                 && f.rule.contains("queries inference-model names")),
         "{:#?}",
         check.findings
@@ -473,7 +486,7 @@ fn every_picker_that_may_not_review_tokens_gets_its_own_delegation() -> TestResu
         .filter(|o| o["roleRef"]["name"] != "system:auth-delegator")
         .collect();
     let check = check_objects(&manifests, &bundle)?;
-    let named: Vec<&str> = check.findings.iter().map(|f| f.field.as_str()).collect();
+    let named: Vec<String> = check.findings.iter().map(place).collect();
     assert_eq!(
         named,
         [

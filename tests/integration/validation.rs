@@ -226,7 +226,7 @@ fn tls_warnings_name_the_configuration_they_are_about() -> Result<(), Error> {
             .plan()?
             .warnings()
             .iter()
-            .map(|w| (w.field.clone(), w.message.clone()))
+            .map(|w| (w.field.clone(), w.rule.clone()))
             .collect())
     };
     assert!(fields(&Options::default())?.is_empty());
@@ -384,7 +384,7 @@ fn a_targets_own_port_and_scheme_are_judged_and_scraped() -> Result<(), Box<dyn 
     assert!(
         warned
             .iter()
-            .any(|w| w.field == "targets[1].scheme" && w.message.contains("system roots")),
+            .any(|w| w.field == "targets[1].scheme" && w.rule.contains("system roots")),
         "{warned:?}"
     );
     Ok(())

@@ -214,16 +214,15 @@ fn check_text(check: &igw_monitoring::Check) -> String {
     // terminal or break a finding over two lines.
     let line = |text: String| format!("{}\n", printable(&text.replace('\n', "\\n")));
     let mut text = String::new();
-    for problem in &check.findings {
-        // The objects involved (`also`) are for machines: each rule names them already.
-        let alone = igw_monitoring::Problem {
-            also: Vec::new(),
-            ..problem.clone()
-        };
-        text.push_str(&line(format!("finding: {alone}")));
-    }
-    for warning in &check.warnings {
-        text.push_str(&line(format!("warning: {warning}")));
+    for (what, list) in [("finding", &check.findings), ("warning", &check.warnings)] {
+        for finding in list {
+            // The objects involved (`also`) are for machines: each rule names them already.
+            let alone = igw_monitoring::Finding {
+                also: Vec::new(),
+                ..finding.clone()
+            };
+            text.push_str(&line(format!("{what}: {alone}")));
+        }
     }
     text.push_str(&format!(
         "{} finding{}, {} warning{}: {} monitoring{} selecting {} endpoint picker{}\n",

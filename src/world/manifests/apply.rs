@@ -231,12 +231,14 @@ impl Discovery {
             && against.len() < verdicts.len()
         {
             if warn {
-                warnings.extend(against.iter().map(|(p, says)| Warning {
-                    field: field.to_owned(),
-                    message: format!(
-                        "{value:?} (given by {source}): {} {says}; alerts, dashboard and verify find none of its series",
-                        p.workload
-                    ),
+                warnings.extend(against.iter().map(|(p, says)| {
+                    Warning::option(
+                        field,
+                        format!(
+                            "{value:?} (given by {source}): {} {says}; alerts, dashboard and verify find none of its series",
+                            p.workload
+                        ),
+                    )
                 }));
             }
             return None;

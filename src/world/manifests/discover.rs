@@ -283,7 +283,7 @@ pub(crate) fn find_pickers(
     let mut found: Vec<Candidate> = Vec::new();
     let mut warnings = Vec::new();
     let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
-        warnings.push(Warning { field, message });
+        warnings.push(Warning::option(field, message));
     };
     for pool in &manifests.inference_pools {
         let at = format!("InferencePool/{}/{}", pool.namespace, pool.name);
@@ -380,7 +380,7 @@ pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Dis
     let known = well_known_keys();
     let (found, mut warnings) = find_pickers(manifests, &templates);
     let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
-        warnings.push(Warning { field, message });
+        warnings.push(Warning::option(field, message));
     };
     let mut problems = Vec::new();
     let mut pickers = Vec::new();

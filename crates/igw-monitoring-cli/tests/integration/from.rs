@@ -1120,3 +1120,47 @@ fn manifests_without_a_picker_are_named_file_by_file_and_stdin_as_such() -> Test
     );
     Ok(())
 }
+
+/// `check -o json` gives findings and warnings in one shape, and the README's example is the
+/// real output of the command it names.
+#[test]
+#[ignore = "needs ../shared (the reference endpoint-picker manifests)"]
+fn check_json_findings_and_warnings_share_the_shape_the_readme_shows() -> TestResult {
+    let manifests = shared_dir().join("reference/epp/gie-v1.0.0-raw-manifests.yaml");
+    let run = igw([
+        "check".as_ref(),
+        "--against".as_ref(),
+        manifests.as_os_str(),
+        "-o".as_ref(),
+        "json".as_ref(),
+    ])?;
+    assert_eq!(run.code, Some(1), "{}", run.show());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)?;
+    let keys = ["also", "field", "object", "rule", "value"];
+    for list in ["findings", "warnings"] {
+        let items = report[list].as_array().ok_or(list)?;
+        assert!(!items.is_empty(), "{list}: {}", run.stdout);
+        for item in items {
+            let mut found: Vec<&str> = item
+                .as_object()
+                .ok_or("not an object")?
+                .keys()
+                .map(String::as_str)
+                .collect();
+            found.sort_unstable();
+            assert_eq!(found, keys, "{list}: {item}");
+        }
+    }
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))?;
+    let start = readme
+        .find("`-o json` gives\n`findings` and `warnings` in one shape")
+        .ok_or("the README's check JSON section")?;
+    let block = readme[start..]
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("the README's JSON example")?;
+    let shown: serde_json::Value = serde_json::from_str(block)?;
+    assert_eq!(shown, report, "the README's example is not the output");
+    Ok(())
+}
