@@ -30,124 +30,21 @@ impl Discovery {
         given: &Given,
     ) -> Result<(Options, Vec<Warning>), Problems> {
         let defaults = Options::default();
-        let source = |path: &str, differs: bool| {
-            given
-                .source(path)
-                .cloned()
-                .or_else(|| differs.then_some(Source::Code))
-        };
+        let mine = Mine::of(&options, &defaults, given);
         let mut problems = self.choosing_pods(&options, &defaults, given);
-        let port = source("port", options.port != defaults.port);
-        let scheme = source("scheme", options.scheme != defaults.scheme);
-        let tls = source("tls", options.tls.is_some());
-        let schema = source("metricsSchema", options.metrics_schema.is_some());
-        let version = source("eppVersion", options.epp_version.is_some());
         let mut warnings = self.warnings.clone();
-        let mut judge = |field: &str,
-                         value: &str,
-                         source: &Option<Source>,
-                         holds: Holds,
-                         verdict: &dyn Fn(&Discovered) -> Verdict| {
-            if let Some(source) = source {
-                problems.extend(self.contradicting(
-                    field,
-                    value,
-                    source,
-                    holds,
-                    verdict,
-                    &mut warnings,
-                ));
-            }
-        };
-        // One endpoint for every target: a picker serving elsewhere is never scraped.
-        judge(
-            "port",
-            &options.port.to_string(),
-            &port,
-            Holds::Everywhere,
-            &|p| {
-                Some(
-                    serves_on(p, &options.port)
-                        .map_err(|served| format!("serves /metrics on port {served}")),
-                )
-            },
-        );
-        judge(
-            "scheme",
-            options.scheme.as_str(),
-            &scheme,
-            Holds::Everywhere,
-            &|p| {
-                Some(if p.scheme == options.scheme {
-                    Ok(())
-                } else {
-                    Err(serving(p).to_owned())
-                })
-            },
-        );
-        // The block applies to the https scrapes: wrong only where there is none.
-        judge("tls", "set", &tls, Holds::Somewhere { warn: false }, &|p| {
-            Some(if p.scheme == Scheme::Https {
-                Ok(())
-            } else {
-                Err(serving(p).to_owned())
-            })
-        });
-        // The queries take one schema: given, it settles pickers that differ, but a schema no
-        // picker emits finds nothing at all.
-        if let Some(wanted) = options.metrics_schema {
-            judge(
-                "metricsSchema",
-                wanted.as_str(),
-                &schema,
-                Holds::Somewhere { warn: true },
-                &|p| {
-                    let emitted = releases::emitted_at(p.project?, p.version?);
-                    Some(if wanted.finds(&emitted) {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "runs {}, whose metrics are {}",
-                            p.image.as_deref().unwrap_or_default(),
-                            listed(emitted.iter().map(|s| s.as_str()))
-                        ))
-                    })
-                },
-            );
-        }
-        if let Some(text) = options.epp_version.as_deref() {
-            let wanted = releases::parse_version(text);
-            judge(
-                "eppVersion",
-                text,
-                &version,
-                Holds::Somewhere { warn: true },
-                &|p| {
-                    let running = p.version?;
-                    Some(if Some(running) == wanted {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "runs {}, version {}.{}",
-                            p.image.as_deref().unwrap_or_default(),
-                            running.0,
-                            running.1
-                        ))
-                    })
-                },
-            );
-        }
+        self.judge_given(&options, &mine, &mut problems, &mut warnings);
         // Port and scheme not given: the pickers' (shared when they agree, each target's own
         // when they do not).
-        let own_ports = port.is_none() && self.differ(|a, b| a.port == b.port);
-        let own_schemes = scheme.is_none() && self.differ(|a, b| a.scheme == b.scheme);
-        if let (None, false, Some(first)) = (&port, own_ports, self.pickers.first()) {
+        let own_ports = mine.port.is_none() && self.differ(|a, b| a.port == b.port);
+        let own_schemes = mine.scheme.is_none() && self.differ(|a, b| a.scheme == b.scheme);
+        if let (None, false, Some(first)) = (&mine.port, own_ports, self.pickers.first()) {
             options.port = first.port.clone();
         }
-        if let (None, false, Some(first)) = (&scheme, own_schemes, self.pickers.first()) {
+        if let (None, false, Some(first)) = (&mine.scheme, own_schemes, self.pickers.first()) {
             options.scheme = first.scheme;
         }
-        if schema.is_none() && version.is_none() {
+        if mine.schema.is_none() && mine.version.is_none() {
             let known: Vec<MetricsSchema> = self.pickers.iter().filter_map(|p| p.schema).collect();
             let schemas = known.iter().map(|s| s.as_str().to_owned()).collect();
             if let Some(problem) = self.disagreeing("metricsSchema", schemas) {
@@ -176,6 +73,70 @@ impl Discovery {
             Ok((options, warnings))
         } else {
             Err(Problems(problems))
+        }
+    }
+
+    /// Each given option the manifests also say, judged at every picker.
+    fn judge_given(
+        &self,
+        options: &Options,
+        mine: &Mine,
+        problems: &mut Vec<Problem>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let mut judge = |field: &str,
+                         value: &str,
+                         source: &Option<Source>,
+                         holds: Holds,
+                         verdict: &dyn Fn(&Discovered) -> Verdict| {
+            if let Some(source) = source {
+                problems.extend(self.contradicting(field, value, source, holds, verdict, warnings));
+            }
+        };
+        // One endpoint for every target: a picker serving elsewhere is never scraped.
+        let port = &options.port;
+        judge(
+            "port",
+            &port.to_string(),
+            &mine.port,
+            Holds::Everywhere,
+            &|p| Some(serves_on(p, port).map_err(|on| format!("serves /metrics on port {on}"))),
+        );
+        let scheme = options.scheme;
+        judge(
+            "scheme",
+            scheme.as_str(),
+            &mine.scheme,
+            Holds::Everywhere,
+            &|p| Some(serving(p, scheme)),
+        );
+        // The block applies to the https scrapes: wrong only where there is none.
+        let some = Holds::Somewhere { warn: false };
+        judge("tls", "set", &mine.tls, some, &|p| {
+            Some(serving(p, Scheme::Https))
+        });
+        // The queries take one schema: given, it settles pickers that differ, but a schema no
+        // picker emits finds nothing at all.
+        let warn = Holds::Somewhere { warn: true };
+        if let Some(wanted) = options.metrics_schema {
+            judge("metricsSchema", wanted.as_str(), &mine.schema, warn, &|p| {
+                let emitted = releases::emitted_at(p.project?, p.version?);
+                Some(wanted.finds(&emitted).then_some(()).ok_or_else(|| {
+                    let names = listed(emitted.iter().map(|s| s.as_str()));
+                    format!("runs {}, whose metrics are {names}", image(p))
+                }))
+            });
+        }
+        if let Some(text) = options.epp_version.as_deref() {
+            let wanted = releases::parse_version(text);
+            judge("eppVersion", text, &mine.version, warn, &|p| {
+                let (major, minor) = p.version?;
+                Some(
+                    (Some((major, minor)) == wanted)
+                        .then_some(())
+                        .ok_or_else(|| format!("runs {}, version {major}.{minor}", image(p))),
+                )
+            });
         }
     }
 
@@ -325,10 +286,48 @@ fn serves_on(picker: &Discovered, port: &Port) -> Result<(), String> {
     })
 }
 
-/// How `picker` serves `/metrics`, as its flags say.
-fn serving(picker: &Discovered) -> &'static str {
-    match picker.scheme {
+/// Whether `picker` serves `/metrics` with `scheme`; else how it does, as its flags say.
+fn serving(picker: &Discovered, scheme: Scheme) -> Result<(), String> {
+    if picker.scheme == scheme {
+        return Ok(());
+    }
+    Err(match picker.scheme {
         Scheme::Https => "serves /metrics over TLS (--metrics-cert-dir): https",
         Scheme::Http => "serves /metrics over plain HTTP (no --metrics-cert-dir): http",
+    }
+    .to_owned())
+}
+
+/// The picker's image, as findings name it.
+fn image(picker: &Discovered) -> &str {
+    picker.image.as_deref().unwrap_or_default()
+}
+
+/// Where each option the manifests also say was given (`None`: not given, the manifests'
+/// to say). A value away from its default counts as given in code, for callers with no
+/// [`Given`] to pass.
+struct Mine {
+    port: Option<Source>,
+    scheme: Option<Source>,
+    tls: Option<Source>,
+    schema: Option<Source>,
+    version: Option<Source>,
+}
+
+impl Mine {
+    fn of(options: &Options, defaults: &Options, given: &Given) -> Self {
+        let source = |path: &str, differs: bool| {
+            given
+                .source(path)
+                .cloned()
+                .or_else(|| differs.then_some(Source::Code))
+        };
+        Self {
+            port: source("port", options.port != defaults.port),
+            scheme: source("scheme", options.scheme != defaults.scheme),
+            tls: source("tls", options.tls.is_some()),
+            schema: source("metricsSchema", options.metrics_schema.is_some()),
+            version: source("eppVersion", options.epp_version.is_some()),
+        }
     }
 }
