@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Container, Service};
 
 use super::picker::{
     Serving, is_picker, may_review, picker_container, release_of, service_account_of,
@@ -376,216 +376,56 @@ pub fn from_manifests(manifests: &Manifests) -> Result<Discovery, Problems> {
 /// it apart within its namespace (the same Helm release installed in two namespaces).
 pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Discovery, Problems> {
     let templates = Templates::new(manifests);
-    let (workloads, index) = (&templates.workloads, &templates.index);
     let known = well_known_keys();
     let (found, mut warnings) = find_pickers(manifests, &templates);
-    let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
-        warnings.push(Warning::option(field, message));
-    };
     let mut problems = Vec::new();
     let mut pickers = Vec::new();
     let mut names = BTreeSet::new();
     // Pickers no selector sets apart, told once.
     let mut unmatched: HashSet<usize> = HashSet::new();
     for (i, pool, service_selector) in found {
-        let Some(&workload) = workloads.get(i) else {
+        let Some(&workload) = templates.workloads.get(i) else {
             continue;
         };
-        let id = workload.id();
         let empty = BTreeMap::new();
         let labels = workload.labels.unwrap_or(&empty);
         let Some(selector) = smallest_selector(
             labels,
             service_selector.as_ref().unwrap_or(&empty),
             &known,
-            index,
-            workloads,
+            &templates.index,
+            &templates.workloads,
             i,
             monitoring,
         ) else {
-            if !unmatched.insert(i) {
-                // Told already, with the picker whose labels it shares.
-                continue;
+            if unmatched.insert(i) {
+                problems.extend(not_set_apart(&templates, i, monitoring, &mut unmatched));
             }
-            let alike: Vec<usize> = index
-                .selected(workloads, labels)
-                .filter(|&j| {
-                    j != i
-                        && (monitoring == MonitoringMode::Cluster
-                            || workloads.get(j).map(|w| w.namespace) == Some(workload.namespace))
-                })
-                .collect();
-            let elsewhere = monitoring == MonitoringMode::Cluster
-                && !alike.is_empty()
-                && alike.iter().all(|&j| {
-                    workloads
-                        .get(j)
-                        .is_some_and(|w| w.namespace != workload.namespace)
-                });
-            // Pickers alike are one problem, not one each listing all the others.
-            unmatched.extend(alike.iter().copied());
-            let ids = alike
-                .iter()
-                .filter_map(|&j| workloads.get(j).map(Workload::id));
-            problems.push(Problem {
-                field: id,
-                also: ids.clone().take(SHOWN_NAMES).collect(),
-                value: format!("{labels:?}"),
-                rule: format!(
-                    "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own{})",
-                    if alike.is_empty() { "another workload".to_owned() } else { listed(ids) },
-                    if elsewhere {
-                        ", or scrape each namespace with its own PodMonitoring: monitoring pod, --monitoring pod"
-                    } else {
-                        ""
-                    }
-                ),
-            });
             continue;
         };
         let container = picker_container(&workload);
-        let port = match Serving::of(container).port_flag {
-            Some(text) => match text.parse::<u16>() {
-                Ok(n) if n > 0 => {
-                    let named = container
-                        .and_then(|c| c.ports.as_ref())
-                        .into_iter()
-                        .flatten()
-                        .find(|p| p.name.as_deref() == Some("metrics"));
-                    match named {
-                        Some(p) if p.container_port == i32::from(n) => Port::default(),
-                        _ => Port::from(n),
-                    }
-                }
-                _ => {
-                    problems.push(Problem {
-                        field: format!("{id}: --metrics-port"),
-                        also: Vec::new(),
-                        value: text.to_owned(),
-                        rule: "is not a port number from 1 to 65535".to_owned(),
-                    });
-                    continue;
-                }
-            },
-            None => {
-                let named = container
-                    .and_then(|c| c.ports.as_ref())
-                    .into_iter()
-                    .flatten()
-                    .any(|p| p.name.as_deref() == Some("metrics"));
-                if named {
-                    Port::default()
-                } else {
-                    warn(
-                        &mut warnings,
-                        id.clone(),
-                        format!(
-                            "declares no container port named metrics: scraping port {}, the picker's default",
-                            releases::METRICS_PORT.number
-                        ),
-                    );
-                    Port::from(releases::METRICS_PORT.number)
-                }
-            }
+        let Some(port) = scrape_port(&workload, container, &mut problems, &mut warnings) else {
+            continue;
         };
-        let Serving {
-            tls, mtls, auth, ..
-        } = Serving::of(container);
         let name = target_name(workload.name, &names);
         names.insert(name.clone());
-        if tls {
-            warn(
-                &mut warnings,
-                format!("targets[{}].tls", pickers.len()),
-                format!(
-                    "{id} serves /metrics over TLS (--metrics-cert-dir): scraping with https; the manifests cannot say which Secret holds its CA{}, so set tls.ca (--tls-ca-secret){} and, unless its certificate names the pod's IP, tls.serverName (--tls-server-name)",
-                    if mtls {
-                        " or the client certificate its --metrics-client-ca-file trusts"
-                    } else {
-                        ""
-                    },
-                    if mtls {
-                        ", tls.cert and tls.key (--tls-cert-secret, --tls-key-secret)"
-                    } else {
-                        ""
-                    },
-                ),
-            );
-        }
-        if !auth {
-            warn(&mut warnings, id.clone(), "--metrics-endpoint-auth=false: the picker checks no token (the bundle's reader token is sent but not needed), and needs no auth delegation".to_owned());
-        }
-        let account = service_account_of(&workload);
-        let needs_auth_delegation = auth
-            && !may_review(
-                &manifests.cluster_role_bindings,
-                &manifests.cluster_roles,
-                workload.namespace,
-                account,
-            );
-        if needs_auth_delegation && account == "default" {
-            warn(
-                &mut warnings,
-                id.clone(),
-                format!(
-                    "runs as the namespace's default ServiceAccount ({}/default): binding it to system:auth-delegator lets every pod of {} that uses it review tokens; give the picker a ServiceAccount of its own",
-                    workload.namespace, workload.namespace
-                ),
-            );
-        }
-        let image = container.and_then(|c| c.image.clone());
-        let (project, version) = image.as_deref().map_or((None, None), release_of);
-        let schema = match (project, version) {
-            (Some(project), Some(version)) => Some(releases::schema_at(project, version)),
-            _ => {
-                // A project's unreleased tags (LDR charts default to `main`) are closest to its
-                // newest release; an image of no known project leaves the default alone.
-                let newest = project.and_then(releases::newest).map(|r| r.schema);
-                warn(
-                    &mut warnings,
-                    id.clone(),
-                    format!(
-                        "image {:?} names no release this tool knows (a tag such as main): the metric schema stays {}, unless metricsSchema (--metrics-schema) says",
-                        image.as_deref().unwrap_or(""),
-                        newest.map_or_else(
-                            || "the default".to_owned(),
-                            |s| format!("{}, its project's newest release's", s.as_str())
-                        )
-                    ),
-                );
-                newest
-            }
-        };
-        pickers.push(Discovered {
-            workload: id,
+        let picker = Discovered {
             pool,
-            namespace: workload.namespace.to_owned(),
             name,
             selector: LabelSelector {
                 match_labels: selector,
                 match_expressions: Vec::new(),
             },
             port,
-            scheme: if tls { Scheme::Https } else { Scheme::Http },
-            mtls,
-            auth,
-            service_account: format!("{}/{account}", workload.namespace),
-            needs_auth_delegation,
-            image,
-            version,
-            schema,
-            project,
-            serving_port: Serving::of(container)
-                .port_flag
-                .and_then(|text| text.parse().ok())
-                .unwrap_or(releases::METRICS_PORT.number),
-            named_ports: container
-                .and_then(|c| c.ports.as_ref())
-                .into_iter()
-                .flatten()
-                .filter_map(|p| Some((p.name.clone()?, p.container_port)))
-                .collect(),
-        });
+            ..facts(
+                manifests,
+                &workload,
+                container,
+                pickers.len(),
+                &mut warnings,
+            )
+        };
+        pickers.push(picker);
     }
     if pickers.is_empty() && problems.is_empty() {
         let named = manifests
@@ -607,4 +447,224 @@ pub fn discover(manifests: &Manifests, monitoring: MonitoringMode) -> Result<Dis
     } else {
         Err(Problems(problems))
     }
+}
+
+/// The problem of picker `i`, whose pod labels set it apart from no other pod template (for
+/// `monitoring`: within its namespace for PodMonitorings); the pickers alike are told with it
+/// and marked `unmatched`, so they are one problem, not one each listing all the others.
+fn not_set_apart(
+    templates: &Templates<'_>,
+    i: usize,
+    monitoring: MonitoringMode,
+    unmatched: &mut HashSet<usize>,
+) -> Option<Problem> {
+    let workloads = &templates.workloads;
+    let workload = workloads.get(i)?;
+    let empty = BTreeMap::new();
+    let labels = workload.labels.unwrap_or(&empty);
+    let alike: Vec<usize> = templates
+        .index
+        .selected(workloads, labels)
+        .filter(|&j| {
+            j != i
+                && (monitoring == MonitoringMode::Cluster
+                    || workloads.get(j).map(|w| w.namespace) == Some(workload.namespace))
+        })
+        .collect();
+    let elsewhere = monitoring == MonitoringMode::Cluster
+        && !alike.is_empty()
+        && alike.iter().all(|&j| {
+            workloads
+                .get(j)
+                .is_some_and(|w| w.namespace != workload.namespace)
+        });
+    unmatched.extend(alike.iter().copied());
+    let ids = alike
+        .iter()
+        .filter_map(|&j| workloads.get(j).map(Workload::id));
+    Some(Problem {
+        field: workload.id(),
+        also: ids.clone().take(SHOWN_NAMES).collect(),
+        value: format!("{labels:?}"),
+        rule: format!(
+            "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own{})",
+            if alike.is_empty() {
+                "another workload".to_owned()
+            } else {
+                listed(ids)
+            },
+            if elsewhere {
+                ", or scrape each namespace with its own PodMonitoring: monitoring pod, --monitoring pod"
+            } else {
+                ""
+            }
+        ),
+    })
+}
+
+/// The port to scrape a picker on: the container port `metrics` when that is where it serves,
+/// else the number `--metrics-port` says (or its default, warned about); `None` with a
+/// problem when the flag is no port number.
+fn scrape_port(
+    workload: &Workload<'_>,
+    container: Option<&Container>,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Warning>,
+) -> Option<Port> {
+    let named = container
+        .and_then(|c| c.ports.as_ref())
+        .into_iter()
+        .flatten()
+        .find(|p| p.name.as_deref() == Some("metrics"));
+    match Serving::of(container).port_flag {
+        Some(text) => match text.parse::<u16>() {
+            Ok(n) if n > 0 => Some(match named {
+                Some(p) if p.container_port == i32::from(n) => Port::default(),
+                _ => Port::from(n),
+            }),
+            _ => {
+                problems.push(Problem {
+                    field: format!("{}: --metrics-port", workload.id()),
+                    also: Vec::new(),
+                    value: text.to_owned(),
+                    rule: "is not a port number from 1 to 65535".to_owned(),
+                });
+                None
+            }
+        },
+        None if named.is_some() => Some(Port::default()),
+        None => {
+            warnings.push(Warning::option(
+                workload.id(),
+                format!(
+                    "declares no container port named metrics: scraping port {}, the picker's default",
+                    releases::METRICS_PORT.number
+                ),
+            ));
+            Some(Port::from(releases::METRICS_PORT.number))
+        }
+    }
+}
+
+/// What the manifests say of the picker of `workload` (its `target`-th), but for its pool,
+/// name, selector and port, with the warnings they call for: how it serves `/metrics`, who it
+/// runs as, and its release.
+fn facts(
+    manifests: &Manifests,
+    workload: &Workload<'_>,
+    container: Option<&Container>,
+    target: usize,
+    warnings: &mut Vec<Warning>,
+) -> Discovered {
+    let id = workload.id();
+    let serving = Serving::of(container);
+    let Serving {
+        tls, mtls, auth, ..
+    } = serving;
+    serving_warnings(&id, target, serving, warnings);
+    let account = service_account_of(workload);
+    let needs_auth_delegation = auth
+        && !may_review(
+            &manifests.cluster_role_bindings,
+            &manifests.cluster_roles,
+            workload.namespace,
+            account,
+        );
+    if needs_auth_delegation && account == "default" {
+        warnings.push(Warning::option(
+            id.clone(),
+            format!(
+                "runs as the namespace's default ServiceAccount ({}/default): binding it to system:auth-delegator lets every pod of {} that uses it review tokens; give the picker a ServiceAccount of its own",
+                workload.namespace, workload.namespace
+            ),
+        ));
+    }
+    let image = container.and_then(|c| c.image.clone());
+    let (project, version, schema) = release(&id, image.as_deref(), warnings);
+    Discovered {
+        workload: id,
+        pool: None,
+        namespace: workload.namespace.to_owned(),
+        name: String::new(),
+        selector: LabelSelector::default(),
+        port: Port::default(),
+        scheme: if tls { Scheme::Https } else { Scheme::Http },
+        mtls,
+        auth,
+        service_account: format!("{}/{account}", workload.namespace),
+        needs_auth_delegation,
+        image,
+        version,
+        schema,
+        project,
+        serving_port: serving
+            .port_flag
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(releases::METRICS_PORT.number),
+        named_ports: container
+            .and_then(|c| c.ports.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p.name.clone()?, p.container_port)))
+            .collect(),
+    }
+}
+
+/// The warnings of how picker `id` (the `target`-th) serves `/metrics`: TLS references the
+/// manifests cannot give, and a token nobody checks.
+fn serving_warnings(id: &str, target: usize, serving: Serving<'_>, warnings: &mut Vec<Warning>) {
+    if serving.tls {
+        let mtls = serving.mtls;
+        warnings.push(Warning::option(
+            format!("targets[{target}].tls"),
+            format!(
+                "{id} serves /metrics over TLS (--metrics-cert-dir): scraping with https; the manifests cannot say which Secret holds its CA{}, so set tls.ca (--tls-ca-secret){} and, unless its certificate names the pod's IP, tls.serverName (--tls-server-name)",
+                if mtls {
+                    " or the client certificate its --metrics-client-ca-file trusts"
+                } else {
+                    ""
+                },
+                if mtls {
+                    ", tls.cert and tls.key (--tls-cert-secret, --tls-key-secret)"
+                } else {
+                    ""
+                },
+            ),
+        ));
+    }
+    if !serving.auth {
+        warnings.push(Warning::option(id, "--metrics-endpoint-auth=false: the picker checks no token (the bundle's reader token is sent but not needed), and needs no auth delegation"));
+    }
+}
+
+/// The project, release and metric schema of a picker's `image`, warning (for picker `id`)
+/// when its tag names no release this tool knows.
+fn release(
+    id: &str,
+    image: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> (Option<Project>, Option<Version>, Option<MetricsSchema>) {
+    let (project, version) = image.map_or((None, None), release_of);
+    if let (Some(project), Some(version)) = (project, version) {
+        return (
+            Some(project),
+            Some(version),
+            Some(releases::schema_at(project, version)),
+        );
+    }
+    // A project's unreleased tags (LDR charts default to `main`) are closest to its newest
+    // release; an image of no known project leaves the default alone.
+    let newest = project.and_then(releases::newest).map(|r| r.schema);
+    warnings.push(Warning::option(
+        id,
+        format!(
+            "image {:?} names no release this tool knows (a tag such as main): the metric schema stays {}, unless metricsSchema (--metrics-schema) says",
+            image.unwrap_or(""),
+            newest.map_or_else(
+                || "the default".to_owned(),
+                |s| format!("{}, its project's newest release's", s.as_str())
+            )
+        ),
+    ));
+    (project, version, newest)
 }
