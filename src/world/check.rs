@@ -469,43 +469,78 @@ fn missed(
 fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: &mut Check) {
     let container = picker_container(workload);
     let serving = Serving::of(container);
-    let picker = workload.id();
-    let container_name = container.map_or(manifests::EPP_CONTAINER, |c| c.name.as_str());
-    let ports: Vec<(&str, i32)> = container
-        .and_then(|c| c.ports.as_ref())
-        .into_iter()
-        .flatten()
-        .map(|p| (p.name.as_deref().unwrap_or(""), p.container_port))
-        .collect();
-    let listening = listening_port(&serving);
-    let serves = |port: i32| match serving.port_flag {
-        Some(flag) => format!("{port}, which --metrics-port={flag} says"),
-        None => format!("{port}, its default"),
-    };
-    for (e, endpoint) in monitoring.endpoints.iter().enumerate() {
-        let at = |field: &str| on(&monitoring.id, format!("spec.endpoints[{e}].{field}"));
-        let also = vec![picker.clone()];
-        let Some(listening) = listening else {
+    let Some(listening) = listening_port(&serving) else {
+        if !monitoring.endpoints.is_empty() {
             check.findings.push(finding(
-                on(&picker, "--metrics-port"),
+                on(&workload.id(), "--metrics-port"),
                 vec![monitoring.id.clone()],
                 serving.port_flag.unwrap_or_default(),
                 "is not a port number from 1 to 65535: the picker cannot serve /metrics".to_owned(),
             ));
-            break;
-        };
+        }
+        return;
+    };
+    let picker = Served {
+        id: workload.id(),
+        container: container.map_or(manifests::EPP_CONTAINER, |c| c.name.as_str()),
+        ports: container
+            .and_then(|c| c.ports.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|p| (p.name.as_deref().unwrap_or(""), p.container_port))
+            .collect(),
+        serving,
+        listening,
+    };
+    for (e, endpoint) in monitoring.endpoints.iter().enumerate() {
+        let at = |field: &str| on(&monitoring.id, format!("spec.endpoints[{e}].{field}"));
+        picker.judge_port(endpoint, &at, check);
+        picker.judge_scheme(endpoint, &at, check);
+    }
+}
+
+/// A picker as its endpoints are judged against it.
+struct Served<'w> {
+    /// `Kind/namespace/name`.
+    id: String,
+    /// Its container's name.
+    container: &'w str,
+    /// The container's ports, name and number.
+    ports: Vec<(&'w str, i32)>,
+    serving: Serving<'w>,
+    /// The port it serves `/metrics` on.
+    listening: i32,
+}
+
+impl Served<'_> {
+    /// The port it serves on, and what says so.
+    fn serves(&self) -> String {
+        match self.serving.port_flag {
+            Some(flag) => format!("{}, which --metrics-port={flag} says", self.listening),
+            None => format!("{}, its default", self.listening),
+        }
+    }
+
+    /// A finding on `field` (through `at`) of an endpoint scraping this picker.
+    fn finding(&self, at: At, value: impl Into<String>, rule: String) -> Finding {
+        finding(at, vec![self.id.clone()], value, rule)
+    }
+
+    /// The endpoint's port is a port of the container, the one it serves `/metrics` on.
+    fn judge_port(&self, endpoint: &ScrapeEndpoint, at: &dyn Fn(&str) -> At, check: &mut Check) {
+        let picker = &self.id;
         match &endpoint.port {
-            IntOrString::String(name) => match ports.iter().find(|(n, _)| n == name) {
-                None => check.findings.push(finding(
+            IntOrString::String(name) => match self.ports.iter().find(|(n, _)| n == name) {
+                None => check.findings.push(self.finding(
                     at("port"),
-                    also.clone(),
                     name.clone(),
                     format!(
-                        "names no port of container {container_name} of {picker} (its ports: {}): GMP finds no target",
-                        if ports.is_empty() {
+                        "names no port of container {} of {picker} (its ports: {}): GMP finds no target",
+                        self.container,
+                        if self.ports.is_empty() {
                             "none".to_owned()
                         } else {
-                            ports
+                            self.ports
                                 .iter()
                                 .map(|(n, p)| format!("{n} {p}"))
                                 .collect::<Vec<_>>()
@@ -513,41 +548,44 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
                         }
                     ),
                 )),
-                Some((_, number)) if *number != listening => check.findings.push(finding(
+                Some((_, number)) if *number != self.listening => check.findings.push(self.finding(
                     at("port"),
-                    also.clone(),
                     name.clone(),
                     format!(
                         "is container port {number} of {picker}, but the picker serves /metrics on {}",
-                        serves(listening)
+                        self.serves()
                     ),
                 )),
                 Some(_) => {}
             },
-            IntOrString::Int(number) if *number != listening => check.findings.push(finding(
-                at("port"),
-                also.clone(),
-                number.to_string(),
-                format!(
-                    "is not the port {picker} serves /metrics on: {}",
-                    serves(listening)
-                ),
-            )),
+            IntOrString::Int(number) if *number != self.listening => {
+                check.findings.push(self.finding(
+                    at("port"),
+                    number.to_string(),
+                    format!(
+                        "is not the port {picker} serves /metrics on: {}",
+                        self.serves()
+                    ),
+                ));
+            }
             IntOrString::Int(_) => {}
         }
+    }
+
+    /// The endpoint's scheme, client certificate and token are what the picker's flags ask.
+    fn judge_scheme(&self, endpoint: &ScrapeEndpoint, at: &dyn Fn(&str) -> At, check: &mut Check) {
+        let picker = &self.id;
         let scheme = endpoint.scheme.unwrap_or(Scheme::Http);
-        match (scheme, serving.tls) {
-            (Scheme::Http, true) => check.findings.push(finding(
+        match (scheme, self.serving.tls) {
+            (Scheme::Http, true) => check.findings.push(self.finding(
                 at("scheme"),
-                also.clone(),
                 "http",
                 format!(
                     "but {picker} serves /metrics over TLS (--metrics-cert-dir): every scrape fails; use https (scheme, tls)"
                 ),
             )),
-            (Scheme::Https, false) => check.findings.push(finding(
+            (Scheme::Https, false) => check.findings.push(self.finding(
                 at("scheme"),
-                also.clone(),
                 "https",
                 format!(
                     "but {picker} serves /metrics over plain HTTP (no --metrics-cert-dir): every scrape fails; use http"
@@ -556,23 +594,21 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
             _ => {}
         }
         let tls = endpoint.tls.as_ref();
-        if serving.mtls
+        if self.serving.mtls
             && scheme == Scheme::Https
             && tls.is_none_or(|t| t.cert.is_none() || t.key.is_none())
         {
-            check.findings.push(finding(
+            check.findings.push(self.finding(
                 at("tls.cert"),
-                also.clone(),
                 "",
                 format!(
                     "is missing: {picker} asks scrapes for a client certificate (--metrics-client-ca-file); set tls.cert and tls.key (--tls-cert-secret, --tls-key-secret)"
                 ),
             ));
         }
-        match (serving.auth, endpoint.authorization_secret()) {
-            (true, None) => check.findings.push(finding(
+        match (self.serving.auth, endpoint.authorization_secret()) {
+            (true, None) => check.findings.push(self.finding(
                 at("authorization"),
-                also.clone(),
                 "",
                 format!(
                     "is missing: {picker} checks a bearer token on /metrics (--metrics-endpoint-auth is on): every scrape gets 401"
