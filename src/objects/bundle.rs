@@ -20,7 +20,9 @@ use crate::diagnostics::Error;
 use crate::kinds::{BundleKind, Kind, Object};
 use crate::objects::alerts;
 use crate::options::{BundleBuilder, Options, Port, bundle_builder};
-use crate::plan::{AUTH_DELEGATOR, ObjectId, Plan, ServiceAccountRef, TOKEN_KEY};
+use crate::plan::{
+    AUTH_DELEGATOR, Identity, ObjectId, Plan, ServiceAccountRef, TOKEN_KEY, TargetPlan,
+};
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
 pub(crate) const SERVICE_ACCOUNT_ANNOTATION: &str = "kubernetes.io/service-account.name";
@@ -144,8 +146,35 @@ impl Monitoring {
 }
 
 impl Plan {
-    /// Makes every object in order and hands each to `sink`, which may write it and forget it.
+    /// Makes every object in order and hands each to `sink`, which may write it and forget it:
+    /// the reader's objects, each identity's, the monitorings, the auth delegations, the alerts.
     pub(crate) fn each_object(&self, sink: ObjectSink<'_>) -> Result<(), Error> {
+        self.reader_objects(sink)?;
+        for identity in self.identities() {
+            self.identity_objects(identity, sink)?;
+        }
+        self.monitorings(sink)?;
+        let labels = self.labels();
+        for delegation in self.auth_delegations() {
+            sink(Object::from(ClusterRoleBinding {
+                metadata: self.meta(delegation.binding(), labels),
+                role_ref: RoleRef {
+                    api_group: Some("rbac.authorization.k8s.io".to_owned()),
+                    kind: Kind::ClusterRole.as_str().to_owned(),
+                    name: AUTH_DELEGATOR.to_owned(),
+                },
+                subjects: Some(vec![subject(delegation.subject())]),
+            }))?;
+        }
+        for object in self.alert_objects() {
+            sink(object)?;
+        }
+        Ok(())
+    }
+
+    /// The reader's ClusterRole, every identity's ServiceAccount, and the binding of the role
+    /// to them.
+    fn reader_objects(&self, sink: ObjectSink<'_>) -> Result<(), Error> {
         let labels = self.labels();
         sink(Object::from(ClusterRole {
             metadata: self.meta(self.reader_role(), labels),
@@ -171,120 +200,118 @@ impl Plan {
                     .map(|i| subject(&i.service_account_ref()))
                     .collect(),
             ),
+        }))
+    }
+
+    /// One identity's token Secret, and the role and binding that let GMP's collector read it.
+    fn identity_objects(&self, identity: &Identity, sink: ObjectSink<'_>) -> Result<(), Error> {
+        let labels = self.labels();
+        let mut secret_meta = self.meta(identity.token_secret(), labels);
+        secret_meta.annotations.get_or_insert_default().insert(
+            SERVICE_ACCOUNT_ANNOTATION.to_owned(),
+            identity.service_account().name.clone(),
+        );
+        sink(Object::from(Secret {
+            metadata: secret_meta,
+            type_: Some("kubernetes.io/service-account-token".to_owned()),
+            ..Default::default()
         }))?;
-        for identity in self.identities() {
-            let mut secret_meta = self.meta(identity.token_secret(), labels);
-            secret_meta.annotations.get_or_insert_default().insert(
-                SERVICE_ACCOUNT_ANNOTATION.to_owned(),
-                identity.service_account().name.clone(),
-            );
-            sink(Object::from(Secret {
-                metadata: secret_meta,
-                type_: Some("kubernetes.io/service-account-token".to_owned()),
+        let role = identity.secret_reader_role();
+        let rules = Some(vec![PolicyRule {
+            api_groups: Some(vec![String::new()]),
+            resources: Some(vec!["secrets".to_owned()]),
+            resource_names: Some(identity.readable_secrets().map(str::to_owned).collect()),
+            verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
+            ..Default::default()
+        }]);
+        let binding = identity.collector_binding();
+        let subjects = Some(vec![subject(self.collector())]);
+        if role.kind == Kind::Role {
+            sink(Object::from(Role {
+                metadata: self.meta(role, labels),
+                rules,
+            }))?;
+            sink(Object::from(RoleBinding {
+                metadata: self.meta(binding, labels),
+                role_ref: role_ref(role),
+                subjects,
+            }))
+        } else {
+            sink(Object::from(ClusterRole {
+                metadata: self.meta(role, labels),
+                rules,
                 ..Default::default()
             }))?;
-            let role = identity.secret_reader_role();
-            let rules = Some(vec![PolicyRule {
-                api_groups: Some(vec![String::new()]),
-                resources: Some(vec!["secrets".to_owned()]),
-                resource_names: Some(identity.readable_secrets().map(str::to_owned).collect()),
-                verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
-                ..Default::default()
-            }]);
-            let binding = identity.collector_binding();
-            let subjects = Some(vec![subject(self.collector())]);
-            if role.kind == Kind::Role {
-                sink(Object::from(Role {
-                    metadata: self.meta(role, labels),
-                    rules,
-                }))?;
-                sink(Object::from(RoleBinding {
-                    metadata: self.meta(binding, labels),
-                    role_ref: role_ref(role),
-                    subjects,
-                }))?;
-            } else {
-                sink(Object::from(ClusterRole {
-                    metadata: self.meta(role, labels),
-                    rules,
-                    ..Default::default()
-                }))?;
-                sink(Object::from(ClusterRoleBinding {
-                    metadata: self.meta(binding, labels),
-                    role_ref: role_ref(role),
-                    subjects,
-                }))?;
-            }
-        }
-        if let Some(first) = self.targets().first() {
-            // One object retargeted per target: what the targets share is made once.
-            let mut monitoring = self.shared_monitoring(first.monitoring().kind);
-            for target in self.targets() {
-                let (metadata, selector, endpoints) = monitoring.parts();
-                let id = target.monitoring();
-                // Kept buffers: only the name, namespace, selector, secret reference, tls, port and
-                // scheme change.
-                let name = metadata.name.get_or_insert_default();
-                name.clear();
-                name.push_str(&id.name);
-                metadata.namespace.clone_from(&id.namespace);
-                *selector = label_selector(target.selector());
-                let identity = self.identity_of(target);
-                let tls = self.tls_of(target).and_then(|tls| {
-                    tls.to_gmp(
-                        self.endpoint()
-                            .names_secret_namespace()
-                            .then(|| identity.namespace()),
-                    )
-                });
-                for endpoint in endpoints.iter_mut() {
-                    endpoint.tls.clone_from(&tls);
-                    // Set only where it changes: a fleet of one port allocates nothing here.
-                    let port = self.port_of(target);
-                    let same = match (port, &endpoint.port) {
-                        (Port::Number(n), IntOrString::Int(m)) => n == m,
-                        (Port::Name(n), IntOrString::String(m)) => n == m,
-                        _ => false,
-                    };
-                    if !same {
-                        endpoint.port = int_or_string(port);
-                    }
-                    endpoint.scheme = Some(self.scheme_of(target));
-                }
-                for secret in endpoints
-                    .iter_mut()
-                    .filter_map(ScrapeEndpoint::authorization_secret_mut)
-                {
-                    secret.name.clone_from(&identity.token_secret().name);
-                    if self.endpoint().names_secret_namespace() {
-                        let namespace = secret.namespace.get_or_insert_default();
-                        namespace.clear();
-                        namespace.push_str(identity.namespace());
-                    } else {
-                        secret.namespace = None;
-                    }
-                }
-                sink(match &monitoring {
-                    Monitoring::Cluster(m) => Object::from(m),
-                    Monitoring::Pod(m) => Object::from(m),
-                })?;
-            }
-        }
-        for delegation in self.auth_delegations() {
             sink(Object::from(ClusterRoleBinding {
-                metadata: self.meta(delegation.binding(), labels),
-                role_ref: RoleRef {
-                    api_group: Some("rbac.authorization.k8s.io".to_owned()),
-                    kind: Kind::ClusterRole.as_str().to_owned(),
-                    name: AUTH_DELEGATOR.to_owned(),
-                },
-                subjects: Some(vec![subject(delegation.subject())]),
-            }))?;
+                metadata: self.meta(binding, labels),
+                role_ref: role_ref(role),
+                subjects,
+            }))
         }
-        for object in self.alert_objects() {
-            sink(object)?;
+    }
+
+    /// Every target's (Cluster)PodMonitoring: one object retargeted per target, so what the
+    /// targets share is made once.
+    fn monitorings(&self, sink: ObjectSink<'_>) -> Result<(), Error> {
+        let Some(first) = self.targets().first() else {
+            return Ok(());
+        };
+        let mut monitoring = self.shared_monitoring(first.monitoring().kind);
+        for target in self.targets() {
+            self.retarget(&mut monitoring, target);
+            sink(match &monitoring {
+                Monitoring::Cluster(m) => Object::from(m),
+                Monitoring::Pod(m) => Object::from(m),
+            })?;
         }
         Ok(())
+    }
+
+    /// `monitoring` made `target`'s, its buffers kept: only the name, namespace, selector,
+    /// secret reference, tls, port and scheme change.
+    fn retarget(&self, monitoring: &mut Monitoring, target: &TargetPlan) {
+        let (metadata, selector, endpoints) = monitoring.parts();
+        let id = target.monitoring();
+        let name = metadata.name.get_or_insert_default();
+        name.clear();
+        name.push_str(&id.name);
+        metadata.namespace.clone_from(&id.namespace);
+        *selector = label_selector(target.selector());
+        let identity = self.identity_of(target);
+        let tls = self.tls_of(target).and_then(|tls| {
+            tls.to_gmp(
+                self.endpoint()
+                    .names_secret_namespace()
+                    .then(|| identity.namespace()),
+            )
+        });
+        for endpoint in endpoints.iter_mut() {
+            endpoint.tls.clone_from(&tls);
+            // Set only where it changes: a fleet of one port allocates nothing here.
+            let port = self.port_of(target);
+            let same = match (port, &endpoint.port) {
+                (Port::Number(n), IntOrString::Int(m)) => n == m,
+                (Port::Name(n), IntOrString::String(m)) => n == m,
+                _ => false,
+            };
+            if !same {
+                endpoint.port = int_or_string(port);
+            }
+            endpoint.scheme = Some(self.scheme_of(target));
+        }
+        for secret in endpoints
+            .iter_mut()
+            .filter_map(ScrapeEndpoint::authorization_secret_mut)
+        {
+            secret.name.clone_from(&identity.token_secret().name);
+            if self.endpoint().names_secret_namespace() {
+                let namespace = secret.namespace.get_or_insert_default();
+                namespace.clear();
+                namespace.push_str(identity.namespace());
+            } else {
+                secret.namespace = None;
+            }
+        }
     }
 
     /// The alert rule objects alone (none unless `alerts.enabled`), made one at a time when the
