@@ -259,6 +259,11 @@ impl Default for AlertOptions {
 /// Where alert rules live, which decides the metrics their queries see.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "camelCase")
+)]
 pub enum RulesScope {
     /// A `Rules` object in each target namespace, seeing that namespace's metrics.
     #[default]
@@ -270,6 +275,11 @@ pub enum RulesScope {
 /// Which GMP object scrapes the endpoint pickers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "camelCase")
+)]
 pub enum MonitoringMode {
     /// ClusterPodMonitoring: cluster-scoped; may read the token from any namespace.
     #[default]
@@ -395,6 +405,11 @@ impl Preset {
 /// How GMP's collector is granted read access to the token Secret.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "camelCase")
+)]
 pub enum SecretAccess {
     /// A ClusterRole and ClusterRoleBinding, as the seed document and the GKE docs have it.
     #[default]
@@ -612,4 +627,42 @@ pub struct Names {
     /// The alerts' Rules or ClusterRules. Default: `inference-gateway-endpoint-picker-alerts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<String>,
+}
+
+#[cfg(test)]
+#[cfg(feature = "clap")]
+mod tests {
+    use clap::ValueEnum;
+    use serde::Serialize;
+
+    use super::{MonitoringMode, RulesScope, SecretAccess};
+
+    /// Every variant's clap spelling, next to serde's: both derive it from the variant's name by
+    /// the same rule, which this holds them to.
+    fn spellings<T: ValueEnum + Serialize>() -> Vec<(String, serde_json::Value)> {
+        T::value_variants()
+            .iter()
+            .map(|v| {
+                let clap = v.to_possible_value().map(|p| p.get_name().to_owned());
+                (clap.unwrap_or_default(), serde_json::to_value(v).unwrap())
+            })
+            .collect()
+    }
+
+    /// Flags and config files spell each variant alike.
+    #[test]
+    fn clap_spells_as_serde() {
+        let all = [
+            spellings::<RulesScope>(),
+            spellings::<MonitoringMode>(),
+            spellings::<SecretAccess>(),
+        ];
+        for (clap, serde) in all.into_iter().flatten() {
+            assert_eq!(serde, clap.as_str());
+        }
+        // Every variant is listed: two per enum.
+        assert_eq!(RulesScope::value_variants().len(), 2);
+        assert_eq!(MonitoringMode::value_variants().len(), 2);
+        assert_eq!(SecretAccess::value_variants().len(), 2);
+    }
 }

@@ -71,6 +71,26 @@ impl PresetFlavor {
     }
 }
 
+/// A command line takes the spellings of config files, [`PresetFlavor::as_str`].
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for PresetFlavor {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Self::RawV01 => "GIE raw manifests v0.1-v0.2",
+            Self::RawV03 => "GIE raw manifests v0.3-v1.5",
+            Self::HelmInferencepool => "GIE Helm chart inferencepool v0.3-v1.5",
+            Self::HelmStandalone => "GIE Helm chart standalone v1.4-v1.5",
+            Self::LlmDRouterGateway => "llm-d-router's gateway chart",
+            Self::LlmDRouterStandalone => "llm-d-router's standalone chart",
+        };
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
 /// A `MAJOR.MINOR` version.
 pub type Version = (u64, u64);
 
@@ -668,9 +688,64 @@ impl std::fmt::Display for MetricsSchema {
     }
 }
 
+/// A command line takes the spellings of config files, [`MetricsSchema::as_str`].
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for MetricsSchema {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            InferenceModel => "GIE < 1.1",
+            InferenceObjective => "GIE 1.1+, llm-d-router < 0.9",
+            LlmDEpp => "llm-d-router 0.9+",
+            LlmDEppMigration => {
+                "llm_d_epp_ names, else inference_objective_ ones: queries cost two"
+            }
+        };
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// serde spells every flavor and schema as `as_str` does (config files, flags and messages
+    /// agree), and reads that spelling back.
+    #[test]
+    fn serde_spells_as_as_str() {
+        for flavor in PresetFlavor::ALL {
+            let json = serde_json::to_value(flavor).unwrap();
+            assert_eq!(json, flavor.as_str(), "{flavor:?}");
+            assert_eq!(
+                serde_json::from_value::<PresetFlavor>(json).unwrap(),
+                flavor
+            );
+        }
+        for schema in MetricsSchema::ALL {
+            let json = serde_json::to_value(schema).unwrap();
+            assert_eq!(json, schema.as_str(), "{schema:?}");
+            assert_eq!(
+                serde_json::from_value::<MetricsSchema>(json).unwrap(),
+                schema
+            );
+        }
+    }
+
+    /// A command line takes exactly the spellings of `as_str`.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn clap_spells_as_as_str() {
+        use clap::ValueEnum;
+        for flavor in PresetFlavor::ALL {
+            assert_eq!(PresetFlavor::from_str(flavor.as_str(), false), Ok(flavor));
+        }
+        for schema in MetricsSchema::ALL {
+            assert_eq!(MetricsSchema::from_str(schema.as_str(), false), Ok(schema));
+        }
+    }
 
     /// The names the outputs query are all in their schema's catalogue.
     #[test]

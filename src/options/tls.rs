@@ -119,14 +119,9 @@ impl TlsOptions {
     }
 }
 
-/// The spelling of a TLS version in the CRD, config files and flags.
+/// The spelling of a TLS version in the CRD, config files and flags ([`TlsVersion::as_str`]).
 pub fn tls_version_str(version: TlsVersion) -> &'static str {
-    match version {
-        TlsVersion::Tls10 => "TLS10",
-        TlsVersion::Tls11 => "TLS11",
-        TlsVersion::Tls12 => "TLS12",
-        TlsVersion::Tls13 => "TLS13",
-    }
+    version.as_str()
 }
 
 /// [`tls_version_str`] for the templates, which hold references.

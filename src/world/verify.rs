@@ -33,6 +33,7 @@ pub struct VerifyOptions {
 
 /// How the verification steps are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum VerifyFormat {
     /// Numbered steps to read and copy from.
     #[default]

@@ -88,12 +88,31 @@ impl ScrapeEndpoint {
 }
 
 impl Scheme {
-    /// The spelling the CRD expects.
+    /// Every scheme.
+    pub const ALL: [Self; 2] = [Self::Http, Self::Https];
+
+    /// The spelling the CRD expects (serde's, which a test holds to this one).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
             Self::Https => "https",
         }
+    }
+}
+
+/// A command line takes the CRD's spellings, [`Scheme::as_str`].
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Scheme {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Self::Http => "Plain HTTP",
+            Self::Https => "HTTP over TLS",
+        };
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(help))
     }
 }
 
@@ -119,4 +138,31 @@ pub struct ScrapeLimits {
     /// Maximum length of a label value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_value_length: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scheme;
+
+    /// serde spells every scheme as `as_str` does: the CRD, config files and flags agree.
+    #[test]
+    fn serde_spells_schemes_as_as_str() {
+        for scheme in Scheme::ALL {
+            let json = serde_json::to_value(scheme).unwrap();
+            assert_eq!(json, scheme.as_str(), "{scheme:?}");
+            let back: Scheme = serde_json::from_value(json).unwrap();
+            assert_eq!(back, scheme);
+        }
+    }
+
+    /// A command line takes exactly the spellings of `as_str`.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn clap_spells_schemes_as_as_str() {
+        use clap::ValueEnum;
+        for scheme in Scheme::ALL {
+            assert_eq!(Scheme::from_str(scheme.as_str(), false), Ok(scheme));
+        }
+        assert_eq!(Scheme::value_variants(), Scheme::ALL);
+    }
 }

@@ -98,3 +98,63 @@ pub enum TlsVersion {
     /// TLS 1.3.
     Tls13,
 }
+
+impl TlsVersion {
+    /// Every version, oldest first.
+    pub const ALL: [Self; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// The spelling of the CRD (serde's, which a test holds to this one), config files and flags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLS10",
+            Self::Tls11 => "TLS11",
+            Self::Tls12 => "TLS12",
+            Self::Tls13 => "TLS13",
+        }
+    }
+}
+
+/// A command line takes the CRD's spellings, [`TlsVersion::as_str`].
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for TlsVersion {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Self::Tls10 => "TLS 1.0",
+            Self::Tls11 => "TLS 1.1",
+            Self::Tls12 => "TLS 1.2",
+            Self::Tls13 => "TLS 1.3",
+        };
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TlsVersion;
+
+    /// serde spells every version as `as_str` does: the CRD, config files and flags agree.
+    #[test]
+    fn serde_spells_tls_versions_as_as_str() {
+        for version in TlsVersion::ALL {
+            let json = serde_json::to_value(version).unwrap();
+            assert_eq!(json, version.as_str(), "{version:?}");
+            let back: TlsVersion = serde_json::from_value(json).unwrap();
+            assert_eq!(back, version);
+        }
+    }
+
+    /// A command line takes exactly the spellings of `as_str`.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn clap_spells_tls_versions_as_as_str() {
+        use clap::ValueEnum;
+        for version in TlsVersion::ALL {
+            assert_eq!(TlsVersion::from_str(version.as_str(), false), Ok(version));
+        }
+        assert_eq!(TlsVersion::value_variants(), TlsVersion::ALL);
+    }
+}

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use igw_monitoring::{
     ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
 };
-use igw_monitoring::{Given, SecretKeyRef, Source, TlsVersion, tls_version_str};
+use igw_monitoring::{Given, SecretKeyRef, Source, TlsVersion, VerifyFormat};
 use igw_monitoring::{MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
 
 /// Worked examples shown at the end of `--help`.
@@ -97,8 +97,8 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         cluster: Option<String>,
         /// Steps to read, or a runnable `set -euo pipefail` shell script.
-        #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]
-        format: VerifyFormatArg,
+        #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+        format: VerifyFormat,
         /// Check the bundle against these manifests first, as `check --against` does (exit 1
         /// on a finding, nothing written); the steps then begin by checking that each endpoint
         /// picker runs on the cluster as the manifests describe it (repeatable, `-` for stdin).
@@ -212,11 +212,11 @@ pub struct OptionArgs {
     /// How GMP's collector may read the token Secret: a cluster-wide ClusterRole binding (the
     /// seed's form), or a Role binding in the Secret's namespace only [default: cluster].
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub secret_access: Option<SecretAccessArg>,
+    pub secret_access: Option<SecretAccess>,
     /// Scrape with ClusterPodMonitorings (reader in --namespace) or with PodMonitorings in each
     /// target's namespace, each with its own reader [default: cluster].
     #[arg(long, value_enum, value_name = "KIND")]
-    pub monitoring: Option<MonitoringArg>,
+    pub monitoring: Option<MonitoringMode>,
     /// Name of this installation, put into cluster-scoped names so bundles never collide.
     #[arg(long, value_name = "NAME")]
     pub instance: Option<String>,
@@ -224,12 +224,11 @@ pub struct OptionArgs {
     /// comma-separated); repeatable, replaces the selector and the config file's targets.
     #[arg(long = "target", value_name = "NAME[:NS]=SELECTOR", value_parser = target)]
     pub targets: Vec<Target>,
-    /// Derive the selector from how the endpoint picker was installed: raw-v0.1, raw-v0.3,
-    /// helm-inferencepool, helm-standalone, llm-d-router-gateway, llm-d-router-standalone.
+    /// Derive the selector from how the endpoint picker was installed.
     #[arg(
         long,
+        value_enum,
         value_name = "FLAVOR",
-        value_parser = preset_flavor,
         conflicts_with_all = ["selectors", "selector_expressions"]
     )]
     pub preset: Option<PresetFlavor>,
@@ -246,11 +245,9 @@ pub struct OptionArgs {
     /// the metric schema when --metrics-schema is not given.
     #[arg(long, value_name = "X.Y")]
     pub epp_version: Option<String>,
-    /// The metric names alerts, dashboard and verify query: inference-model (GIE < 1.1),
-    /// inference-objective (GIE 1.1+, llm-d-router < 0.9), llm-d-epp (llm-d-router 0.9+),
-    /// llm-d-epp-migration (llm_d_epp_ names, else inference_objective_ ones: queries cost two)
-    /// [default: derived from the preset and --epp-version, else inference-model].
-    #[arg(long, value_name = "SCHEMA", value_parser = metrics_schema)]
+    /// The metric names alerts, dashboard and verify query [default: derived from the preset and
+    /// --epp-version, else inference-model].
+    #[arg(long, value_enum, value_name = "SCHEMA")]
     pub metrics_schema: Option<MetricsSchema>,
     /// The endpoint picker's ServiceAccount, NS/NAME: bind it to system:auth-delegator (fixes 500s).
     #[arg(long, value_name = "NS/NAME")]
@@ -263,7 +260,7 @@ pub struct OptionArgs {
     pub with_alerts: bool,
     /// Alerts as one Rules per target namespace, or one ClusterRules [default: namespaced].
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub rules_scope: Option<RulesScopeArg>,
+    pub rules_scope: Option<RulesScope>,
     /// P99 latency in seconds above which the latency alert fires [default: 10].
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub alert_p99_latency: Option<f64>,
@@ -301,7 +298,7 @@ pub struct OptionArgs {
     pub path: Option<String>,
     /// Scrape protocol [default: http].
     #[arg(long, value_enum, value_name = "SCHEME")]
-    pub scheme: Option<SchemeArg>,
+    pub scheme: Option<Scheme>,
     /// Verify the endpoint picker's certificate with the CA in this key of a Secret beside the
     /// token Secret, SECRET:KEY (e.g. epp-metrics-ca:ca.crt) [default: the system roots].
     #[arg(long, value_name = "SECRET:KEY", value_parser = secret_key)]
@@ -320,8 +317,8 @@ pub struct OptionArgs {
     /// Do not verify the endpoint picker's certificate (contradicts --tls-ca-secret).
     #[arg(long)]
     pub tls_insecure_skip_verify: bool,
-    /// Lowest TLS version accepted: TLS10, TLS11, TLS12 or TLS13 [default: TLS12, Go's].
-    #[arg(long, value_name = "VERSION", value_parser = tls_version)]
+    /// Lowest TLS version accepted [default: TLS12, Go's].
+    #[arg(long, value_enum, value_name = "VERSION")]
     pub tls_min_version: Option<TlsVersion>,
     /// Prefix of every object name the bundle creates (not of GMP's collector).
     #[arg(long, value_name = "PREFIX")]
@@ -329,51 +326,6 @@ pub struct OptionArgs {
     /// Add this label to every object (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
     pub labels: Vec<(String, String)>,
-}
-
-/// `verify --format` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormatArg {
-    /// Numbered steps with the commands to run.
-    Text,
-    /// A runnable shell script.
-    Script,
-}
-
-/// `--rules-scope` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RulesScopeArg {
-    /// One Rules per target namespace.
-    Namespaced,
-    /// One ClusterRules.
-    Cluster,
-}
-
-/// `--monitoring` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MonitoringArg {
-    /// ClusterPodMonitoring.
-    Cluster,
-    /// PodMonitoring.
-    Pod,
-}
-
-/// `--secret-access` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SecretAccessArg {
-    /// ClusterRole + ClusterRoleBinding.
-    Cluster,
-    /// Role + RoleBinding in the Secret's namespace.
-    Namespaced,
-}
-
-/// `--scheme` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SchemeArg {
-    /// Plain HTTP.
-    Http,
-    /// HTTP over TLS.
-    Https,
 }
 
 impl OptionArgs {
@@ -416,16 +368,10 @@ impl OptionArgs {
             };
         }
         if let Some(access) = self.secret_access {
-            options.secret_access = match access {
-                SecretAccessArg::Cluster => SecretAccess::Cluster,
-                SecretAccessArg::Namespaced => SecretAccess::Namespaced,
-            };
+            options.secret_access = access;
         }
         if let Some(monitoring) = self.monitoring {
-            options.monitoring = match monitoring {
-                MonitoringArg::Cluster => MonitoringMode::Cluster,
-                MonitoringArg::Pod => MonitoringMode::Pod,
-            };
+            options.monitoring = monitoring;
         }
         if let Some(instance) = &self.instance {
             options.instance = Some(instance.clone());
@@ -462,10 +408,7 @@ impl OptionArgs {
         let alerts = &mut options.alerts;
         alerts.enabled |= self.with_alerts;
         if let Some(scope) = self.rules_scope {
-            alerts.scope = match scope {
-                RulesScopeArg::Namespaced => RulesScope::Namespaced,
-                RulesScopeArg::Cluster => RulesScope::Cluster,
-            };
+            alerts.scope = scope;
         }
         for (target, flag) in [
             (&mut alerts.p99_latency_seconds, self.alert_p99_latency),
@@ -487,10 +430,7 @@ impl OptionArgs {
         }
         set(&mut options.path, &self.path);
         if let Some(scheme) = self.scheme {
-            options.scheme = match scheme {
-                SchemeArg::Http => Scheme::Http,
-                SchemeArg::Https => Scheme::Https,
-            };
+            options.scheme = scheme;
         }
         if self.tls_given() {
             let tls = options.tls.get_or_insert_default();
@@ -641,18 +581,6 @@ fn secret_key(text: &str) -> Result<SecretKeyRef, String> {
         .ok_or_else(|| format!("{text:?} is not SECRET:KEY (e.g. epp-metrics-ca:ca.crt)"))
 }
 
-fn tls_version(text: &str) -> Result<TlsVersion, String> {
-    [
-        TlsVersion::Tls10,
-        TlsVersion::Tls11,
-        TlsVersion::Tls12,
-        TlsVersion::Tls13,
-    ]
-    .into_iter()
-    .find(|v| tls_version_str(*v) == text)
-    .ok_or_else(|| format!("unknown TLS version {text:?}; known: TLS10, TLS11, TLS12, TLS13"))
-}
-
 fn key_value(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -682,32 +610,6 @@ fn target(text: &str) -> Result<Target, String> {
         port: None,
         scheme: None,
     })
-}
-
-fn preset_flavor(text: &str) -> Result<PresetFlavor, String> {
-    PresetFlavor::ALL
-        .into_iter()
-        .find(|flavor| flavor.as_str() == text)
-        .ok_or_else(|| {
-            let known: Vec<&str> = PresetFlavor::ALL.iter().map(|f| f.as_str()).collect();
-            format!(
-                "unknown preset {text:?}; known presets: {}",
-                known.join(", ")
-            )
-        })
-}
-
-fn metrics_schema(text: &str) -> Result<MetricsSchema, String> {
-    MetricsSchema::ALL
-        .into_iter()
-        .find(|schema| schema.as_str() == text)
-        .ok_or_else(|| {
-            let known: Vec<&str> = MetricsSchema::ALL.iter().map(|s| s.as_str()).collect();
-            format!(
-                "unknown metric schema {text:?}; known schemas: {}",
-                known.join(", ")
-            )
-        })
 }
 
 fn port(text: &str) -> Result<Port, String> {

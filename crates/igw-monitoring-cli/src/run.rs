@@ -9,10 +9,10 @@ use clap::CommandFactory;
 use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{
-    Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyFormat, VerifyOptions, Warning, printable,
+    Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
 };
 
-use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs, VerifyFormatArg};
+use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs};
 use crate::bounded::read_at_most;
 use crate::config;
 use crate::output;
@@ -135,10 +135,7 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             }
             let verify = VerifyOptions {
                 cluster: cluster.clone(),
-                format: match format {
-                    VerifyFormatArg::Text => VerifyFormat::Text,
-                    VerifyFormatArg::Script => VerifyFormat::Script,
-                },
+                format: *format,
                 preflight,
             };
             // Written as it is made: a fleet's steps are larger than its bundle.

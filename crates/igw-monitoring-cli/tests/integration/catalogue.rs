@@ -319,6 +319,11 @@ fn catalogue() -> Vec<Case> {
             "required arguments were not provided",
         ),
         clap(
+            &["--preset", "raw-v0.2", "--release", "x"],
+            "invalid value 'raw-v0.2' for '--preset <FLAVOR>'",
+            "[possible values: raw-v0.1, raw-v0.3, helm-inferencepool, helm-standalone, llm-d-router-gateway, llm-d-router-standalone]",
+        ),
+        clap(
             &[
                 "--preset",
                 "helm-standalone",
@@ -342,8 +347,8 @@ fn catalogue() -> Vec<Case> {
         ),
         clap(
             &["--metrics-schema", "inference_objective"],
-            "--metrics-schema",
-            "unknown metric schema",
+            "invalid value 'inference_objective' for '--metrics-schema <SCHEMA>'",
+            "[possible values: inference-model, inference-objective, llm-d-epp, llm-d-epp-migration]",
         ),
         cfg(
             "targets: [{name: a, preset: {flavor: raw-v0.3, release: x}}, {name: b, preset: {flavor: llm-d-router-gateway, release: y}}]\neppVersion: \"1.1\"\n",
@@ -783,13 +788,13 @@ fn catalogue() -> Vec<Case> {
         ),
         clap(
             &["--tls-min-version", "1.2"],
-            "--tls-min-version",
-            "unknown TLS version",
+            "invalid value '1.2' for '--tls-min-version <VERSION>'",
+            "[possible values: TLS10, TLS11, TLS12, TLS13]",
         ),
         clap(
             &["--tls-min-version", "tls12"],
-            "--tls-min-version",
-            "unknown TLS version",
+            "invalid value 'tls12' for '--tls-min-version <VERSION>'",
+            "[possible values: TLS10, TLS11, TLS12, TLS13]",
         ),
         cfg_err(
             "tls: {minVersion: TLS14}\n",
