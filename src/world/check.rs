@@ -693,6 +693,12 @@ fn judge_schema(
             .collect::<Vec<_>>()
             .join(" and ")
     };
+    // Found once: a bundle of a fleet holds thousands of monitorings and few rule objects.
+    let rule_objects: Vec<_> = if schema.is_none() {
+        objects.iter().filter_map(rules).collect()
+    } else {
+        Vec::new()
+    };
     for &i in scraped {
         let Some(workload) = templates.workloads.get(i) else {
             continue;
@@ -735,7 +741,7 @@ fn judge_schema(
             }
             continue;
         }
-        for (id, namespace, groups) in objects.iter().filter_map(rules) {
+        for (id, namespace, groups) in &rule_objects {
             if namespace.is_some_and(|ns| ns != workload.namespace) {
                 continue;
             }
@@ -746,7 +752,7 @@ fn judge_schema(
                         continue;
                     }
                     check.findings.push(finding(
-                        on(&id, format!("spec.groups[{g}].rules[{r}].expr")),
+                        on(id, format!("spec.groups[{g}].rules[{r}].expr")),
                         vec![workload.id()],
                         rule.alert.clone().or_else(|| rule.record.clone()).unwrap_or_default(),
                         format!(
