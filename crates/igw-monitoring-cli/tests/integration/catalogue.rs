@@ -6,16 +6,15 @@
 //! nothing on stdout, stderr names the field) and as `kustomize --out` (exit 2, nothing written,
 //! no staging folder left). A new top-level option without a case fails the coverage test.
 
-use std::ffi::OsStr;
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use clap::Parser;
 use igw_monitoring::{Error, Options, Problems};
 use igw_monitoring_cli::Cli;
 use igw_monitoring_cli::args::Command as CliCommand;
 use igw_monitoring_cli::config;
+
+use crate::support::{igw, staging_leftovers};
 
 // ---------------------------------------------------------------------------------------------
 // The cases
@@ -1310,42 +1309,6 @@ fn library_failure(case: &Case) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Through the command
 
-/// One finished run of the binary.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `igw-monitoring` with `args`.
-fn igw<I, S>(args: I) -> std::io::Result<Run>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let output = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
-        .args(args)
-        .output()?;
-    Ok(Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    })
-}
-
-/// Entries of `parent` that look like the writer's staging or parking folders.
-fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(parent)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".igw-monitoring-") {
-            found.push(name);
-        }
-    }
-    Ok(found)
-}
-
 /// Each way the binary misbehaved on `case`, as `render` and as `kustomize --out`.
 fn command_failures(case: &Case) -> std::io::Result<Vec<String>> {
     let dir = tempfile::tempdir()?;
@@ -1406,6 +1369,19 @@ fn command_failures(case: &Case) -> std::io::Result<Vec<String>> {
 #[test]
 fn the_catalogue_is_large_and_covers_every_option() {
     let cases = catalogue();
+    // The README states the catalogue's size; the figure must be this one.
+    let readme = include_str!("../../../../README.md");
+    let stated: Vec<usize> = readme
+        .split("a catalogue of ")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(" invalid inputs"))
+        .filter_map(|(number, _)| number.replace(',', "").parse().ok())
+        .collect();
+    assert_eq!(
+        stated,
+        [cases.len()],
+        "README's figure for the bad-input catalogue"
+    );
     assert!(
         cases.len() >= 110,
         "only {} cases in the catalogue",

@@ -3,7 +3,6 @@
 
 use igw_monitoring::Objects;
 use std::collections::BTreeSet;
-use std::error::Error;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
@@ -11,10 +10,11 @@ use std::process::Command;
 
 use igw_monitoring::{ClusterFlavor, Options, Port, Scheme};
 use proptest::prelude::*;
-use serde::Deserialize;
 use serde_yaml::Value;
 
-pub(crate) type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+pub(crate) use crate::support::{
+    Run, TestResult, documents, igw, igw_in, named, names_in, staging_leftovers,
+};
 
 /// The kinds of the bundle's seven objects, in the order they are rendered.
 const KINDS: [&str; 7] = [
@@ -27,66 +27,95 @@ const KINDS: [&str; 7] = [
     "ClusterPodMonitoring",
 ];
 
-/// Positions of the objects in [`KINDS`].
-const READER_ROLE: usize = 0;
-const SERVICE_ACCOUNT: usize = 1;
-const READER_BINDING: usize = 2;
-const TOKEN_SECRET: usize = 3;
-const SECRET_READER_ROLE: usize = 4;
-const COLLECTOR_BINDING: usize = 5;
-const POD_MONITORING: usize = 6;
+/// The seven objects of a bundle, each found by its kind and by the names that tie it to the
+/// others, never by its position: the token Secret and the monitoring are one of their kind;
+/// the reader's binding is the one whose subject is the ServiceAccount, and the reader role the
+/// one it binds; the secret reader is the role naming the Secret, and the collector's binding
+/// the one binding it. `docs[PART]` is null when the bundle holds no such object.
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    ReaderRole,
+    ServiceAccount,
+    ReaderBinding,
+    TokenSecret,
+    SecretReaderRole,
+    CollectorBinding,
+    PodMonitoring,
+}
+use Part::{
+    CollectorBinding as COLLECTOR_BINDING, PodMonitoring as POD_MONITORING,
+    ReaderBinding as READER_BINDING, ReaderRole as READER_ROLE,
+    SecretReaderRole as SECRET_READER_ROLE, ServiceAccount as SERVICE_ACCOUNT,
+    TokenSecret as TOKEN_SECRET,
+};
 
-/// One finished run of the binary.
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
+/// The documents of `docs` of one of `kinds`.
+fn of_kind<'d>(
+    docs: &'d [Value],
+    kinds: &'static [&'static str],
+) -> impl Iterator<Item = &'d Value> {
+    docs.iter()
+        .filter(move |d| kinds.iter().any(|k| d["kind"] == *k))
 }
 
-impl Run {
-    /// Everything about the run, for assertion messages.
-    pub(crate) fn show(&self) -> String {
-        format!(
-            "exit code {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
+const BINDINGS: &[&str] = &["ClusterRoleBinding", "RoleBinding"];
+const ROLES: &[&str] = &["ClusterRole", "Role"];
+
+impl Part {
+    /// The document of this part in `docs`, if there is exactly one.
+    fn find(self, docs: &[Value]) -> Option<&Value> {
+        let one = |kinds: &'static [&'static str]| {
+            let mut found = of_kind(docs, kinds);
+            match (found.next(), found.next()) {
+                (Some(doc), None) => Some(doc),
+                _ => None,
+            }
+        };
+        match self {
+            Part::ServiceAccount => one(&["ServiceAccount"]),
+            Part::TokenSecret => one(&["Secret"]),
+            Part::PodMonitoring => one(&["ClusterPodMonitoring", "PodMonitoring"]),
+            Part::ReaderBinding => {
+                let account = Part::ServiceAccount.find(docs)?;
+                of_kind(docs, BINDINGS).find(|b| {
+                    b["subjects"][0]["kind"] == "ServiceAccount"
+                        && b["subjects"][0]["name"] == account["metadata"]["name"]
+                })
+            }
+            Part::ReaderRole => {
+                let binding = Part::ReaderBinding.find(docs)?;
+                let kind = binding["roleRef"]["kind"].as_str()?;
+                let name = binding["roleRef"]["name"].as_str()?;
+                named(docs, kind, name).first().copied()
+            }
+            Part::SecretReaderRole => {
+                let secret = Part::TokenSecret.find(docs)?;
+                of_kind(docs, ROLES).find(|r| {
+                    r["rules"][0]["resources"][0] == "secrets"
+                        && r["rules"][0]["resourceNames"][0] == secret["metadata"]["name"]
+                })
+            }
+            Part::CollectorBinding => {
+                let role = Part::SecretReaderRole.find(docs)?;
+                of_kind(docs, BINDINGS).find(|b| {
+                    b["roleRef"]["kind"] == role["kind"]
+                        && b["roleRef"]["name"] == role["metadata"]["name"]
+                })
+            }
+        }
     }
 }
 
-/// Runs `igw-monitoring` with `args` in `cwd` (or the test's own working directory).
-pub(crate) fn igw_in<I, S>(cwd: Option<&Path>, args: I) -> std::io::Result<Run>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut command = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"));
-    command.args(args);
-    if let Some(dir) = cwd {
-        command.current_dir(dir);
+impl std::ops::Index<Part> for Vec<Value> {
+    type Output = Value;
+
+    // A part the bundle lacks fails the test here, rather than reading as null and letting an
+    // assertion about an absent field pass.
+    #[allow(clippy::panic)]
+    fn index(&self, part: Part) -> &Value {
+        part.find(self)
+            .unwrap_or_else(|| panic!("the bundle holds no {part:?}: {self:?}"))
     }
-    let output = command.output()?;
-    Ok(Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    })
-}
-
-/// Runs `igw-monitoring` with `args`.
-pub(crate) fn igw<I, S>(args: I) -> std::io::Result<Run>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    igw_in(None, args)
-}
-
-/// The YAML documents of a multi-document text.
-fn documents(yaml: &str) -> Result<Vec<Value>, serde_yaml::Error> {
-    serde_yaml::Deserializer::from_str(yaml)
-        .map(Value::deserialize)
-        .collect()
 }
 
 /// Renders with `args` (after `render`), expecting success, and returns the seven documents.
@@ -107,21 +136,6 @@ fn render_docs(args: &[&str]) -> TestResult<Vec<Value>> {
 /// `value` as a string, or an empty one.
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or_default()
-}
-
-/// The file names in `dir`, sorted.
-fn names_in(dir: &Path) -> std::io::Result<BTreeSet<String>> {
-    fs::read_dir(dir)?
-        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect()
-}
-
-/// Entries of `parent` that look like the writer's staging or parking folders.
-pub(crate) fn staging_leftovers(parent: &Path) -> std::io::Result<Vec<String>> {
-    Ok(names_in(parent)?
-        .into_iter()
-        .filter(|name| name.starts_with(".igw-monitoring-"))
-        .collect())
 }
 
 /// The files the library says a Kustomize base of `options` holds, by name.
@@ -213,11 +227,7 @@ fn namespace_moves_the_service_account_its_secret_and_every_reference() {
         COLLECTOR_BINDING,
         POD_MONITORING,
     ] {
-        assert!(
-            docs[i]["metadata"].get("namespace").is_none(),
-            "{}",
-            KINDS[i]
-        );
+        assert!(docs[i]["metadata"].get("namespace").is_none(), "{i:?}");
     }
     assert_eq!(
         docs[COLLECTOR_BINDING]["subjects"][0]["namespace"],

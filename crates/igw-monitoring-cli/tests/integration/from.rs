@@ -8,23 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_yaml::Value;
 
-use crate::cli::{TestResult, igw};
-
-fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
-
-/// The documents of a YAML stream, empty ones left out.
-fn documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
-    let mut values = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value = Value::deserialize(document)?;
-        if !value.is_null() {
-            values.push(value);
-        }
-    }
-    Ok(values)
-}
+use crate::support::{Run, TestResult, documents, igw, shared_dir};
 
 /// One pod template of the input: `Kind/namespace/name`, its labels, whether it runs `epp`
 /// and that container's port names.
@@ -570,7 +554,7 @@ fn picker(name: &str, namespace: &str, labels: &str, args: &str) -> String {
     )
 }
 
-fn render_from(dir: &Path, text: &str, extra: &[&str]) -> TestResult<crate::cli::Run> {
+fn render_from(dir: &Path, text: &str, extra: &[&str]) -> TestResult<Run> {
     let file = dir.join("in.yaml");
     std::fs::write(&file, text)?;
     let mut args = vec![

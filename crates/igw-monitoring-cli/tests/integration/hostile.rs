@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-use crate::cli::{TestResult, igw};
+use crate::support::{TestResult, igw, shared_dir};
 
 /// kubectl's global flags (`kubectl options`), each spelled as a value would reach a command.
 const KUBECTL_FLAGS: &[&str] = &[
@@ -322,10 +322,6 @@ fn negative_infinity_as_its_own_argument_gets_the_range_error() -> TestResult {
         assert!(run.stderr.contains(flag), "{flag}: {}", run.stderr);
     }
     Ok(())
-}
-
-fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
 }
 
 /// What `kubectl get -A -o yaml` of a cluster holding `objects` prints: one `List`, every

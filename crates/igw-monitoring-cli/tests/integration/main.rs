@@ -7,4 +7,5 @@ mod config;
 mod from;
 mod hostile;
 mod kustomize_overlays;
+mod support;
 mod writes;

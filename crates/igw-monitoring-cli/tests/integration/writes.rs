@@ -13,7 +13,8 @@ use std::process::{Command, Output};
 
 use igw_monitoring::Options;
 
-use crate::cli::{TestResult, assert_base, igw, staging_leftovers};
+use crate::cli::assert_base;
+use crate::support::{TestResult, igw, igw_in, staging_leftovers};
 
 /// The hook's variable (see the module docs).
 const SIGNAL_AT: &str = "IGW_MONITORING_TEST_SIGNAL_AT";
@@ -242,7 +243,7 @@ fn a_linked_out_is_updated_where_it_points() -> TestResult {
 #[test]
 fn an_out_without_a_folder_name_is_refused() -> TestResult {
     let root = tempfile::tempdir()?;
-    let run = crate::cli::igw_in(Some(root.path()), ["kustomize", "--out", "."])?;
+    let run = igw_in(Some(root.path()), ["kustomize", "--out", "."])?;
     assert_eq!(run.code, Some(2), "{}", run.show());
     assert!(run.stderr.contains("names no folder"), "{}", run.show());
     assert_eq!(fs::read_dir(root.path())?.count(), 0);
