@@ -408,6 +408,7 @@ impl FolderLock {
 
 /// Debug builds only: the environment variable naming a signal to raise at a step of a write,
 /// as `SIGNAL:STEP` (`TERM:3`: SIGTERM at the third step), for the tests that kill writes.
+#[cfg(all(unix, debug_assertions))]
 const TEST_SIGNAL: &str = "IGW_MONITORING_TEST_SIGNAL_AT";
 
 /// Debug builds only: set, the exchange is taken as unsupported (the two-rename fallback runs).
