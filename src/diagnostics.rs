@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::kinds::ObjectRef;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -77,7 +79,8 @@ pub(crate) const SHOWN_NAMES: usize = 3;
 
 /// Names joined for a message (`A, B, C`), the first [`SHOWN_NAMES`] and then a count
 /// (`and 1,995 more`).
-pub(crate) fn listed(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+pub(crate) fn listed(names: impl IntoIterator<Item = impl fmt::Display>) -> String {
+    use fmt::Write as _;
     let mut text = String::new();
     let mut count = 0usize;
     for name in names {
@@ -85,7 +88,8 @@ pub(crate) fn listed(names: impl IntoIterator<Item = impl AsRef<str>>) -> String
             if count > 0 {
                 text.push_str(", ");
             }
-            text.push_str(name.as_ref());
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{name}");
         }
         count += 1;
     }
@@ -258,14 +262,14 @@ impl ProblemsBuilder {
 /// (`OBJECT FIELD + ALSO: "VALUE" RULE`) and in `check -o json`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
-    /// The object it is about, `Kind/namespace/name` (`Kind/name` when cluster-scoped);
-    /// `None` when it is about an option or the bundle as a whole.
-    pub object: Option<String>,
+    /// The object it is about (written `Kind/namespace/name`, `Kind/name` when
+    /// cluster-scoped); `None` when it is about an option or the bundle as a whole.
+    pub object: Option<ObjectRef>,
     /// The object's field (`spec.endpoints[0].port`), else the option's path as in the config
     /// file (`tls`, `targets[2].scheme`); empty when it is about the whole object.
     pub field: String,
     /// The other objects involved (the pickers a monitoring selects, ...).
-    pub also: Vec<String>,
+    pub also: Vec<ObjectRef>,
     /// The value found there; `None` when there is none to show.
     pub value: Option<String>,
     /// The rule it breaks; for a warning, what follows from it.
@@ -290,13 +294,9 @@ impl Finding {
 
     /// A finding (or warning) about `object` (at `field`, or the whole object when empty),
     /// with no value to show.
-    pub fn object(
-        object: impl Into<String>,
-        field: impl Into<String>,
-        rule: impl Into<String>,
-    ) -> Self {
+    pub fn object(object: ObjectRef, field: impl Into<String>, rule: impl Into<String>) -> Self {
         Self {
-            object: Some(object.into()),
+            object: Some(object),
             ..Self::option(field, rule)
         }
     }
@@ -306,7 +306,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.object, self.field.is_empty()) {
             (Some(object), false) => write!(f, "{object} {}", self.field)?,
-            (Some(object), true) => f.write_str(object)?,
+            (Some(object), true) => write!(f, "{object}")?,
             (None, _) => f.write_str(&self.field)?,
         }
         for also in self.also.iter().take(SHOWN_NAMES) {

@@ -187,6 +187,77 @@ impl std::fmt::Display for Kind {
     }
 }
 
+/// Any object, by kind, namespace and name: how findings, warnings and reports name it
+/// (`Kind/namespace/name`, or `Kind/name` when it has no namespace), and how `check -o json`
+/// writes it (that text).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectRef {
+    /// Its kind (`Deployment`, `ClusterPodMonitoring`, ...).
+    pub kind: &'static str,
+    /// Its namespace; `None` when cluster-scoped.
+    pub namespace: Option<String>,
+    /// Its name.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// The object of `kind` named `name` in `namespace` (`None`: cluster-scoped).
+    pub fn new(kind: &'static str, namespace: Option<&str>, name: &str) -> Self {
+        Self {
+            kind,
+            namespace: namespace.map(str::to_owned),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The object `meta` names, of `kind`: namespaced when `meta` has a namespace.
+    pub fn of(kind: &'static str, meta: &ObjectMeta) -> Self {
+        Self::new(
+            kind,
+            meta.namespace.as_deref(),
+            meta.name.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(f, "{}/{namespace}/{}", self.kind, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+impl Serialize for ObjectRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Compares with the text the reference is written as, `Kind/namespace/name`.
+impl PartialEq<str> for ObjectRef {
+    fn eq(&self, text: &str) -> bool {
+        let rest = text
+            .strip_prefix(self.kind)
+            .and_then(|r| r.strip_prefix('/'));
+        let rest = match (&self.namespace, rest) {
+            (Some(ns), Some(rest)) => rest
+                .strip_prefix(ns.as_str())
+                .and_then(|r| r.strip_prefix('/')),
+            (None, rest) => rest,
+            (Some(_), None) => None,
+        };
+        rest == Some(self.name.as_str())
+    }
+}
+
+impl PartialEq<&str> for ObjectRef {
+    fn eq(&self, text: &&str) -> bool {
+        *self == **text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +268,30 @@ mod tests {
             K::kind(&()).into_owned(),
             K::KIND.is_cluster_scoped(),
         )
+    }
+
+    #[test]
+    fn an_object_ref_is_written_and_compared_as_kind_namespace_name() {
+        let namespaced = ObjectRef::new("Deployment", Some("ns"), "a");
+        let cluster = ObjectRef::new("ClusterPodMonitoring", None, "m");
+        assert_eq!(namespaced.to_string(), "Deployment/ns/a");
+        assert_eq!(cluster.to_string(), "ClusterPodMonitoring/m");
+        assert_eq!(namespaced, "Deployment/ns/a");
+        assert_eq!(cluster, "ClusterPodMonitoring/m");
+        for other in [
+            "Deployment/ns/b",
+            "Deployment/n/a",
+            "StatefulSet/ns/a",
+            "Deployment/a",
+            "",
+        ] {
+            assert!(namespaced != other, "{other}");
+        }
+        assert!(cluster != "ClusterPodMonitoring/x/m");
+        assert_eq!(
+            serde_json::to_string(&[namespaced, cluster]).unwrap_or_default(),
+            r#"["Deployment/ns/a","ClusterPodMonitoring/m"]"#
+        );
     }
 
     /// The generated kind strings are kube-core's; the scopes are the upstream CRDs' and RBAC's.

@@ -43,7 +43,7 @@ pub use write::{emit, kustomize, terraform};
 pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
-pub use kinds::{BundleKind, Kind, Object};
+pub use kinds::{BundleKind, Kind, Object, ObjectRef};
 pub use objects::alerts::GROUP as ALERT_GROUP;
 pub use objects::bundle::Bundle;
 pub use options::given::{Given, Source};

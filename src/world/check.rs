@@ -27,7 +27,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use crate::diagnostics::{Finding, Problems, SHOWN_NAMES, Warning, listed};
-use crate::kinds::{BundleKind, Kind, Object};
+use crate::kinds::{BundleKind, Kind, Object, ObjectRef};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::options::releases::{self, MetricsSchema};
 use crate::world::manifests::{
@@ -54,8 +54,8 @@ pub struct Check {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Picker {
-    /// `Kind/namespace/name`.
-    pub workload: String,
+    /// The workload.
+    pub workload: ObjectRef,
     /// The workload's kind as `kubectl get` takes it: `deployment` or `statefulset`.
     pub resource: String,
     /// Its namespace.
@@ -81,7 +81,7 @@ impl Picker {
         let serving = Serving::of(container);
         Self {
             workload: workload.id(),
-            resource: workload.kind.to_ascii_lowercase(),
+            resource: workload.kind.as_str().to_ascii_lowercase(),
             namespace: workload.namespace.to_owned(),
             name: workload.name.to_owned(),
             container: container
@@ -107,10 +107,10 @@ fn listening_port(serving: &Serving<'_>) -> Option<i32> {
 /// One monitoring and the pickers it selects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Scrapes {
-    /// `ClusterPodMonitoring/name` or `PodMonitoring/namespace/name`.
-    pub monitoring: String,
-    /// The picker workloads it selects, `Kind/namespace/name`.
-    pub pickers: Vec<String>,
+    /// The ClusterPodMonitoring or PodMonitoring.
+    pub monitoring: ObjectRef,
+    /// The picker workloads it selects.
+    pub pickers: Vec<ObjectRef>,
 }
 
 impl Check {
@@ -141,7 +141,7 @@ pub fn read_bundle(source: &str, text: &str) -> Result<Vec<Object<'static>>, Pro
 
 /// A monitoring of either kind, as the checks read it.
 struct Monitoring<'o> {
-    id: String,
+    id: ObjectRef,
     /// The namespace whose pods it may select; `None`: every namespace.
     namespace: Option<&'o str>,
     selector: &'o LabelSelector,
@@ -149,7 +149,7 @@ struct Monitoring<'o> {
 }
 
 /// A finding.
-fn finding(at: At, also: Vec<String>, value: impl Into<String>, rule: String) -> Finding {
+fn finding(at: At, also: Vec<ObjectRef>, value: impl Into<String>, rule: String) -> Finding {
     let (object, field) = at;
     Finding {
         object,
@@ -161,11 +161,11 @@ fn finding(at: At, also: Vec<String>, value: impl Into<String>, rule: String) ->
 }
 
 /// Where a finding is: an object and its field, or (no object) an option or the bundle.
-type At = (Option<String>, String);
+type At = (Option<ObjectRef>, String);
 
 /// `field` of `object`.
-fn on(object: &str, field: impl Into<String>) -> At {
-    (Some(object.to_owned()), field.into())
+fn on(object: &ObjectRef, field: impl Into<String>) -> At {
+    (Some(object.clone()), field.into())
 }
 
 /// Judges `bundle` (objects rendered by this crate, read back from YAML, or listed from a
@@ -230,7 +230,7 @@ pub fn check<'a>(
                     .filter_map(|&i| templates.workloads.get(i).map(Workload::id)),
             )
         };
-        let some = |list: &[usize]| -> Vec<String> {
+        let some = |list: &[usize]| -> Vec<ObjectRef> {
             list.iter()
                 .take(SHOWN_NAMES)
                 .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
@@ -314,19 +314,15 @@ pub fn check<'a>(
 
 /// The monitoring view of an object, if it is one.
 fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
-    let id = |kind: &str, meta: &ObjectMeta| match &meta.namespace {
-        Some(ns) => format!("{kind}/{ns}/{}", meta.name.as_deref().unwrap_or("")),
-        None => format!("{kind}/{}", meta.name.as_deref().unwrap_or("")),
-    };
     match object {
         Object::ClusterPodMonitoring(m) => Some(Monitoring {
-            id: id("ClusterPodMonitoring", &m.metadata),
+            id: ObjectRef::of(Kind::ClusterPodMonitoring.as_str(), &m.metadata),
             namespace: None,
             selector: &m.spec.selector,
             endpoints: &m.spec.endpoints,
         }),
         Object::PodMonitoring(m) => Some(Monitoring {
-            id: id("PodMonitoring", &m.metadata),
+            id: ObjectRef::of(Kind::PodMonitoring.as_str(), &m.metadata),
             // A PodMonitoring without a namespace lands in the one kubectl applies it to.
             namespace: Some(m.metadata.namespace.as_deref().unwrap_or("default")),
             selector: &m.spec.selector,
@@ -440,7 +436,7 @@ fn missed(
     workloads: &[Workload<'_>],
 ) -> String {
     if let Some(ns) = monitoring.namespace {
-        let elsewhere: Vec<String> = pickers
+        let elsewhere: Vec<ObjectRef> = pickers
             .iter()
             .filter_map(|&i| workloads.get(i))
             .filter(|w| w.namespace != ns && selects(monitoring.selector, w.labels))
@@ -453,7 +449,7 @@ fn missed(
             );
         }
     }
-    let ids: Vec<String> = others
+    let ids: Vec<ObjectRef> = others
         .iter()
         .filter_map(|&i| workloads.get(i).map(Workload::id))
         .collect();
@@ -501,8 +497,8 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
 
 /// A picker as its endpoints are judged against it.
 struct Served<'w> {
-    /// `Kind/namespace/name`.
-    id: String,
+    /// The picker's workload.
+    id: ObjectRef,
     /// Its container's name.
     container: &'w str,
     /// The container's ports, name and number.
@@ -771,23 +767,27 @@ fn judge_schema(
 /// A rules object's id, the namespace it evaluates (`None`: the cluster) and its groups.
 fn rules<'o>(
     object: &'o Object<'_>,
-) -> Option<(String, Option<&'o str>, &'o [gmp_types::RuleGroup])> {
+) -> Option<(ObjectRef, Option<&'o str>, &'o [gmp_types::RuleGroup])> {
     match object {
         Object::Rules(r) => {
             let ns = r.metadata.namespace.as_deref().unwrap_or("default");
             Some((
-                format!("Rules/{ns}/{}", r.metadata.name.as_deref().unwrap_or("")),
+                ObjectRef::new(Kind::Rules.as_str(), Some(ns), name_of(&r.metadata)),
                 Some(ns),
                 &r.spec.groups,
             ))
         }
         Object::ClusterRules(r) => Some((
-            format!("ClusterRules/{}", r.metadata.name.as_deref().unwrap_or("")),
+            ObjectRef::new(Kind::ClusterRules.as_str(), None, name_of(&r.metadata)),
             None,
             &r.spec.groups,
         )),
         _ => None,
     }
+}
+
+fn name_of(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or("")
 }
 
 /// The plain schemas whose catalogued names a PromQL expression names.

@@ -237,13 +237,10 @@ fn drift_in_the_bundle_is_one_finding_naming_the_field() -> TestResult {
         "spec.selector",
         "selects no endpoint-picker pod template",
     );
-    assert!(
-        check
-            .warnings
-            .iter()
-            .any(|w| w.object.as_deref() == Some("Deployment/ns/a")
-                && w.rule.contains("no monitoring of the bundle selects"))
-    );
+    assert!(check.warnings.iter().any(
+        |w| w.object.as_ref().is_some_and(|o| *o == "Deployment/ns/a")
+            && w.rule.contains("no monitoring of the bundle selects")
+    ));
 
     let mut bundle = objects(&plan)?;
     monitoring(&mut bundle)?["spec"]["selector"] = json!({"matchLabels": {"tier": "epp"}});

@@ -252,3 +252,28 @@ proptest! {
         }
     }
 }
+
+/// A warning about a picker names it as the object, not as a field: `check -o json` and the
+/// text print it in the one shape of findings.
+#[test]
+fn discovery_warnings_name_the_picker_as_their_object() -> TestResult {
+    let mut index = Manifests::new();
+    let mut deployment = picker("a", serde_json::json!({"app": "a"}), &[]);
+    deployment["spec"]["template"]["spec"]["containers"][0]["ports"] = serde_json::json!([]);
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] =
+        serde_json::json!("ghcr.io/llm-d/llm-d-router-endpoint-picker:main");
+    index.deployments.push(serde_json::from_value(deployment)?);
+    let discovery = manifests::from_manifests(&index)?;
+    let about_a: Vec<_> = discovery
+        .warnings
+        .iter()
+        .filter(|w| w.object.as_ref().is_some_and(|o| *o == "Deployment/ns/a"))
+        .collect();
+    // No metrics port declared, and an image tag of no release.
+    assert_eq!(about_a.len(), 2, "{:#?}", discovery.warnings);
+    for warning in about_a {
+        assert_eq!(warning.field, "", "{warning:#?}");
+        assert!(warning.to_string().starts_with("Deployment/ns/a: "), "{warning}");
+    }
+    Ok(())
+}

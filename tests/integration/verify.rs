@@ -797,7 +797,7 @@ fn with_manifests_the_script_first_checks_each_picker_as_they_describe_it() -> T
 fn hand_made_preflight_pickers_are_held_to_the_api_servers_rules() -> TestResult {
     let plan = Plan::try_from(Options::default())?;
     let valid = igw_monitoring::check::Picker {
-        workload: "Deployment/team-x/a".to_owned(),
+        workload: igw_monitoring::ObjectRef::new("Deployment", Some("team-x"), "a"),
         resource: "deployment".to_owned(),
         namespace: "team-x".to_owned(),
         name: "a".to_owned(),

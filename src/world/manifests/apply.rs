@@ -239,7 +239,7 @@ impl Discovery {
                 "differ between the endpoint pickers ({}); the bundle has one: set {what}",
                 self.pickers
                     .iter()
-                    .map(|p| p.workload.as_str())
+                    .map(|p| p.workload.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

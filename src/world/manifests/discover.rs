@@ -3,14 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use k8s_openapi::Resource;
 use k8s_openapi::api::core::v1::{Container, Service};
 
 use super::picker::{
     Serving, is_picker, may_review, picker_container, release_of, service_account_of,
 };
-use super::{Manifests, Workload, name_of, namespace_of};
+use super::{INFERENCE_POOL, Manifests, Workload, name_of, namespace_of};
 use crate::diagnostics::Warning;
 use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
+use crate::kinds::ObjectRef;
 use crate::options::releases::{self, MetricsSchema, Project, Version};
 use crate::options::{LabelSelector, MonitoringMode, Port};
 use gmp_types::Scheme;
@@ -18,8 +20,8 @@ use gmp_types::Scheme;
 /// One endpoint picker found in the manifests, and what a scrape of it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Discovered {
-    /// The workload running it, `Kind/namespace/name`.
-    pub workload: String,
+    /// The workload running it.
+    pub workload: ObjectRef,
     /// The InferencePool it serves (`namespace/name`), when one names its Service.
     pub pool: Option<String>,
     /// Namespace of its pods.
@@ -282,11 +284,11 @@ pub(crate) fn find_pickers(
     // Each picker's workload (an index into `workloads`), its pool, its Service's selector.
     let mut found: Vec<Candidate> = Vec::new();
     let mut warnings = Vec::new();
-    let warn = |warnings: &mut Vec<Warning>, field: String, message: String| {
-        warnings.push(Warning::option(field, message));
+    let warn = |warnings: &mut Vec<Warning>, object: ObjectRef, message: String| {
+        warnings.push(Warning::object(object, "", message));
     };
     for pool in &manifests.inference_pools {
-        let at = format!("InferencePool/{}/{}", pool.namespace, pool.name);
+        let at = ObjectRef::new(INFERENCE_POOL, Some(&pool.namespace), &pool.name);
         let Some(service_name) = &pool.picker_service else {
             warn(&mut warnings, at, "names no endpoint-picker Service (spec.endpointPickerRef.name / spec.extensionRef.name)".to_owned());
             continue;
@@ -310,9 +312,9 @@ pub(crate) fn find_pickers(
         let selected: Vec<usize> = index
             .selected(workloads, &selector)
             .filter(|&i| {
-                workloads.get(i).is_some_and(|w| {
-                    matches!(w.kind, "Deployment" | "StatefulSet") && w.namespace == pool.namespace
-                })
+                workloads
+                    .get(i)
+                    .is_some_and(|w| w.kind.deploys_pickers() && w.namespace == pool.namespace)
             })
             .collect();
         // The Service only says where the picker is; its container says what it is: a model
@@ -323,7 +325,7 @@ pub(crate) fn find_pickers(
         if chosen.is_empty() {
             warn(
                 &mut warnings,
-                format!("Service/{}/{service_name}", pool.namespace),
+                ObjectRef::new(Service::KIND, Some(&pool.namespace), service_name),
                 if not_pickers.is_empty() {
                     "selects no Deployment or StatefulSet of the input: the pool's picker is not here".to_owned()
                 } else {
@@ -350,7 +352,7 @@ pub(crate) fn find_pickers(
         }
     }
     for (i, workload) in workloads.iter().enumerate() {
-        if matches!(workload.kind, "Deployment" | "StatefulSet")
+        if workload.kind.deploys_pickers()
             && !taken.contains(&i)
             && workload
                 .spec
@@ -483,8 +485,12 @@ fn not_set_apart(
         .iter()
         .filter_map(|&j| workloads.get(j).map(Workload::id));
     Some(Problem {
-        field: workload.id(),
-        also: ids.clone().take(SHOWN_NAMES).collect(),
+        field: workload.id().to_string(),
+        also: ids
+            .clone()
+            .take(SHOWN_NAMES)
+            .map(|id| id.to_string())
+            .collect(),
         value: format!("{labels:?}"),
         rule: format!(
             "its pod labels do not set its pods apart from those of {}: no selector can select only the picker's pods (give its pods a label of their own{})",
@@ -534,8 +540,9 @@ fn scrape_port(
         },
         None if named.is_some() => Some(Port::default()),
         None => {
-            warnings.push(Warning::option(
+            warnings.push(Warning::object(
                 workload.id(),
+                "",
                 format!(
                     "declares no container port named metrics: scraping port {}, the picker's default",
                     releases::METRICS_PORT.number
@@ -571,8 +578,9 @@ fn facts(
             account,
         );
     if needs_auth_delegation && account == "default" {
-        warnings.push(Warning::option(
+        warnings.push(Warning::object(
             id.clone(),
+            "",
             format!(
                 "runs as the namespace's default ServiceAccount ({}/default): binding it to system:auth-delegator lets every pod of {} that uses it review tokens; give the picker a ServiceAccount of its own",
                 workload.namespace, workload.namespace
@@ -612,7 +620,12 @@ fn facts(
 
 /// The warnings of how picker `id` (the `target`-th) serves `/metrics`: TLS references the
 /// manifests cannot give, and a token nobody checks.
-fn serving_warnings(id: &str, target: usize, serving: Serving<'_>, warnings: &mut Vec<Warning>) {
+fn serving_warnings(
+    id: &ObjectRef,
+    target: usize,
+    serving: Serving<'_>,
+    warnings: &mut Vec<Warning>,
+) {
     if serving.tls {
         let mtls = serving.mtls;
         warnings.push(Warning::option(
@@ -633,14 +646,14 @@ fn serving_warnings(id: &str, target: usize, serving: Serving<'_>, warnings: &mu
         ));
     }
     if !serving.auth {
-        warnings.push(Warning::option(id, "--metrics-endpoint-auth=false: the picker checks no token (the bundle's reader token is sent but not needed), and needs no auth delegation"));
+        warnings.push(Warning::object(id.clone(), "", "--metrics-endpoint-auth=false: the picker checks no token (the bundle's reader token is sent but not needed), and needs no auth delegation"));
     }
 }
 
 /// The project, release and metric schema of a picker's `image`, warning (for picker `id`)
 /// when its tag names no release this tool knows.
 fn release(
-    id: &str,
+    id: &ObjectRef,
     image: Option<&str>,
     warnings: &mut Vec<Warning>,
 ) -> (Option<Project>, Option<Version>, Option<MetricsSchema>) {
@@ -655,8 +668,9 @@ fn release(
     // A project's unreleased tags (LDR charts default to `main`) are closest to its newest
     // release; an image of no known project leaves the default alone.
     let newest = project.and_then(releases::newest).map(|r| r.schema);
-    warnings.push(Warning::option(
-        id,
+    warnings.push(Warning::object(
+        id.clone(),
+        "",
         format!(
             "image {:?} names no release this tool knows (a tag such as main): the metric schema stays {}, unless metricsSchema (--metrics-schema) says",
             image.unwrap_or(""),

@@ -25,6 +25,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::diagnostics::{Problem, Problems};
+use crate::kinds::ObjectRef;
 
 pub use discover::{Discovered, Discovery, discover, from_manifests};
 pub(crate) use discover::{Templates, find_pickers};
@@ -119,9 +120,8 @@ pub struct Origins(HashMap<(String, String, String), (String, usize)>);
 /// One pod template of the input and the object that owns it.
 #[derive(Clone, Copy, Debug)]
 pub struct Workload<'m> {
-    /// `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`, `ReplicationController`,
-    /// `Job`, `CronJob` or `Pod`.
-    pub kind: &'static str,
+    /// Its kind.
+    pub kind: WorkloadKind,
     /// Its namespace (`default` when left out).
     pub namespace: &'m str,
     /// Its name.
@@ -135,9 +135,62 @@ pub struct Workload<'m> {
 }
 
 impl Workload<'_> {
-    /// `Kind/namespace/name`, as findings name objects.
-    pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.kind, self.namespace, self.name)
+    /// The object, as findings name it.
+    pub fn id(&self) -> ObjectRef {
+        ObjectRef::new(self.kind.as_str(), Some(self.namespace), self.name)
+    }
+}
+
+/// The kind of the Gateway API Inference Extension's pools (no k8s-openapi type holds it).
+pub const INFERENCE_POOL: &str = "InferencePool";
+
+/// The kinds whose objects make pods, as the index reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    /// A Deployment.
+    Deployment,
+    /// A StatefulSet.
+    StatefulSet,
+    /// A DaemonSet.
+    DaemonSet,
+    /// A ReplicaSet.
+    ReplicaSet,
+    /// A ReplicationController.
+    ReplicationController,
+    /// A Job.
+    Job,
+    /// A CronJob.
+    CronJob,
+    /// A Pod.
+    Pod,
+}
+
+impl WorkloadKind {
+    /// The `kind` string, k8s-openapi's for the type.
+    pub fn as_str(self) -> &'static str {
+        use k8s_openapi::Resource;
+        match self {
+            Self::Deployment => Deployment::KIND,
+            Self::StatefulSet => StatefulSet::KIND,
+            Self::DaemonSet => DaemonSet::KIND,
+            Self::ReplicaSet => ReplicaSet::KIND,
+            Self::ReplicationController => ReplicationController::KIND,
+            Self::Job => Job::KIND,
+            Self::CronJob => CronJob::KIND,
+            Self::Pod => Pod::KIND,
+        }
+    }
+
+    /// Whether a chart deploys an endpoint picker as this kind (the one whose Service an
+    /// InferencePool names).
+    pub fn deploys_pickers(self) -> bool {
+        matches!(self, Self::Deployment | Self::StatefulSet)
+    }
+}
+
+impl std::fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -150,7 +203,7 @@ fn name_of(meta: &ObjectMeta) -> &str {
 }
 
 fn template<'m>(
-    kind: &'static str,
+    kind: WorkloadKind,
     meta: &'m ObjectMeta,
     template: Option<&'m PodTemplateSpec>,
 ) -> Workload<'m> {
@@ -281,7 +334,7 @@ impl Manifests {
             "ClusterRoleBinding" => self.insert_as::<ClusterRoleBinding>(at, kind, value),
             "Role" => self.insert_as::<Role>(at, kind, value),
             "RoleBinding" => self.insert_as::<RoleBinding>(at, kind, value),
-            "InferencePool" => {
+            INFERENCE_POOL => {
                 let pool = InferencePool::from_value(&value);
                 let mut admit = admit::Admit::new(at, kind);
                 admit.name(Some(&pool.name));
@@ -334,42 +387,54 @@ impl Manifests {
     /// whose ReplicaSet is not in the input belongs to the Deployment its `pod-template-hash`
     /// names): they are their owner's pods, not pods of their own.
     pub fn workloads(&self) -> impl Iterator<Item = Workload<'_>> {
-        let deployments = self
-            .deployments
-            .iter()
-            .map(|d| template("Deployment", &d.metadata, Some(&d.spec.template)));
-        let stateful_sets = self
-            .stateful_sets
-            .iter()
-            .map(|s| template("StatefulSet", &s.metadata, Some(&s.spec.template)));
+        let deployments = self.deployments.iter().map(|d| {
+            template(
+                WorkloadKind::Deployment,
+                &d.metadata,
+                Some(&d.spec.template),
+            )
+        });
+        let stateful_sets = self.stateful_sets.iter().map(|s| {
+            template(
+                WorkloadKind::StatefulSet,
+                &s.metadata,
+                Some(&s.spec.template),
+            )
+        });
         let daemon_sets = self
             .daemon_sets
             .iter()
-            .map(|d| template("DaemonSet", &d.metadata, Some(&d.spec.template)));
-        let replica_sets = self
-            .replica_sets
-            .iter()
-            .map(|r| template("ReplicaSet", &r.metadata, r.spec.template.as_ref()));
+            .map(|d| template(WorkloadKind::DaemonSet, &d.metadata, Some(&d.spec.template)));
+        let replica_sets = self.replica_sets.iter().map(|r| {
+            template(
+                WorkloadKind::ReplicaSet,
+                &r.metadata,
+                r.spec.template.as_ref(),
+            )
+        });
         let replication_controllers = self.replication_controllers.iter().map(|r| {
             template(
-                "ReplicationController",
+                WorkloadKind::ReplicationController,
                 &r.metadata,
                 r.spec.as_ref().and_then(|s| s.template.as_ref()),
             )
         });
-        let jobs = self
-            .jobs
-            .iter()
-            .map(|j| template("Job", &j.metadata, j.spec.as_ref().map(|s| &s.template)));
+        let jobs = self.jobs.iter().map(|j| {
+            template(
+                WorkloadKind::Job,
+                &j.metadata,
+                j.spec.as_ref().map(|s| &s.template),
+            )
+        });
         let cron_jobs = self.cron_jobs.iter().map(|c| {
             template(
-                "CronJob",
+                WorkloadKind::CronJob,
                 &c.metadata,
                 c.spec.job_template.spec.as_ref().map(|s| &s.template),
             )
         });
         let pods = self.pods.iter().map(|p| Workload {
-            kind: "Pod",
+            kind: WorkloadKind::Pod,
             namespace: namespace_of(&p.metadata),
             name: name_of(&p.metadata),
             labels: p.metadata.labels.as_ref(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::Workload;
+use super::{Workload, WorkloadKind};
 
 /// The workloads of the input, by kind, namespace and name, and by uid.
 pub(super) struct Owners<'m> {
@@ -18,7 +18,7 @@ impl<'m> Owners<'m> {
     pub(super) fn new(workloads: &[Workload<'m>]) -> Self {
         let present = workloads
             .iter()
-            .map(|w| (w.kind, w.namespace, w.name))
+            .map(|w| (w.kind.as_str(), w.namespace, w.name))
             .collect();
         let uids = workloads
             .iter()
@@ -43,7 +43,7 @@ impl<'m> Owners<'m> {
                     || self
                         .present
                         .contains(&(owner.kind.as_str(), namespace, owner.name.as_str()))
-                    || (owner.kind == "ReplicaSet"
+                    || (owner.kind == WorkloadKind::ReplicaSet.as_str()
                         && workload
                             .metadata
                             .labels
@@ -52,8 +52,11 @@ impl<'m> Owners<'m> {
                             .and_then(|hash| owner.name.strip_suffix(hash.as_str()))
                             .and_then(|rest| rest.strip_suffix('-'))
                             .is_some_and(|deployment| {
-                                self.present
-                                    .contains(&("Deployment", namespace, deployment))
+                                self.present.contains(&(
+                                    WorkloadKind::Deployment.as_str(),
+                                    namespace,
+                                    deployment,
+                                ))
                             }))
             })
     }
