@@ -48,6 +48,7 @@ pub use objects::alerts::GROUP as ALERT_GROUP;
 pub use objects::bundle::Bundle;
 pub use options::given::{Given, Source};
 pub use options::releases::MetricsSchema;
+pub use options::selector::UnknownOperator;
 pub use options::selector_syntax::SyntaxError;
 pub use options::tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, tls_version_str};
 pub use options::{

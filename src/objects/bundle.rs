@@ -11,9 +11,7 @@ use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    LabelSelector, LabelSelectorRequirement, ObjectMeta,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::diagnostics::Error;
@@ -276,7 +274,7 @@ impl Plan {
         name.clear();
         name.push_str(&id.name);
         metadata.namespace.clone_from(&id.namespace);
-        *selector = label_selector(target.selector());
+        *selector = LabelSelector::from(target.selector());
         let identity = self.identity_of(target);
         let tls = self.tls_of(target).and_then(|tls| {
             tls.to_gmp(
@@ -420,22 +418,5 @@ fn role_ref(role: &ObjectId) -> RoleRef {
         api_group: Some("rbac.authorization.k8s.io".to_owned()),
         kind: role.kind.as_str().to_owned(),
         name: role.name.clone(),
-    }
-}
-
-fn label_selector(selector: &crate::options::LabelSelector) -> LabelSelector {
-    LabelSelector {
-        match_labels: non_empty(&selector.match_labels),
-        match_expressions: (!selector.match_expressions.is_empty()).then(|| {
-            selector
-                .match_expressions
-                .iter()
-                .map(|r| LabelSelectorRequirement {
-                    key: r.key.clone(),
-                    operator: r.operator.as_str().to_owned(),
-                    values: (!r.values.is_empty()).then(|| r.values.clone()),
-                })
-                .collect()
-        }),
     }
 }

@@ -6,6 +6,7 @@
 
 pub(crate) mod given;
 pub mod releases;
+pub(crate) mod selector;
 pub mod selector_syntax;
 pub(crate) mod tls;
 

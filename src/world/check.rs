@@ -18,7 +18,7 @@
 //! works but is worth knowing (auth off while a token is sent, an image of no known release) is
 //! a [`Warning`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use gmp_types::{Scheme, ScrapeEndpoint};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
@@ -28,8 +28,9 @@ use serde::Serialize;
 
 use crate::diagnostics::{Finding, Problems, SHOWN_NAMES, Warning, listed};
 use crate::kinds::{BundleKind, Kind, Object, ObjectRef};
-use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::options::releases::{self, MetricsSchema};
+use crate::options::selector::Matcher;
+use crate::options::{COLLECTOR_SERVICE_ACCOUNT, LabelSelector as PodSelector};
 use crate::world::manifests::{
     self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
     service_account_of,
@@ -220,7 +221,28 @@ pub fn check<'a>(
     let mut check = Check::default();
     let mut scraped: BTreeSet<usize> = BTreeSet::new();
     for monitoring in objects.iter().filter_map(monitoring) {
-        let selected = selected(&monitoring, &templates, &mut check.findings);
+        let selector = match PodSelector::try_from(monitoring.selector) {
+            Ok(selector) => selector,
+            Err(unknown) => {
+                check.findings.push(finding(
+                    on(
+                        &monitoring.id,
+                        format!("spec.selector.matchExpressions[{}].operator", unknown.index),
+                    ),
+                    Vec::new(),
+                    unknown.operator,
+                    "is not In, NotIn, Exists or DoesNotExist: the API server refuses it"
+                        .to_owned(),
+                ));
+                check.monitorings.push(Scrapes {
+                    monitoring: monitoring.id,
+                    pickers: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let matcher = Matcher::of(&selector);
+        let selected = selected(&monitoring, &selector, &matcher, &templates);
         let (mine, others): (Vec<usize>, Vec<usize>) =
             selected.into_iter().partition(|i| pickers.contains(i));
         let field = on(&monitoring.id, "spec.selector");
@@ -236,7 +258,7 @@ pub fn check<'a>(
                 .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
                 .collect()
         };
-        if is_empty(monitoring.selector) {
+        if selector.is_empty() {
             check.findings.push(finding(
                 field.clone(),
                 Vec::new(),
@@ -253,17 +275,17 @@ pub fn check<'a>(
             check.findings.push(finding(
                 field.clone(),
                 some(&others),
-                selector_text(monitoring.selector),
+                selector.to_string(),
                 format!(
                     "selects no endpoint-picker pod template in the manifests{}: GMP scrapes nothing",
-                    missed(&monitoring, &others, &pickers, &templates.workloads)
+                    missed(&monitoring, &matcher, &others, &pickers, &templates.workloads)
                 ),
             ));
         } else if !others.is_empty() {
             check.findings.push(finding(
                 field,
                 some(&others),
-                selector_text(monitoring.selector),
+                selector.to_string(),
                 format!(
                     "also selects pods that run no endpoint picker ({}): GMP scrapes them too, on a port that is not theirs",
                     names(&others)
@@ -332,105 +354,28 @@ fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
     }
 }
 
-/// The pod templates `monitoring` selects (in its namespace, for a PodMonitoring). A selector
-/// operator Kubernetes does not know is a finding, and selects nothing.
+/// The pod templates `monitoring` selects (`selector`, read as `matcher`), in its namespace
+/// for a PodMonitoring.
 fn selected(
     monitoring: &Monitoring<'_>,
+    selector: &PodSelector,
+    matcher: &Matcher,
     templates: &Templates<'_>,
-    findings: &mut Vec<Finding>,
 ) -> Vec<usize> {
-    for (i, requirement) in monitoring
-        .selector
-        .match_expressions
-        .iter()
-        .flatten()
-        .enumerate()
-    {
-        if !matches!(
-            requirement.operator.as_str(),
-            "In" | "NotIn" | "Exists" | "DoesNotExist"
-        ) {
-            findings.push(finding(
-                on(
-                    &monitoring.id,
-                    format!("spec.selector.matchExpressions[{i}].operator"),
-                ),
-                Vec::new(),
-                requirement.operator.clone(),
-                "is not In, NotIn, Exists or DoesNotExist: the API server refuses it".to_owned(),
-            ));
-            return Vec::new();
-        }
-    }
     templates
-        .candidates(monitoring.selector.match_labels.as_ref())
+        .candidates(&selector.match_labels)
         .filter(|&i| {
             templates.workloads.get(i).is_some_and(|w| {
-                monitoring.namespace.is_none_or(|ns| w.namespace == ns)
-                    && selects(monitoring.selector, w.labels)
+                monitoring.namespace.is_none_or(|ns| w.namespace == ns) && matcher.matches(w.labels)
             })
         })
         .collect()
 }
 
-/// Whether a label selector selects pods labelled `labels`, as the API server decides: every
-/// pair and every requirement holds (an empty selector selects every pod).
-pub fn selects(selector: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
-    let value = |key: &str| labels.and_then(|l| l.get(key));
-    let pairs = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| value(k) == Some(v));
-    pairs
-        && selector.match_expressions.iter().flatten().all(|r| {
-            let values = r.values.as_deref().unwrap_or_default();
-            let found = value(&r.key);
-            match r.operator.as_str() {
-                "In" => found.is_some_and(|v| values.contains(v)),
-                "NotIn" => !found.is_some_and(|v| values.contains(v)),
-                "Exists" => found.is_some(),
-                "DoesNotExist" => found.is_none(),
-                _ => false,
-            }
-        })
-}
-
-/// Whether a selector has neither pairs nor requirements: it selects every pod.
-fn is_empty(selector: &LabelSelector) -> bool {
-    selector
-        .match_labels
-        .as_ref()
-        .is_none_or(BTreeMap::is_empty)
-        && selector
-            .match_expressions
-            .as_ref()
-            .is_none_or(Vec::is_empty)
-}
-
-/// A selector in kubectl's syntax, as findings show it.
-fn selector_text(selector: &LabelSelector) -> String {
-    let pairs = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"));
-    let expressions = selector.match_expressions.iter().flatten().map(|r| {
-        let values = r.values.as_deref().unwrap_or_default().join(",");
-        match r.operator.as_str() {
-            "Exists" => r.key.clone(),
-            "DoesNotExist" => format!("!{}", r.key),
-            "In" => format!("{} in ({values})", r.key),
-            "NotIn" => format!("{} notin ({values})", r.key),
-            other => format!("{} {other} ({values})", r.key),
-        }
-    });
-    pairs.chain(expressions).collect::<Vec<_>>().join(",")
-}
-
 /// Why a monitoring that selects no picker misses them, when the manifests tell.
 fn missed(
     monitoring: &Monitoring<'_>,
+    matcher: &Matcher,
     others: &[usize],
     pickers: &BTreeSet<usize>,
     workloads: &[Workload<'_>],
@@ -439,7 +384,7 @@ fn missed(
         let elsewhere: Vec<ObjectRef> = pickers
             .iter()
             .filter_map(|&i| workloads.get(i))
-            .filter(|w| w.namespace != ns && selects(monitoring.selector, w.labels))
+            .filter(|w| w.namespace != ns && matcher.matches(w.labels))
             .map(|w| w.id())
             .collect();
         if !elsewhere.is_empty() {

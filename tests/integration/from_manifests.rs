@@ -273,7 +273,10 @@ fn discovery_warnings_name_the_picker_as_their_object() -> TestResult {
     assert_eq!(about_a.len(), 2, "{:#?}", discovery.warnings);
     for warning in about_a {
         assert_eq!(warning.field, "", "{warning:#?}");
-        assert!(warning.to_string().starts_with("Deployment/ns/a: "), "{warning}");
+        assert!(
+            warning.to_string().starts_with("Deployment/ns/a: "),
+            "{warning}"
+        );
     }
     Ok(())
 }

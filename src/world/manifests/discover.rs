@@ -14,6 +14,7 @@ use crate::diagnostics::Warning;
 use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
 use crate::kinds::ObjectRef;
 use crate::options::releases::{self, MetricsSchema, Project, Version};
+use crate::options::selector::Matcher;
 use crate::options::{LabelSelector, MonitoringMode, Port};
 use gmp_types::Scheme;
 
@@ -64,13 +65,6 @@ pub struct Discovery {
     pub pickers: Vec<Discovered>,
     /// A Service that selects nothing, an unknown image tag, TLS references to fill in, ...
     pub warnings: Vec<Warning>,
-}
-
-fn selects(selector: &BTreeMap<String, String>, labels: Option<&BTreeMap<String, String>>) -> bool {
-    !selector.is_empty()
-        && selector
-            .iter()
-            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
 }
 
 /// Label keys the installs' charts and manifests select their pickers by (the release table's).
@@ -194,11 +188,12 @@ impl<'m> LabelIndex<'m> {
             .map(|(k, v)| self.postings.get(&(k.as_str(), v.as_str())))
             .min_by_key(|p| p.map_or(0, Vec::len))
             .flatten();
-        rarest.into_iter().flatten().copied().filter(move |&j| {
-            workloads
-                .get(j)
-                .is_some_and(|w| selects(selector, w.labels))
-        })
+        let matcher = Matcher::of_service(selector);
+        rarest
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&j| workloads.get(j).is_some_and(|w| matcher.matches(w.labels)))
     }
 }
 
@@ -249,9 +244,9 @@ impl<'m> Templates<'m> {
     /// rarest pair, or every template when it has none. The caller still judges each.
     pub(crate) fn candidates<'s>(
         &'s self,
-        match_labels: Option<&'s BTreeMap<String, String>>,
+        match_labels: &'s BTreeMap<String, String>,
     ) -> Box<dyn Iterator<Item = usize> + 's> {
-        match match_labels.filter(|m| !m.is_empty()) {
+        match Some(match_labels).filter(|m| !m.is_empty()) {
             Some(pairs) => Box::new(
                 pairs
                     .iter()
