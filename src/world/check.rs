@@ -323,12 +323,11 @@ pub fn check<'a>(
     }
     let collector = collector_namespace(&objects);
     for link in crate::world::relations::broken_links(objects.iter(), &collector) {
-        let (object, rule) = link.split_once(": ").unwrap_or(("bundle", link.as_str()));
         check.findings.push(finding(
             (None, "bundle".to_owned()),
             Vec::new(),
-            object,
-            format!("breaks the scrape chain: {rule}"),
+            link.place().unwrap_or_else(|| "bundle".to_owned()),
+            format!("breaks the scrape chain: {}", link.rule),
         ));
     }
     check

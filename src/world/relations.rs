@@ -18,7 +18,7 @@ use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::kinds::Object;
+use crate::kinds::{Object, ObjectRef};
 use crate::objects::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
 use crate::plan::{AUTH_DELEGATOR, ServiceAccountRef};
@@ -34,63 +34,120 @@ fn service_account_subject(name: &str, namespace: &str) -> Subject {
     })
 }
 
+/// One broken link of the scrape chain: where it breaks and why. Written as
+/// `Kind "name": rule`, `Kind "name" endpoint N: rule`, or the rule alone when it is about
+/// the objects as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// The object where the chain breaks; `None` when it is the objects as a whole (no
+    /// monitoring at all, a grant wider than any endpoint needs).
+    pub object: Option<ObjectRef>,
+    /// The monitoring endpoint (by index) whose chain breaks, when it is one endpoint's.
+    pub endpoint: Option<usize>,
+    /// What is broken.
+    pub rule: String,
+}
+
+impl BrokenLink {
+    fn at(object: &Object<'_>, endpoint: Option<usize>, rule: String) -> Self {
+        Self {
+            object: Some(ObjectRef::of(object.kind().as_str(), object.metadata())),
+            endpoint,
+            rule,
+        }
+    }
+
+    fn whole(rule: String) -> Self {
+        Self {
+            object: None,
+            endpoint: None,
+            rule,
+        }
+    }
+
+    /// Where it breaks, as written before the rule (`Kind "name"`, `Kind "name" endpoint N`);
+    /// `None` for the objects as a whole.
+    pub fn place(&self) -> Option<String> {
+        let object = self.object.as_ref()?;
+        Some(match self.endpoint {
+            Some(i) => format!("{} {:?} endpoint {i}", object.kind, object.name),
+            None => format!("{} {:?}", object.kind, object.name),
+        })
+    }
+}
+
+impl std::fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.place() {
+            Some(place) => write!(f, "{place}: {}", self.rule),
+            None => f.write_str(&self.rule),
+        }
+    }
+}
+
 /// Every broken link of the scrape chain among `resources`, for a cluster whose GMP collector
 /// runs in `collector_namespace`; empty when the chain is closed for every endpoint.
 pub fn broken_links<'a>(
     objects: impl IntoIterator<Item = impl Into<Object<'a>>>,
     collector_namespace: &str,
-) -> Vec<String> {
+) -> Vec<BrokenLink> {
     let objects: Vec<Object<'a>> = objects.into_iter().map(Into::into).collect();
     let index = Index::new(&objects);
     let mut broken = Vec::new();
     for object in &objects {
         let meta = object.metadata();
-        let what = format!("{} {:?}", object.kind(), name(meta));
         match (object.kind().is_cluster_scoped(), &meta.namespace) {
-            (true, Some(ns)) => {
-                broken.push(format!("{what}: cluster-scoped but has namespace {ns:?}"))
-            }
-            (false, None) => broken.push(format!("{what}: namespaced but has no namespace")),
+            (true, Some(ns)) => broken.push(BrokenLink::at(
+                object,
+                None,
+                format!("cluster-scoped but has namespace {ns:?}"),
+            )),
+            (false, None) => broken.push(BrokenLink::at(
+                object,
+                None,
+                "namespaced but has no namespace".to_owned(),
+            )),
             _ => {}
         }
         if let Some(role_ref) = role_ref(object) {
             let binding_ns = meta.namespace.as_deref();
             if index.role(role_ref, binding_ns).is_none() {
-                broken.push(format!(
-                    "{what}: roleRef {} {:?} does not resolve",
-                    role_ref.kind, role_ref.name
+                broken.push(BrokenLink::at(
+                    object,
+                    None,
+                    format!(
+                        "roleRef {} {:?} does not resolve",
+                        role_ref.kind, role_ref.name
+                    ),
                 ));
             }
         }
     }
-    let monitorings = objects.iter().filter_map(|o| match o {
-        Object::ClusterPodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, true)),
-        Object::PodMonitoring(m) => Some((&m.metadata, &m.spec.endpoints, false)),
-        _ => None,
-    });
     let mut any = false;
-    for (meta, endpoints, cluster) in monitorings {
+    for object in &objects {
+        let (meta, endpoints, cluster) = match object {
+            Object::ClusterPodMonitoring(m) => (&m.metadata, &m.spec.endpoints, true),
+            Object::PodMonitoring(m) => (&m.metadata, &m.spec.endpoints, false),
+            _ => continue,
+        };
         any = true;
         for (i, endpoint) in endpoints.iter().enumerate() {
-            let what = format!(
-                "{} {:?} endpoint {i}",
-                if cluster {
-                    "ClusterPodMonitoring"
-                } else {
-                    "PodMonitoring"
-                },
-                name(meta)
-            );
             if let Err(link) = endpoint_chain(&index, endpoint, meta, cluster, collector_namespace)
             {
-                broken.push(format!("{what}: {link}"));
+                broken.push(BrokenLink::at(object, Some(i), link));
             }
         }
     }
     if !any {
-        broken.push("no ClusterPodMonitoring or PodMonitoring".to_owned());
+        broken.push(BrokenLink::whole(
+            "no ClusterPodMonitoring or PodMonitoring".to_owned(),
+        ));
     }
-    broken.extend(excess_secret_grants(&objects, collector_namespace));
+    broken.extend(
+        excess_secret_grants(&objects, collector_namespace)
+            .into_iter()
+            .map(BrokenLink::whole),
+    );
     broken
 }
 
@@ -404,7 +461,47 @@ impl<'a> Index<'a> {
 impl crate::objects::bundle::Bundle {
     /// Every broken link of this bundle's scrape chain (see [`broken_links`]) on its cluster
     /// flavor; always empty for a bundle this crate built, which its tests prove.
-    pub fn broken_links(&self) -> Vec<String> {
+    pub fn broken_links(&self) -> Vec<BrokenLink> {
         broken_links(self.objects(), &self.plan().collector().namespace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a link breaks is data, not text to split: a binding name holding `: ` (RBAC names
+    /// may) stays whole.
+    #[test]
+    fn a_broken_link_keeps_its_object_whole() -> Result<(), serde_json::Error> {
+        let binding: Object<'static> = serde_json::from_value(serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "a: b"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "missing"},
+            "subjects": []
+        }))?;
+        let broken = broken_links([binding], "gmp-system");
+        let link = broken
+            .iter()
+            .find(|l| l.rule.contains("does not resolve"))
+            .cloned()
+            .unwrap_or_else(|| BrokenLink::whole(format!("{broken:?}")));
+        assert_eq!(
+            link.place().as_deref(),
+            Some(r#"ClusterRoleBinding "a: b""#)
+        );
+        assert_eq!(
+            link.rule,
+            r#"roleRef ClusterRole "missing" does not resolve"#
+        );
+        assert_eq!(
+            link.to_string(),
+            r#"ClusterRoleBinding "a: b": roleRef ClusterRole "missing" does not resolve"#
+        );
+        assert!(
+            broken.iter().any(|l| l.object.is_none()
+                && l.to_string() == "no ClusterPodMonitoring or PodMonitoring")
+        );
+        Ok(())
     }
 }

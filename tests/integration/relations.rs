@@ -6,7 +6,7 @@
 
 use gmp_types::{ClusterPodMonitoring, SecretKeySelector};
 use igw_monitoring::Objects;
-use igw_monitoring::relations::broken_links;
+use igw_monitoring::relations::{BrokenLink, broken_links};
 use igw_monitoring::{ClusterFlavor, Object, Options};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, PolicyRule};
@@ -33,7 +33,7 @@ fn break_link(edit: impl FnOnce(&mut Vec<Resource>)) -> String {
     edit(&mut all);
     let broken = broken_links(&all, "gmp-system");
     assert!(!broken.is_empty(), "the checker missed the broken link");
-    broken.join("\n")
+    lines(&broken)
 }
 
 fn secrets(all: &mut [Resource]) -> impl Iterator<Item = &mut Secret> {
@@ -81,6 +81,15 @@ fn secret_refs(all: &mut [Resource]) -> impl Iterator<Item = &mut SecretKeySelec
         .filter_map(gmp_types::ScrapeEndpoint::authorization_secret_mut)
 }
 
+/// The broken links as the text they are written as, one per line.
+fn lines(broken: &[BrokenLink]) -> String {
+    broken
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn built_bundles_close_the_chain_on_their_own_flavor_only() {
     for flavor in [ClusterFlavor::Standard, ClusterFlavor::Autopilot] {
@@ -91,14 +100,14 @@ fn built_bundles_close_the_chain_on_their_own_flavor_only() {
         let all = resources(&options);
         assert_eq!(
             broken_links(&all, flavor.collector_namespace()),
-            Vec::<String>::new()
+            Vec::<BrokenLink>::new()
         );
         assert!(options.build().expect("valid").broken_links().is_empty());
         let other = match flavor {
             ClusterFlavor::Standard => "gke-gmp-system",
             ClusterFlavor::Autopilot => "gmp-system",
         };
-        let broken = broken_links(&all, other).join("\n");
+        let broken = lines(&broken_links(&all, other));
         assert!(broken.contains("the collector"), "{broken}");
     }
 }
@@ -236,7 +245,7 @@ fn a_missing_grant_for_any_referenced_secret_is_found() {
         let all = resources(&options);
         assert_eq!(
             broken_links(&all, "gmp-system"),
-            Vec::<String>::new(),
+            Vec::<BrokenLink>::new(),
             "{name}"
         );
         let mut grants = Vec::new();
@@ -266,7 +275,7 @@ fn a_missing_grant_for_any_referenced_secret_is_found() {
             rule.resource_names
                 .iter_mut()
                 .for_each(|names| names.retain(|n| *n != secret));
-            let report = broken_links(&broken, "gmp-system").join("\n");
+            let report = lines(&broken_links(&broken, "gmp-system"));
             assert!(
                 report.contains("may not get, list and watch Secret")
                     && report.contains(&format!("/{secret}")),
@@ -330,7 +339,7 @@ fn broken_tls_references_are_found() {
         let mut all = resources(&options);
         assert!(broken_links(&all, "gmp-system").is_empty());
         edit(&mut all);
-        let report = broken_links(&all, "gmp-system").join("\n");
+        let report = lines(&broken_links(&all, "gmp-system"));
         assert!(report.contains(expected), "{case}: {report}");
     }
 }
