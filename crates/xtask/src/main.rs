@@ -104,3 +104,19 @@ fn report(dir: &Path, drift: &output::Drift, check: bool) {
         eprint!("{}: {verb}\n{}", dir.display(), drift.summary());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{codegen, root};
+
+    /// CI checks the generated files here, inside the one workspace test build: `cargo xtask`
+    /// resolves features for this package alone, which rebuilds about a hundred crates.
+    #[test]
+    fn generated_files_in_the_repository_are_current() {
+        assert_eq!(
+            codegen(&root(), true),
+            Ok(true),
+            "run `cargo xtask codegen` and commit the result"
+        );
+    }
+}
