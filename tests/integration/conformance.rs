@@ -62,8 +62,91 @@ fn tls_bundles_pass_the_conformance_check_in_every_mode() -> TestResult {
     check_sh(&files)
 }
 
-/// Runs `../shared/conformance/check.sh` on `files` (through `scripts/judge.sh`, which runs its
-/// checkov once over all of them); an error with its report unless every check passes.
+/// `scripts/judge.sh` starts each validator once over all files: each defect below is refused
+/// by a different one of check.sh's checks. Judged beside a good bundle, each must be refused by
+/// that validator on the fast path, and then by check.sh's own per-file report, which names the
+/// bad file and not the good one.
+#[test]
+#[ignore = "needs ../shared, kubectl and the offline validators (Python): run ../shared/conformance/setup.sh --with-checkov, then cargo test -- --include-ignored"]
+fn the_judge_refuses_each_defect_check_sh_refuses() -> TestResult {
+    let python = conformance_python()?;
+    let dir = tempfile::tempdir()?;
+    // A conformance home without checkov: it judges nothing these defects are about, and it
+    // spends seconds starting.
+    let venv = python.parent().and_then(|bin| bin.parent()).ok_or("venv")?;
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home)?;
+    std::os::unix::fs::symlink(venv, home.join("venv"))?;
+    let config_map = |name: &str, data: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: inference\ndata:\n  {data}\n"
+        )
+    };
+    let defects = [
+        ("duplicate-key", "yamllint", config_map("a", "k: v\n  k: w")),
+        // YAML 1.1 reads `yes` as a boolean where a string belongs.
+        ("yaml-1-1", "kubernetes-validate 1.28.0", config_map("a", "k: yes")),
+        // A kind no schema covers, outside check.sh's allowance.
+        (
+            "unknown-kind",
+            "kubernetes-validate 1.37.0",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: a\n".to_owned(),
+        ),
+        ("name", "name_check.py", config_map("Bad_Name", "k: v")),
+        // GMP's webhook takes Prometheus durations only.
+        (
+            "duration",
+            "crd_validate.py",
+            "apiVersion: monitoring.googleapis.com/v1\nkind: PodMonitoring\nmetadata:\n  name: a\n  namespace: inference\nspec:\n  selector:\n    matchLabels:\n      app: a\n  endpoints:\n  - port: metrics\n    interval: 5 seconds\n".to_owned(),
+        ),
+        (
+            "kustomize",
+            "kubectl kustomize",
+            format!("{}---\n{}", config_map("a", "k: v"), config_map("a", "k: v")),
+        ),
+    ];
+    let good = dir.path().join("good.yaml");
+    let (_, options) = cases().into_iter().next().ok_or("no snapshot cases")?;
+    std::fs::write(&good, options.build()?.to_yaml()?)?;
+    // The judges run side by side: each spends its time starting interpreters.
+    let mut judges = Vec::new();
+    for (name, validator, text) in &defects {
+        let bad = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&bad, text)?;
+        let judge = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/judge.sh"))
+            .env("IGW_CONFORMANCE_HOME", &home)
+            .args([&good, &bad])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        judges.push((name, validator, bad, judge));
+    }
+    for (name, validator, bad, judge) in judges {
+        let output = judge.wait_with_output()?;
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{name}: {report}");
+        assert!(
+            report.contains(&format!("refused by {validator}")),
+            "{name}: not refused by {validator}\n{report}"
+        );
+        assert!(!report.contains("out of step"), "{name}: {report}");
+        let refused = |file: &std::path::Path| {
+            let file = file.display().to_string();
+            report
+                .lines()
+                .any(|l| l.starts_with("FAIL") && l.split_whitespace().any(|w| w == file))
+        };
+        assert!(
+            refused(&bad),
+            "{name}: check.sh's report does not refuse it\n{report}"
+        );
+        assert!(!refused(&good), "{name}: {report}");
+    }
+    Ok(())
+}
+
+/// Judges `files` with `../shared/conformance/check.sh`'s validators (through `scripts/judge.sh`,
+/// which starts each once over all of them); an error with its report unless every check passes.
 fn check_sh(files: &[std::path::PathBuf]) -> TestResult {
     let output = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/judge.sh"))
         .args(files)

@@ -236,7 +236,7 @@ fn render_from_every_real_manifest_scrapes_exactly_its_pickers() -> TestResult {
         }
         bundles.push(bundle);
     }
-    // check.sh's validators, its checkov once over every bundle (scripts/judge.sh).
+    // check.sh's validators, each once over every bundle (scripts/judge.sh).
     let output = std::process::Command::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../scripts/judge.sh"
