@@ -14,6 +14,7 @@ mod manifests;
 mod names;
 mod promql;
 mod promtool;
+mod readme;
 mod relations;
 mod roundtrip;
 mod scalars;
