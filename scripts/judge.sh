@@ -35,16 +35,17 @@ for f in "$@"; do
     plain+=("$f")
   fi
 done
-crds=("$conformance"/../reference/crds/*.yaml)
-if [ ${#plain[@]} -gt 0 ]; then
-  out=$("$venv/bin/python" "$conformance/crd_validate.py" --strict --prom-duration "${crds[@]}" -- "${plain[@]}" 2>&1) ||
-    refuse crd_validate.py "$(echo "$out" | grep -v '^SKIP')"
-fi
-if [ ${#gitops[@]} -gt 0 ]; then
-  out=$("$venv/bin/python" "$conformance/crd_validate.py" --strict --prom-duration "${crds[@]}" \
-    "$conformance"/../reference/gitops/*-crd.yaml -- "${gitops[@]}" 2>&1) ||
-    refuse "crd_validate.py (with the GitOps CRDs)" "$(echo "$out" | grep -v '^SKIP')"
-fi
+# crds LABEL CRD... -- FILE...: crd_validate.py with check.sh's flags.
+crds() {
+  local label=$1
+  shift
+  out=$("$venv/bin/python" "$conformance/crd_validate.py" --strict --prom-duration "$@" 2>&1) ||
+    refuse "$label" "$(echo "$out" | grep -v '^SKIP')"
+}
+gmp=("$conformance"/../reference/crds/*.yaml)
+[ ${#plain[@]} -eq 0 ] || crds crd_validate.py "${gmp[@]}" -- "${plain[@]}"
+[ ${#gitops[@]} -eq 0 ] || crds "crd_validate.py (with the GitOps CRDs)" "${gmp[@]}" \
+  "$conformance"/../reference/gitops/*-crd.yaml -- "${gitops[@]}"
 # kubectl's kustomize: each file alone, as check.sh builds it (one binary, no interpreter to start).
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -14,7 +14,6 @@ mod manifests;
 mod names;
 mod promql;
 mod promtool;
-mod readme;
 mod relations;
 mod roundtrip;
 mod scalars;

@@ -465,7 +465,7 @@ impl OptionArgs {
 
     /// Each flag that sets an option, the option's path as in the config file, and whether the
     /// flag was given: the one map between the two spellings.
-    fn flags(&self) -> [(&'static str, &'static str, bool); 35] {
+    pub(crate) fn flags(&self) -> [(&'static str, &'static str, bool); 35] {
         [
             ("--namespace", "namespace", self.namespace.is_some()),
             ("--autopilot", "flavor", self.autopilot.is_some()),
@@ -619,70 +619,5 @@ fn port(text: &str) -> Result<Port, String> {
             "is not a valid port number (must be between 1 and 65535, inclusive)".to_owned()
         }),
         Err(_) => Ok(Port::Name(text.to_owned())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    use super::*;
-
-    /// The value at a config path (`alerts.for`) of `options` as JSON, if it has one.
-    fn at<'v>(json: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
-        path.split('.').try_fold(json, |value, key| value.get(key))
-    }
-
-    /// Whether a help text's `[default: TEXT]` says `value`.
-    fn says(text: &str, value: &serde_json::Value) -> bool {
-        match value {
-            serde_json::Value::String(s) => text == s,
-            serde_json::Value::Bool(b) => text == b.to_string(),
-            serde_json::Value::Number(n) => {
-                n.as_f64().is_some() && text.parse::<f64>().ok() == n.as_f64()
-            }
-            _ => false,
-        }
-    }
-
-    /// Every `[default: …]` in `--help` that names a value is `Options::default()`'s: the
-    /// default is written once, in the library, and the help is held to it.
-    #[test]
-    fn help_defaults_are_the_librarys() {
-        let defaults = serde_json::to_value(Options::default()).unwrap_or_default();
-        let Some(mut render) = Cli::command()
-            .get_subcommands()
-            .find(|c| c.get_name() == "render")
-            .cloned()
-        else {
-            unreachable!("the command has a render subcommand");
-        };
-        render.build();
-        let mut compared = Vec::new();
-        for (flag, path, _) in OptionArgs::default().flags() {
-            let help = render
-                .get_arguments()
-                .find(|a| a.get_long().map(|l| format!("--{l}")).as_deref() == Some(flag))
-                .and_then(|a| a.get_long_help().or(a.get_help()))
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
-            let stated = help
-                .split_once("[default: ")
-                .and_then(|(_, rest)| rest.split_once(']'))
-                .map(|(text, _)| text.to_owned());
-            let value =
-                at(&defaults, path).filter(|v| v.is_string() || v.is_number() || v.is_boolean());
-            if let (Some(stated), Some(value)) = (stated, value) {
-                assert!(
-                    says(&stated, value),
-                    "{flag}: help says [default: {stated}], Options::default() has {path} = {value}"
-                );
-                compared.push(flag);
-            }
-        }
-        // namespace, secretAccess, monitoring, scope, four thresholds, for, interval, port,
-        // path, scheme: a help that lost its defaults must not pass by comparing nothing.
-        assert!(compared.len() >= 13, "compared only {compared:?}");
     }
 }

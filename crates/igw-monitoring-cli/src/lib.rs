@@ -6,6 +6,8 @@
 pub mod args;
 mod bounded;
 pub mod config;
+#[cfg(test)]
+mod defaults;
 pub mod output;
 pub mod run;
 
