@@ -43,7 +43,7 @@ pub use write::{emit, kustomize, terraform};
 pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
-pub use kinds::{BundleKind, Kind, Object, ObjectRef};
+pub use kinds::{BundleKind, Kind, Object, ObjectRef, ServiceAccountRef};
 pub use objects::alerts::GROUP as ALERT_GROUP;
 pub use objects::bundle::Bundle;
 pub use options::given::{Given, Source};
@@ -59,7 +59,7 @@ pub use options::{
 };
 pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,
-    ServiceAccountRef, TOKEN_KEY, TargetPlan,
+    TOKEN_KEY, TargetPlan,
 };
 pub use world::check::Check;
 pub use world::verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};

@@ -15,12 +15,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::diagnostics::Error;
-use crate::kinds::{BundleKind, Kind, Object};
+use crate::kinds::{BundleKind, Kind, Object, ServiceAccountRef};
 use crate::objects::alerts;
 use crate::options::{BundleBuilder, Options, Port, bundle_builder};
-use crate::plan::{
-    AUTH_DELEGATOR, Identity, ObjectId, Plan, ServiceAccountRef, TOKEN_KEY, TargetPlan,
-};
+use crate::plan::{AUTH_DELEGATOR, Identity, ObjectId, Plan, TOKEN_KEY, TargetPlan};
 
 /// The annotation that ties the token Secret to its ServiceAccount; the bundle owns it.
 pub(crate) const SERVICE_ACCOUNT_ANNOTATION: &str = "kubernetes.io/service-account.name";

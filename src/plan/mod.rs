@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use gmp_types::Scheme;
 
 use crate::diagnostics::{Error, Warning};
-use crate::kinds::Kind;
+use crate::kinds::{Kind, ServiceAccountRef};
 use crate::options::releases::MetricsSchema;
 use crate::options::tls::TlsOptions;
 use crate::options::{AlertOptions, ClusterFlavor, LabelSelector, Options, Port};
@@ -66,22 +66,6 @@ pub struct ObjectId {
     pub name: String,
 }
 
-/// A ServiceAccount, by namespace and name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ServiceAccountRef {
-    /// Its namespace.
-    pub namespace: String,
-    /// Its name.
-    pub name: String,
-}
-
-impl ServiceAccountRef {
-    /// The user name the API server gives its tokens: `system:serviceaccount:<ns>:<name>`.
-    pub fn user(&self) -> String {
-        format!("system:serviceaccount:{}:{}", self.namespace, self.name)
-    }
-}
-
 /// The reader's identity in one namespace: its ServiceAccount, the token Secret, and the grant
 /// letting GMP's collector read that Secret.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,10 +94,7 @@ impl Identity {
 
     /// The ServiceAccount as an RBAC subject.
     pub fn service_account_ref(&self) -> ServiceAccountRef {
-        ServiceAccountRef {
-            namespace: self.namespace().to_owned(),
-            name: self.service_account.name.clone(),
-        }
+        ServiceAccountRef::new(self.namespace(), &self.service_account.name)
     }
 
     /// Its token Secret, filled in by the control plane.

@@ -10,11 +10,10 @@ use gmp_types::Scheme;
 use super::names::{Named, Names, Naming, Sources, check_names, qualifier};
 use super::validate;
 use super::{
-    AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,
-    ServiceAccountRef, TargetPlan,
+    AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan, TargetPlan,
 };
 use crate::diagnostics::{Problem, Problems, ProblemsBuilder, Warning};
-use crate::kinds::Kind;
+use crate::kinds::{Kind, ServiceAccountRef};
 use crate::options::releases::{self, MetricsSchema};
 use crate::options::tls::{self, TlsOptions};
 use crate::options::{
@@ -107,10 +106,10 @@ fn shared(options: &Options) -> Plan {
     );
     Plan {
         flavor: options.flavor,
-        collector: ServiceAccountRef {
-            namespace: options.flavor.collector_namespace().to_owned(),
-            name: COLLECTOR_SERVICE_ACCOUNT.to_owned(),
-        },
+        collector: ServiceAccountRef::new(
+            options.flavor.collector_namespace(),
+            COLLECTOR_SERVICE_ACCOUNT,
+        ),
         metrics_schema: MetricsSchema::InferenceModel,
         reader_role: id(Kind::ClusterRole, None, ""),
         reader_binding: id(Kind::ClusterRoleBinding, None, ""),
@@ -202,21 +201,21 @@ fn delegations(naming: &Naming<'_>, options: &Options, targets: &[Resolved]) -> 
             return Some(i);
         }
         // Refused by the field rules when it is no NS/NAME: nothing to bind then.
-        let (namespace, name) = subject.split_once('/')?;
+        let account = ServiceAccountRef::split(subject)?;
         let mut binding = naming.name(
             "authDelegation",
             None,
-            || (format!("{namespace}:{name}:auth-delegator"), None),
+            || {
+                let name = format!("{}:{}:auth-delegator", account.namespace, account.name);
+                (name, None)
+            },
             true,
         );
         binding.sources.of_target = target;
         list.push((
             AuthDelegation {
                 binding: id(Kind::ClusterRoleBinding, None, &binding.name),
-                subject: ServiceAccountRef {
-                    namespace: namespace.to_owned(),
-                    name: name.to_owned(),
-                },
+                subject: account,
             },
             binding.sources,
         ));

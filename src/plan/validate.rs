@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Error, Problem, Problems, ProblemsBuilder};
+use crate::kinds::ServiceAccountRef;
 use crate::options::releases;
 use crate::options::{LabelSelector, Options, Port};
 use crate::rules;
@@ -321,19 +322,11 @@ fn check_alerts(found: &mut ProblemsBuilder, alerts: &crate::options::AlertOptio
 
 /// A `NAMESPACE/NAME` reference to a ServiceAccount.
 fn check_service_account_ref(found: &mut ProblemsBuilder, field: &str, subject: &str) {
-    let outcome = match subject.split_once('/') {
-        None => Err("must be NAMESPACE/NAME".to_owned()),
-        Some((namespace, name)) => rules::dns1123_label(namespace)
-            .map_err(|reason| format!("namespace part: {reason}"))
-            .and_then(|()| {
-                rules::dns1123_subdomain(name).map_err(|reason| format!("name part: {reason}"))
-            }),
-    };
     found.rule(
         || field.to_owned(),
         subject,
         "ServiceAccount reference",
-        outcome,
+        subject.parse::<ServiceAccountRef>().map(drop),
     );
 }
 

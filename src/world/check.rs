@@ -91,7 +91,7 @@ impl Picker {
             metrics_port: listening_port(&serving),
             tls: serving.tls,
             auth: serving.auth,
-            service_account: service_account_of(workload).to_owned(),
+            service_account: service_account_of(workload).name,
         }
     }
 }
@@ -584,18 +584,13 @@ fn judge_reviews(
         return;
     }
     let account = service_account_of(workload);
-    if manifests::may_review(
-        bindings.iter().copied(),
-        roles.iter().copied(),
-        workload.namespace,
-        account,
-    ) {
+    if manifests::may_review(bindings.iter().copied(), roles.iter().copied(), &account) {
         return;
     }
     check.findings.push(finding(
         on(&workload.id(), "spec.template.spec.serviceAccountName"),
         Vec::new(),
-        format!("{}/{account}", workload.namespace),
+        account.to_string(),
         "may not create TokenReviews and SubjectAccessReviews (no ClusterRoleBinding of the manifests or the bundle grants them): every scrape gets 500; bind it to system:auth-delegator (authDelegation, --auth-delegation)".to_owned(),
     ));
 }

@@ -18,20 +18,17 @@ use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::kinds::{Object, ObjectRef};
+use crate::kinds::{Object, ObjectRef, ServiceAccountRef};
 use crate::objects::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
 use crate::options::COLLECTOR_SERVICE_ACCOUNT;
-use crate::plan::{AUTH_DELEGATOR, ServiceAccountRef};
+use crate::plan::AUTH_DELEGATOR;
 
 /// ClusterRoles the API server creates in every cluster, which a bundle may bind without holding.
 const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [AUTH_DELEGATOR];
 
 /// The RBAC subject naming ServiceAccount `name` in `namespace`.
 fn service_account_subject(name: &str, namespace: &str) -> Subject {
-    subject(&ServiceAccountRef {
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-    })
+    subject(&ServiceAccountRef::new(namespace, name))
 }
 
 /// One broken link of the scrape chain: where it breaks and why. Written as

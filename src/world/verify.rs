@@ -10,6 +10,7 @@ use std::io::{self, Write as _};
 use askama::Template;
 
 use crate::diagnostics::{Error, Problem, Problems};
+use crate::kinds::ServiceAccountRef;
 use crate::plan::validate::check_cluster;
 use crate::plan::{Plan, TargetPlan};
 use crate::world::check::Picker;
@@ -223,10 +224,7 @@ impl PickerView {
             tls: picker.tls,
             auth: picker.auth,
             service_account: picker.service_account.clone(),
-            subject: format!(
-                "system:serviceaccount:{}:{}",
-                picker.namespace, picker.service_account
-            ),
+            subject: ServiceAccountRef::new(&picker.namespace, &picker.service_account).user(),
             jsonpath: format!(
                 "{container}.ports[*].containerPort}}{{\"\\n\"}}{container}.command[*]}} {container}.args[*]}}{{\"\\n\"}}{{.spec.template.spec.serviceAccountName}}"
             ),

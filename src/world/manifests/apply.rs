@@ -64,7 +64,9 @@ impl Discovery {
                 scheme: own_schemes.then_some(p.scheme),
                 // Each picker that may not review tokens gets its own binding; one the options
                 // delegate already (`authDelegation`) is bound once.
-                auth_delegation: p.needs_auth_delegation.then(|| p.service_account.clone()),
+                auth_delegation: p
+                    .needs_auth_delegation
+                    .then(|| p.service_account.to_string()),
                 preset: None,
                 tls: None,
             })

@@ -12,7 +12,7 @@ use super::picker::{
 use super::{INFERENCE_POOL, Manifests, Workload, name_of, namespace_of};
 use crate::diagnostics::Warning;
 use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
-use crate::kinds::ObjectRef;
+use crate::kinds::{ObjectRef, ServiceAccountRef};
 use crate::options::releases::{self, MetricsSchema, Project, Version};
 use crate::options::selector::Matcher;
 use crate::options::{LabelSelector, MonitoringMode, Port};
@@ -39,8 +39,8 @@ pub struct Discovered {
     pub mtls: bool,
     /// Whether `/metrics` checks tokens (off with `--metrics-endpoint-auth=false`).
     pub auth: bool,
-    /// Its ServiceAccount, `namespace/name`.
-    pub service_account: String,
+    /// Its ServiceAccount.
+    pub service_account: ServiceAccountRef,
     /// Whether nothing in the input lets that ServiceAccount create TokenReviews and
     /// SubjectAccessReviews (with auth on: every scrape would get 500).
     pub needs_auth_delegation: bool,
@@ -569,10 +569,9 @@ fn facts(
         && !may_review(
             &manifests.cluster_role_bindings,
             &manifests.cluster_roles,
-            workload.namespace,
-            account,
+            &account,
         );
-    if needs_auth_delegation && account == "default" {
+    if needs_auth_delegation && account.name == "default" {
         warnings.push(Warning::object(
             id.clone(),
             "",
@@ -594,7 +593,7 @@ fn facts(
         scheme: if tls { Scheme::Https } else { Scheme::Http },
         mtls,
         auth,
-        service_account: format!("{}/{account}", workload.namespace),
+        service_account: account,
         needs_auth_delegation,
         image,
         version,

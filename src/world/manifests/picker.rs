@@ -5,6 +5,7 @@ use k8s_openapi::api::core::v1::Container;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Subject};
 
 use super::{EPP_CONTAINER, Workload};
+use crate::kinds::ServiceAccountRef;
 use crate::options::releases::{Project, Version};
 
 /// The EPP's boolean flags: Go's `flag` package gives them a value only as `-name=value`; a
@@ -169,13 +170,12 @@ fn grants(rule: &PolicyRule, group: &str, resource: &str) -> bool {
 const BUILT_IN_REVIEWERS: &[&str] = &["system:auth-delegator", "cluster-admin"];
 
 /// Whether one of `bindings` (with `roles`, the ClusterRoles they may name) lets the
-/// ServiceAccount `namespace/name` create TokenReviews and SubjectAccessReviews (both
+/// ServiceAccount `account` create TokenReviews and SubjectAccessReviews (both
 /// cluster-scoped, so a RoleBinding cannot).
 pub(crate) fn may_review<'r>(
     bindings: impl IntoIterator<Item = &'r ClusterRoleBinding>,
     roles: impl IntoIterator<Item = &'r ClusterRole> + Clone,
-    namespace: &str,
-    name: &str,
+    account: &ServiceAccountRef,
 ) -> bool {
     let (mut tokens, mut accesses) = (false, false);
     for binding in bindings {
@@ -183,7 +183,7 @@ pub(crate) fn may_review<'r>(
             .subjects
             .iter()
             .flatten()
-            .any(|s| names_service_account(s, namespace, name));
+            .any(|s| names_service_account(s, account));
         if !bound || binding.role_ref.kind != "ClusterRole" {
             continue;
         }
@@ -203,20 +203,22 @@ pub(crate) fn may_review<'r>(
     tokens && accesses
 }
 
-/// Whether an RBAC subject takes in the ServiceAccount `namespace/name`, as the API server's
+/// Whether an RBAC subject takes in the ServiceAccount `account`, as the API server's
 /// authorizer decides: the ServiceAccount itself, its user name
 /// (`system:serviceaccount:NS:NAME`), or a group it is in (`system:serviceaccounts`,
 /// `system:serviceaccounts:NS`, `system:authenticated`).
-pub(crate) fn names_service_account(subject: &Subject, namespace: &str, name: &str) -> bool {
+pub(crate) fn names_service_account(subject: &Subject, account: &ServiceAccountRef) -> bool {
     match subject.kind.as_str() {
-        "ServiceAccount" => subject.name == name && subject.namespace.as_deref() == Some(namespace),
-        "User" => {
-            subject.name.strip_prefix("system:serviceaccount:")
-                == Some(&format!("{namespace}:{name}"))
+        "ServiceAccount" => {
+            subject.name == account.name
+                && subject.namespace.as_deref() == Some(account.namespace.as_str())
         }
+        "User" => subject.name == account.user(),
         "Group" => match subject.name.as_str() {
             "system:serviceaccounts" | "system:authenticated" => true,
-            group => group.strip_prefix("system:serviceaccounts:") == Some(namespace),
+            group => {
+                group.strip_prefix("system:serviceaccounts:") == Some(account.namespace.as_str())
+            }
         },
         _ => false,
     }
@@ -258,9 +260,10 @@ impl<'c> Serving<'c> {
     }
 }
 
-/// The ServiceAccount a pod template runs as: `default` when it names none.
-pub(crate) fn service_account_of<'m>(workload: &Workload<'m>) -> &'m str {
-    workload
+/// The ServiceAccount a pod template runs as, in the workload's namespace: `default` when it
+/// names none.
+pub(crate) fn service_account_of(workload: &Workload<'_>) -> ServiceAccountRef {
+    let name = workload
         .spec
         .and_then(|s| {
             s.service_account_name
@@ -268,7 +271,8 @@ pub(crate) fn service_account_of<'m>(workload: &Workload<'m>) -> &'m str {
                 .or(s.service_account.as_deref())
         })
         .filter(|s| !s.is_empty())
-        .unwrap_or("default")
+        .unwrap_or("default");
+    ServiceAccountRef::new(workload.namespace, name)
 }
 
 /// The picker container of a workload ([`is_picker`]): the one named `epp` if several are.
