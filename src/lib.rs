@@ -28,6 +28,7 @@
 //! ```
 
 mod diagnostics;
+mod fleet;
 mod kinds;
 mod objects;
 mod options;
@@ -41,6 +42,7 @@ pub use world::{check, manifests, relations};
 pub use write::{emit, kustomize, terraform};
 
 pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
+pub use fleet::{ClusterPlan, Engine, Fleet, FleetCluster, FleetPlan, GitOps, Repository};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
 pub use kinds::{BundleKind, Kind, Object, ObjectRef, ServiceAccountRef};

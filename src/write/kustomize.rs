@@ -31,7 +31,22 @@ pub(crate) fn files(
     count: usize,
     each: impl FnOnce(ObjectSink<'_>) -> Result<(), Error>,
 ) -> Result<Vec<GeneratedFile>, Error> {
-    let mut taken = BTreeSet::new();
+    base(named(object_files(count, each)?))
+}
+
+/// One object's file before it has its name in a folder: the name's stem (`kind-name`) and the
+/// YAML.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ObjectFile {
+    pub(crate) stem: String,
+    pub(crate) contents: String,
+}
+
+/// The file of each of the `count` objects `each` makes, written as it is made.
+pub(crate) fn object_files(
+    count: usize,
+    each: impl FnOnce(ObjectSink<'_>) -> Result<(), Error>,
+) -> Result<Vec<ObjectFile>, Error> {
     let mut files = Vec::with_capacity(count + 3);
     each(&mut |object| {
         let name = object.metadata().name.as_deref().unwrap_or_default();
@@ -40,22 +55,39 @@ pub(crate) fn files(
             object.kind().as_str().to_ascii_lowercase(),
             file_safe(name)
         );
-        // Names differing only in characters a file name cannot hold must not share a file.
-        let name = (1..)
-            .map(|n| match n {
-                1 => format!("{stem}.yaml"),
-                n => format!("{stem}-{n}.yaml"),
-            })
-            .find(|candidate| !taken.contains(candidate))
-            .unwrap_or_default();
-        taken.insert(name.clone());
         let mut contents = emit::yaml(1, |sink| sink(object))?;
         // Every file is held until the base is written: the writer's room to grow would be
         // nearly half of them.
         contents.shrink_to_fit();
-        files.push(GeneratedFile { name, contents });
+        files.push(ObjectFile { stem, contents });
         Ok(())
     })?;
+    Ok(files)
+}
+
+/// Object files named for one folder: `STEM.yaml`, or `STEM-N.yaml` where names differing only
+/// in characters a file name cannot hold would share a file.
+pub(crate) fn named(files: impl IntoIterator<Item = ObjectFile>) -> Vec<GeneratedFile> {
+    let mut taken = BTreeSet::new();
+    files
+        .into_iter()
+        .map(|ObjectFile { stem, contents }| {
+            let name = (1..)
+                .map(|n| match n {
+                    1 => format!("{stem}.yaml"),
+                    n => format!("{stem}-{n}.yaml"),
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+            taken.insert(name.clone());
+            GeneratedFile { name, contents }
+        })
+        .collect()
+}
+
+/// A base of the object `files`: they, then the kustomization listing them, its configuration
+/// and schema.
+pub(crate) fn base(mut files: Vec<GeneratedFile>) -> Result<Vec<GeneratedFile>, Error> {
     let resources: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let kustomization = KustomizationYaml {
         header: HEADER,

@@ -147,7 +147,7 @@ fn the_judge_refuses_each_defect_check_sh_refuses() -> TestResult {
 
 /// Judges `files` with `../shared/conformance/check.sh`'s validators (through `scripts/judge.sh`,
 /// which starts each once over all of them); an error with its report unless every check passes.
-fn check_sh(files: &[std::path::PathBuf]) -> TestResult {
+pub(crate) fn check_sh(files: &[std::path::PathBuf]) -> TestResult {
     let output = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/judge.sh"))
         .args(files)
         .output()?;

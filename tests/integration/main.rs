@@ -9,6 +9,7 @@ mod conformance;
 mod dashboard;
 mod fleet;
 mod from_manifests;
+mod gitops;
 mod hostile_manifests;
 mod manifests;
 mod names;
