@@ -182,6 +182,7 @@ impl Fleet {
                 format!("clusters[{second}].fleetRules"),
                 chosen
                     .iter()
+                    .filter(|&&i| i != second)
                     .map(|i| format!("clusters[{i}].fleetRules"))
                     .collect(),
                 "true",

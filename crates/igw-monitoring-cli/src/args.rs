@@ -86,6 +86,23 @@ pub enum Command {
         #[command(flatten)]
         options: OptionArgs,
     },
+    /// Write a fleet's tree: a Kustomize base of what every cluster shares, components per
+    /// flavor, one overlay per cluster (clusters/NAME) and the GitOps engine's objects.
+    #[command(after_long_help = FLEET_EXAMPLES)]
+    Fleet {
+        /// The fleet file (keys as in `igw-monitoring schema --fleet`).
+        #[arg(long, value_name = "FLEET")]
+        config: PathBuf,
+        /// Folder of the tree; replaced as a whole, or created.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace DIR even if this tool did not generate what is in it.
+        #[arg(long)]
+        force: bool,
+        /// Write nothing; exit 1 if DIR differs from what would be written.
+        #[arg(long, conflicts_with = "force")]
+        check: bool,
+    },
     /// Print how to check a live setup step by step (or, with --format script, a script that
     /// checks it): token, curl and what 200/401/403/500 mean, collector RBAC, PromQL.
     #[command(after_long_help = EXAMPLES)]
@@ -146,7 +163,11 @@ pub enum Command {
         output: CheckFormat,
     },
     /// Print the JSON Schema of the config file (for editor validation and completion).
-    Schema,
+    Schema {
+        /// The fleet file's schema instead.
+        #[arg(long)]
+        fleet: bool,
+    },
     /// Print the CustomResourceDefinitions derived from the GMP types.
     Crd,
     /// Print a shell completion script.
@@ -176,6 +197,19 @@ pub enum CheckFormat {
     /// One JSON object: findings, warnings, and what each monitoring selects.
     Json,
 }
+
+/// Worked examples shown at the end of `fleet --help`.
+const FLEET_EXAMPLES: &str = "\
+Examples:
+  # One overlay per cluster of fleet.yaml, and the Argo CD ApplicationSet it names
+  igw-monitoring fleet --config fleet.yaml --out monitoring
+  KUBECONFIG=/dev/null kubectl kustomize monitoring/clusters/prod-us-central1
+
+  # In CI: fail when the committed tree is not what fleet.yaml makes
+  igw-monitoring fleet --config fleet.yaml --out monitoring --check
+
+Exit codes: 0 written (or up to date); 1 --check found the tree stale, or writing failed;
+2 invalid input (fleet file, options, manifests).";
 
 /// Worked examples shown at the end of `check --help`.
 const CHECK_EXAMPLES: &str = "\

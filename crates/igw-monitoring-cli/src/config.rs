@@ -121,6 +121,20 @@ pub const MAX_ALIAS_EXPANSION: u64 = MAX_CONFIG_BYTES;
 /// Reads the config file at `path` (at most [`MAX_CONFIG_BYTES`]) and [`parse_layer`]s it; a
 /// read or syntax error names the file.
 pub fn load(path: &Path) -> Result<(Options, Given), ConfigError> {
+    let text = read_file(path)?;
+    parse_layer(&text, &path.display().to_string()).map_err(|error| in_file(path, error))
+}
+
+/// `error`, said to be inside the file at `path`.
+pub(crate) fn in_file(path: &Path, error: ConfigError) -> ConfigError {
+    ConfigError::InFile {
+        path: path.to_owned(),
+        source: Box::new(error),
+    }
+}
+
+/// The text of the file at `path`: at most [`MAX_CONFIG_BYTES`], UTF-8.
+pub(crate) fn read_file(path: &Path) -> Result<String, ConfigError> {
     let read_error = |source| ConfigError::Read {
         path: path.to_owned(),
         source,
@@ -136,20 +150,16 @@ pub fn load(path: &Path) -> Result<(Options, Given), ConfigError> {
         });
     }
     // The message std's own read_to_string gives.
-    let text = String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|_| {
         read_error(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
         ))
-    })?;
-    parse_layer(&text, &path.display().to_string()).map_err(|error| ConfigError::InFile {
-        path: path.to_owned(),
-        source: Box::new(error),
     })
 }
 
 /// The text as a YAML value, merge keys (`<<`) applied.
-fn read(text: &str) -> Result<Value, ConfigError> {
+pub(crate) fn read(text: &str) -> Result<Value, ConfigError> {
     let syntax = |error: serde_yaml::Error| ConfigError::Syntax {
         message: format!("invalid YAML: {error}"),
     };
@@ -204,7 +214,7 @@ pub fn parse_layer(text: &str, file: &str) -> Result<(Options, Given), ConfigErr
         _ => return Err(ConfigError::NotAMapping),
     }
     let mut given = Given::new();
-    keys_given(&value, &mut String::new(), file, &mut given);
+    keys_given(&value, &mut String::new(), "", file, &mut given);
     // Deserializing a value (unlike a text) is strict: it refuses an unknown key and a number
     // or boolean where a string belongs, so a file it accepts is one the walk finds no fault
     // in. The common case, a valid file, skips the walk and takes the value's strings instead of
@@ -213,10 +223,19 @@ pub fn parse_layer(text: &str, file: &str) -> Result<(Options, Given), ConfigErr
         return Ok((options, given));
     }
     let value = read(text)?;
+    walk(&schemars::schema_for!(Options), &value)?;
+    let options = deserialize(value, "")?;
+    Ok((options, given))
+}
 
+/// `value` walked against `schema`: every unknown key at once, else the first value YAML
+/// read as a number or boolean where a string belongs.
+pub(crate) fn walk(schema: &schemars::Schema, value: &Value) -> Result<(), ConfigError> {
     let mut unknown = Vec::new();
     let mut unquoted = None;
-    for finding in findings(&value) {
+    let mut findings = Vec::new();
+    Walker::new(schema.as_value()).walk(schema.as_value(), value, &mut Vec::new(), &mut findings);
+    for finding in findings {
         match finding {
             Finding::Unknown(key) => unknown.push(key),
             Finding::Unquoted { path, message } => {
@@ -227,23 +246,39 @@ pub fn parse_layer(text: &str, file: &str) -> Result<(Options, Given), ConfigErr
     if !unknown.is_empty() {
         return Err(ConfigError::UnknownKeys(unknown));
     }
-    if let Some(error) = unquoted {
-        return Err(error);
-    }
-
-    let options = serde_path_to_error::deserialize(value).map_err(|error| {
-        let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
-        ConfigError::Type {
-            path: render(&path),
-            message: error.into_inner().to_string(),
-        }
-    })?;
-    Ok((options, given))
+    unquoted.map_or(Ok(()), Err)
 }
 
-/// Records every key of the mapping `value` (at `path`) and of the mappings inside it; a list
-/// (`targets`) is given as a whole.
-fn keys_given(value: &Value, path: &mut String, file: &str, given: &mut Given) {
+/// `value` deserialized, a wrong type reported with its path (under `at`, e.g.
+/// `clusters[2]`).
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
+    value: Value,
+    at: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
+        let inner = render(&path);
+        ConfigError::Type {
+            path: match (at.is_empty(), inner.is_empty()) {
+                (true, _) => inner,
+                (false, true) => at.to_owned(),
+                (false, false) if inner.starts_with('[') => format!("{at}{inner}"),
+                (false, false) => format!("{at}.{inner}"),
+            },
+            message: error.into_inner().to_string(),
+        }
+    })
+}
+
+/// Records every key of the mapping `value` (at `path`) and of the mappings inside it, each
+/// written in the file as `prefix` and its path; a list (`targets`) is given as a whole.
+pub(crate) fn keys_given(
+    value: &Value,
+    path: &mut String,
+    prefix: &str,
+    file: &str,
+    given: &mut Given,
+) {
     let Value::Mapping(mapping) = value else {
         return;
     };
@@ -257,21 +292,13 @@ fn keys_given(value: &Value, path: &mut String, file: &str, given: &mut Given) {
         given.set(
             path.clone(),
             Source::ConfigKey {
-                key: path.clone(),
+                key: format!("{prefix}{path}"),
                 file: file.to_owned(),
             },
         );
-        keys_given(inner, path, file, given);
+        keys_given(inner, path, prefix, file, given);
         path.truncate(len);
     }
-}
-
-/// What the walk against the schema of [`Options`] finds wrong in `value`.
-fn findings(value: &Value) -> Vec<Finding> {
-    let schema = schemars::schema_for!(Options);
-    let mut findings = Vec::new();
-    Walker::new(schema.as_value()).walk(schema.as_value(), value, &mut Vec::new(), &mut findings);
-    findings
 }
 
 /// One step of a key path; keys are borrowed from the walked value where they can be.
@@ -606,7 +633,7 @@ mod tests {
                 && value.is_mapping()
                 && Options::deserialize(value.clone()).is_ok()
             {
-                prop_assert!(findings(&value).is_empty(), "{text}");
+                prop_assert!(walk(&schemars::schema_for!(Options), &value).is_ok(), "{text}");
             }
         }
     }

@@ -8,6 +8,7 @@ mod bounded;
 pub mod config;
 #[cfg(test)]
 mod defaults;
+pub mod fleet_file;
 pub mod output;
 pub mod run;
 

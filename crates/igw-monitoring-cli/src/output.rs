@@ -101,7 +101,7 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Drift, OutputError> 
         Ok(true) => Some(FolderLock::take(dir, &parent, Access::Read)?),
         _ => None,
     };
-    let present = list(dir)?;
+    let present = list(dir, nested(files))?;
     let mut drift = Drift::default();
     for file in files {
         if !present.contains(&file.name) {
@@ -142,7 +142,7 @@ pub fn write(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<(), Out
     // Even --force replaces only folders.
     let exists = is_folder(dir)?;
     if !force {
-        let foreign = foreign_files(dir)?;
+        let foreign = foreign_files(dir, nested(files))?;
         if !foreign.is_empty() {
             return Err(OutputError::Foreign(dir.to_owned(), foreign.join(", ")));
         }
@@ -290,6 +290,9 @@ impl Staging {
     fn write(&self, file: &GeneratedFile) -> Result<(), OutputError> {
         let _doomed = doomed();
         let path = self.path.join(&file.name);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(io_error(folder))?;
+        }
         fs::write(&path, &file.contents).map_err(io_error(&path))
     }
 
@@ -474,40 +477,68 @@ fn is_folder(dir: &Path) -> Result<bool, OutputError> {
     }
 }
 
-/// The file names in `dir`; none if it does not exist.
-fn list(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
-    if !is_folder(dir)? {
-        return Ok(BTreeSet::new());
-    }
-    fs::read_dir(dir)
-        .map_err(io_error(dir))?
-        .map(|entry| {
-            entry
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .map_err(io_error(dir))
-        })
-        .collect()
+/// Whether `files` make a tree (a fleet's) rather than one flat folder (a base): then the
+/// folders inside the output are the tool's too, and are compared and replaced file by file.
+fn nested(files: &[GeneratedFile]) -> bool {
+    files.iter().any(|f| f.name.contains('/'))
 }
 
-/// Files in `dir` this tool would not have written: without the generated-by header, unless
-/// the kustomization (which has it) vouches for the header-less schema beside it.
-fn foreign_files(dir: &Path) -> Result<Vec<String>, OutputError> {
+/// How deep a tree's folders are looked into: a fleet's are three deep.
+const MAX_DEPTH: usize = 8;
+
+/// The file names in `dir`, and with `nested` the files of the folders in it as
+/// `folder/name` (links are not followed); none if it does not exist.
+fn list(dir: &Path, nested: bool) -> Result<BTreeSet<String>, OutputError> {
+    let mut names = BTreeSet::new();
+    if is_folder(dir)? {
+        list_into(dir, "", if nested { MAX_DEPTH } else { 0 }, &mut names)?;
+    }
+    Ok(names)
+}
+
+fn list_into(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    names: &mut BTreeSet<String>,
+) -> Result<(), OutputError> {
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        let folder = entry.file_type().is_ok_and(|t| t.is_dir());
+        if folder && depth > 0 {
+            list_into(&entry.path(), &format!("{name}/"), depth - 1, names)?;
+        } else {
+            names.insert(name);
+        }
+    }
+    Ok(())
+}
+
+/// Files in `dir` (with `nested`, in the folders inside it too) this tool would not have
+/// written: without the generated-by header, unless the kustomization beside it (which has
+/// it) vouches for the header-less schema.
+fn foreign_files(dir: &Path, nested: bool) -> Result<Vec<String>, OutputError> {
     let mut foreign = Vec::new();
-    let mut ours = false;
-    for name in list(dir)? {
+    let mut vouched = BTreeSet::new();
+    for name in list(dir, nested)? {
         let path = dir.join(&name);
         // A folder, a link, a FIFO, a device or an unreadable entry is not ours; of a regular
         // file only the header's bytes are read.
         let generated = regular_file(&path)
             .and_then(|file| read_at_most(file, kustomize::HEADER_BYTES as u64))
             .is_ok_and(|head| kustomize::is_generated(&String::from_utf8_lossy(&head)));
-        ours |= generated && name == kustomize::KUSTOMIZATION;
+        let (folder, file) = name.rsplit_once('/').unwrap_or(("", &name));
+        if generated && file == kustomize::KUSTOMIZATION {
+            vouched.insert(folder.to_owned());
+        }
         if !generated {
             foreign.push(name);
         }
     }
-    if ours {
-        foreign.retain(|name| name != kustomize::OPENAPI);
-    }
+    foreign.retain(|name| {
+        let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
+        !(file == kustomize::OPENAPI && vouched.contains(folder))
+    });
     Ok(foreign)
 }

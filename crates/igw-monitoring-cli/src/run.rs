@@ -15,6 +15,7 @@ use igw_monitoring::{
 use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs};
 use crate::bounded::read_at_most;
 use crate::config;
+use crate::fleet_file;
 use crate::output;
 
 /// How the command ended, as its exit code.
@@ -91,22 +92,7 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             let files = scrape_plan(options, err)?
                 .kustomize_base()
                 .map_err(failure)?;
-            if *check {
-                let drift = output::check(dir, &files).map_err(output_failure)?;
-                if drift.is_empty() {
-                    format!("{}: up to date\n", dir.display())
-                } else {
-                    write_out(
-                        out,
-                        &format!("{}: stale\n{}", dir.display(), drift.summary()),
-                    )?;
-                    return Ok(Outcome::Failure);
-                }
-            } else {
-                output::clean_up_on_signals().map_err(output_failure)?;
-                output::write(dir, &files, *force).map_err(output_failure)?;
-                String::new()
-            }
+            return write_folder(dir, &files, *force, *check, out);
         }
         Command::Verify {
             options,
@@ -157,7 +143,17 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             options,
             output,
         } => return check(against, bundle.as_deref(), options, *output, out, err),
-        Command::Schema => schema_json().map_err(failure)?,
+        Command::Fleet {
+            config,
+            out: dir,
+            force,
+            check,
+        } => {
+            let files = fleet_tree(config, err)?;
+            return write_folder(dir, &files, *force, *check, out);
+        }
+        Command::Schema { fleet: false } => schema_json().map_err(failure)?,
+        Command::Schema { fleet: true } => fleet_schema_json().map_err(failure)?,
         Command::Crd => crds_yaml().map_err(failure)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -167,6 +163,81 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
     };
     write_out(out, &text)?;
     Ok(Outcome::Success)
+}
+
+/// Replaces `dir` with `files` (all or nothing), or with `check` compares them and exits 1 on
+/// a difference, naming each file.
+fn write_folder(
+    dir: &Path,
+    files: &[igw_monitoring::kustomize::GeneratedFile],
+    force: bool,
+    check: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Failed> {
+    if check {
+        let drift = output::check(dir, files).map_err(output_failure)?;
+        if !drift.is_empty() {
+            write_out(
+                out,
+                &format!("{}: stale\n{}", dir.display(), drift.summary()),
+            )?;
+            return Ok(Outcome::Failure);
+        }
+        write_out(out, &format!("{}: up to date\n", dir.display()))?;
+    } else {
+        output::clean_up_on_signals().map_err(output_failure)?;
+        output::write(dir, files, force).map_err(output_failure)?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// The tree of the fleet file at `path`: each cluster's `from:` manifests discovered by
+/// `render --from`'s rules (its warnings to `err`, naming the cluster), every problem of
+/// every cluster at once.
+fn fleet_tree(
+    path: &Path,
+    err: &mut dyn Write,
+) -> Result<Vec<igw_monitoring::kustomize::GeneratedFile>, Failed> {
+    let (entries, gitops) = fleet_file::load(path).map_err(invalid)?;
+    let mut clusters = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let mut cluster = entry.cluster;
+        if !entry.from.is_empty() {
+            let index = read_manifests(&entry.from, "from")?;
+            let discovery =
+                manifests::discover(&index, cluster.options.monitoring).map_err(|problems| {
+                    invalid(format!(
+                        "cluster {:?}: invalid manifests:\n{problems}",
+                        cluster.name
+                    ))
+                })?;
+            let (options, warnings) =
+                discovery
+                    .apply(cluster.options, &entry.given)
+                    .map_err(|problems| {
+                        invalid(format!(
+                            "cluster {:?}: invalid options:\n{problems}",
+                            cluster.name
+                        ))
+                    })?;
+            for warning in &warnings {
+                let _ = writeln!(
+                    err,
+                    "warning: cluster {:?}: {}",
+                    cluster.name,
+                    printable(&warning.to_string())
+                );
+            }
+            cluster.options = options;
+        }
+        clusters.push(cluster);
+    }
+    let fleet = igw_monitoring::Fleet { clusters, gitops };
+    let plan = fleet.plan().map_err(|error| match error {
+        Error::Invalid(problems) => invalid(format!("invalid fleet:\n{problems}")),
+        other => failure(other),
+    })?;
+    plan.tree().map_err(failure)
 }
 
 /// `check`: the bundle (`--bundle`, or the options') judged against the manifests of
@@ -386,6 +457,13 @@ fn options_error(args: &OptionArgs, error: Error) -> Failed {
         Error::NotHcl { .. } => invalid(error),
         other => failure(other),
     }
+}
+
+/// The JSON Schema of the fleet file.
+pub fn fleet_schema_json() -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(fleet_file::FleetFile))?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// The JSON Schema of the config file.

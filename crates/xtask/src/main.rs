@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use igw_monitoring::kustomize::GeneratedFile;
 use igw_monitoring::{ClusterFlavor, Options};
 use igw_monitoring_cli::output;
-use igw_monitoring_cli::run::{crds_yaml, schema_json};
+use igw_monitoring_cli::run::{crds_yaml, fleet_schema_json, schema_json};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,8 +63,13 @@ fn codegen(root: &Path, check: bool) -> Result<bool, String> {
         up_to_date &= sync_dir(&dir, &files, check)?;
     }
     let schema = schema_json().map_err(|e| e.to_string())?;
+    let fleet_schema = fleet_schema_json().map_err(|e| e.to_string())?;
     let crds = crds_yaml()?;
-    for (file, contents) in [("config.schema.json", schema), ("crds.yaml", crds)] {
+    for (file, contents) in [
+        ("config.schema.json", schema),
+        ("fleet.schema.json", fleet_schema),
+        ("crds.yaml", crds),
+    ] {
         let files = [GeneratedFile {
             name: file.to_owned(),
             contents,

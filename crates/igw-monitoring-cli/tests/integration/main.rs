@@ -5,6 +5,7 @@ mod catalogue;
 mod cli;
 mod config;
 mod from;
+mod gitops;
 mod hostile;
 mod kustomize_overlays;
 mod support;
