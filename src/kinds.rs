@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules};
+use gmp_types::{ClusterPodMonitoring, ClusterRules, GlobalRules, PodMonitoring, Rules};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -162,6 +162,8 @@ kinds! {
     Rules,
     /// Cluster-wide rule groups.
     ClusterRules,
+    /// Rule groups over every cluster of the metrics scope (a fleet's, in one cluster).
+    GlobalRules,
 }
 
 impl<'a> From<&'a Object<'_>> for Object<'a> {
@@ -388,11 +390,14 @@ mod tests {
             kube_kind::<PodMonitoring>(),
             kube_kind::<Rules>(),
             kube_kind::<ClusterRules>(),
+            kube_kind::<GlobalRules>(),
         ];
         assert_eq!(kinds.len(), Kind::ALL.len());
         for (kind, kube, cluster) in kinds {
             assert_eq!(kind.as_str(), kube);
-            assert_eq!(cluster, kube.starts_with("Cluster"), "{kube}");
+            // GlobalRules is the one cluster-scoped kind not named Cluster*.
+            let upstream = kube.starts_with("Cluster") || kube == "GlobalRules";
+            assert_eq!(cluster, upstream, "{kube}");
         }
     }
 }

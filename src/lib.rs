@@ -42,7 +42,10 @@ pub use world::{check, manifests, relations};
 pub use write::{emit, kustomize, terraform};
 
 pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
-pub use fleet::{ClusterPlan, Engine, Fleet, FleetCluster, FleetPlan, GitOps, Repository};
+pub use fleet::{
+    ClusterPlan, Engine, FLEET_RULES, Fleet, FleetCluster, FleetPlan, GitOps, Repository,
+    STOPPED_REPORTING,
+};
 pub use gmp_types::Scheme;
 pub use gmp_types::TlsVersion;
 pub use kinds::{BundleKind, Kind, Object, ObjectRef, ServiceAccountRef};

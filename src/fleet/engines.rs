@@ -11,7 +11,7 @@ use crate::write::emit::HEADER;
 use crate::write::kustomize::GeneratedFile;
 
 /// The name every engine object of the tree has (one per cluster for those applied to each).
-pub const OBJECT_NAME: &str = "igw-monitoring";
+pub(crate) const OBJECT_NAME: &str = "igw-monitoring";
 
 /// The engine's files, in a fixed order; none without an engine.
 pub(crate) fn files(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {

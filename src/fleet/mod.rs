@@ -6,8 +6,11 @@
 //! This stage sits above the others: it reads options, plans and writers, and nothing below it
 //! knows fleets exist, so a fleet's cluster renders exactly as `render` renders it alone.
 
+mod alerts;
 mod engines;
 mod tree;
+
+pub use alerts::{FLEET_RULES, STOPPED_REPORTING};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -132,6 +135,12 @@ impl FleetPlan {
     /// The cluster that carries the fleet-wide rules.
     pub fn rules_cluster(&self) -> &ClusterPlan {
         &self.clusters[self.rules_cluster]
+    }
+
+    /// The fleet-wide rules: a [`STOPPED_REPORTING`] alert per cluster, for the rules cluster's
+    /// overlay alone.
+    pub fn global_rules(&self) -> gmp_types::GlobalRules {
+        alerts::global_rules(&self.clusters)
     }
 
     /// The engine and its repository.

@@ -11,6 +11,7 @@ use askama::Template;
 
 use super::FleetPlan;
 use crate::diagnostics::Error;
+use crate::kinds::Object;
 use crate::options::ClusterFlavor;
 use crate::write::emit::HEADER;
 use crate::write::kustomize::{self, GeneratedFile, KUSTOMIZATION, ObjectFile};
@@ -76,6 +77,12 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
             }
         }
     }
+
+    // The fleet-wide rules, in one cluster only: synced to all, each copy would alert again.
+    let global = fleet.global_rules();
+    own[fleet.rules_cluster].extend(kustomize::object_files(1, |sink| {
+        sink(Object::from(&global))
+    })?);
 
     let mut files = Vec::new();
     let mut put = |folder: &str, inner: Vec<GeneratedFile>| {

@@ -288,6 +288,7 @@ impl fmt::Display for Document<'_> {
             Object::PodMonitoring(o) => monitoring(&o.spec.endpoints, &o.spec.selector).fmt(f),
             Object::Rules(o) => rules(&o.spec.groups).fmt(f),
             Object::ClusterRules(o) => rules(&o.spec.groups).fmt(f),
+            Object::GlobalRules(o) => rules(&o.spec.groups).fmt(f),
             Object::ServiceAccount(_) => ServiceAccountYaml { metadata }.fmt(f),
             Object::Secret(o) => SecretYaml {
                 metadata,

@@ -150,22 +150,36 @@ fn the_tree_shares_what_clusters_share_and_nothing_else() -> TestResult {
     ]
     .into();
     assert_eq!(folders, expected);
-    // The two Autopilot clusters render the same bundle: their overlays hold no object.
-    for name in ["prod-a", "prod-b"] {
-        let own: Vec<&str> = tree
+    // The two Autopilot clusters render the same bundle: their overlays hold no object of it;
+    // the first cluster (the rules cluster) holds the fleet-wide GlobalRules, and no other does.
+    for (name, own) in [
+        (
+            "prod-a",
+            vec![
+                "globalrules-igw-monitoring-fleet.yaml",
+                "kustomization.yaml",
+            ],
+        ),
+        ("prod-b", vec!["kustomization.yaml"]),
+    ] {
+        let files: Vec<&str> = tree
             .iter()
-            .filter(|f| f.name.starts_with(&format!("clusters/{name}/")))
-            .map(|f| f.name.as_str())
+            .filter_map(|f| f.name.strip_prefix(&format!("clusters/{name}/")))
             .collect();
-        assert_eq!(
-            own,
-            [format!("clusters/{name}/kustomization.yaml")],
-            "{own:?}"
-        );
+        assert_eq!(files, own, "{name}");
     }
+    let global: Vec<&str> = tree
+        .iter()
+        .filter(|f| f.contents.contains("kind: GlobalRules"))
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        global,
+        ["clusters/prod-a/globalrules-igw-monitoring-fleet.yaml"]
+    );
     let overlay = tree
         .iter()
-        .find(|f| f.name == "clusters/prod-a/kustomization.yaml")
+        .find(|f| f.name == "clusters/prod-b/kustomization.yaml")
         .ok_or("no overlay")?;
     assert!(
         overlay
@@ -195,20 +209,26 @@ fn every_built_overlay_is_its_clusters_bundle_and_passes_check_sh() -> TestResul
         let plan = with(engine, four_clusters()?)?.plan()?;
         let root = tempfile::tempdir()?;
         write(&plan, root.path())?;
+        let global = serde_json::to_value(plan.global_rules())?;
+        let mut with_global_rules = 0;
         for cluster in plan.clusters() {
             let built = kustomize(&root.path().join("clusters").join(&cluster.name))?;
-            assert_eq!(
-                objects(&built)?,
-                objects(&cluster.plan.to_yaml()?)?,
-                "{engine:?} {}",
-                cluster.name
-            );
+            let mut expected = objects(&cluster.plan.to_yaml()?)?;
+            let built_objects = objects(&built)?;
+            if built_objects.iter().any(|o| o["kind"] == "GlobalRules") {
+                with_global_rules += 1;
+                assert_eq!(cluster.name, plan.rules_cluster().name);
+                expected.push(global.clone());
+                expected.sort_by_key(|v| v.to_string());
+            }
+            assert_eq!(built_objects, expected, "{engine:?} {}", cluster.name);
             let path = judged
                 .path()
                 .join(format!("{}-{}.yaml", engine.as_str(), cluster.name));
             std::fs::write(&path, built)?;
             files.push(path);
         }
+        assert_eq!(with_global_rules, 1, "{engine:?}");
         for file in plan.tree()? {
             if let Some(name) = file.name.strip_prefix(&format!("{}/", engine.as_str())) {
                 let path = judged
@@ -323,4 +343,110 @@ fn bad_fleets_are_refused_naming_cluster_and_field() -> TestResult {
     let text = problems.to_string();
     assert!(text.contains("(cluster \"llm-d\")"), "{text}");
     Ok(())
+}
+
+/// The fleet-wide alert under promtool: a cluster that goes silent fires after 10m + 5m and
+/// keeps firing (three days on), recovers when it reports again; a healthy cluster, one that
+/// starts reporting within the grace and one outside the fleet never fire. (A cluster of the
+/// fleet that never reports fires at 5m: the test's own series must cover all four.)
+#[test]
+#[ignore = "needs promtool (apt-get install prometheus)"]
+fn a_silent_cluster_fires_keeps_firing_and_recovers() -> TestResult {
+    use serde_json::json;
+    let plan = fleet(Engine::None)?.plan()?;
+    let global = serde_json::to_value(plan.global_rules())?;
+    let rules = &global["spec"]["groups"][0]["rules"];
+    let job = |name: &str| -> Result<String, Box<dyn std::error::Error>> {
+        let cluster = plan
+            .clusters()
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or("no cluster")?;
+        Ok(cluster.plan.targets()[0].monitoring().name.clone())
+    };
+    let up = |cluster: &str, job: &str| {
+        format!(
+            "up{{cluster=\"{cluster}\",instance=\"epp-0:metrics\",job=\"{job}\",location=\"us-central1\",namespace=\"default\",project_id=\"fleet-project\"}}"
+        )
+    };
+    let firing = |cluster: &str| -> serde_json::Value {
+        let annotation = |key: &str| {
+            rules[0]["annotations"][key]
+                .as_str()
+                .unwrap_or_default()
+                .replace("{{ $labels.cluster }}", cluster)
+                .replace("{{ $labels.location }}", "us-central1")
+                .replace("{{ $labels.project_id }}", "fleet-project")
+        };
+        json!([{
+            "exp_labels": {
+                "severity": "critical", "cluster": cluster,
+                "location": "us-central1", "project_id": "fleet-project",
+            },
+            "exp_annotations": {
+                "summary": annotation("summary"), "description": annotation("description"),
+            },
+        }])
+    };
+    let series =
+        |values: [(&str, &str); 5]| -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+            let mut all = Vec::new();
+            for (cluster, values) in values {
+                let job = if cluster == "elsewhere" {
+                    job("staging")?
+                } else {
+                    job(cluster)?
+                };
+                let cluster = if cluster == "elsewhere" {
+                    "not-in-the-fleet"
+                } else {
+                    cluster
+                };
+                all.push(json!({"series": up(cluster, &job), "values": values}));
+            }
+            Ok(all)
+        };
+    let alert = igw_monitoring::STOPPED_REPORTING;
+    let none = json!([]);
+    let unit = json!({
+        "rule_files": ["fleet.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                // prod-a stops after 30m and stays silent; prod-b stays healthy; llm-d
+                // starts at 3m; a cluster outside the fleet stops too.
+                "interval": "1m",
+                "input_series": series([
+                    ("prod-a", "1x30"), ("prod-b", "1x4400"), ("staging", "1x4400"),
+                    ("llm-d", "_x3 1x4400"), ("elsewhere", "1x30"),
+                ])?,
+                "alert_rule_test": [
+                    {"alertname": alert, "eval_time": "5m", "exp_alerts": none},
+                    {"alertname": alert, "eval_time": "35m", "exp_alerts": none},
+                    {"alertname": alert, "eval_time": "50m", "exp_alerts": firing("prod-a")},
+                    {"alertname": alert, "eval_time": "3d", "exp_alerts": firing("prod-a")},
+                ],
+            },
+            {
+                // prod-a is silent from 31m to 90m, then reports again.
+                "interval": "1m",
+                "input_series": series([
+                    ("prod-a", "1x30 _x60 1x60"), ("prod-b", "1x200"), ("staging", "1x200"),
+                    ("llm-d", "1x200"), ("elsewhere", "1x200"),
+                ])?,
+                "alert_rule_test": [
+                    {"alertname": alert, "eval_time": "60m", "exp_alerts": firing("prod-a")},
+                    {"alertname": alert, "eval_time": "100m", "exp_alerts": none},
+                ],
+            },
+        ],
+    });
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("fleet.yaml"),
+        serde_yaml::to_string(&json!({"groups": global["spec"]["groups"]}))?,
+    )?;
+    std::fs::write(dir.path().join("test.yaml"), serde_yaml::to_string(&unit)?)?;
+    crate::promtool::promtool(dir.path(), &["check", "rules", "fleet.yaml"])?;
+    crate::promtool::promtool(dir.path(), &["test", "rules", "test.yaml"])
 }

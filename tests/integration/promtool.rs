@@ -82,7 +82,7 @@ fn metric_labels(metric: &Metric, namespace: &str) -> Labels {
 }
 
 /// Runs promtool with `args` in `dir`; an error with its output unless it succeeds.
-fn promtool(dir: &Path, args: &[&str]) -> TestResult {
+pub(crate) fn promtool(dir: &Path, args: &[&str]) -> TestResult {
     let output = Command::new("promtool")
         .args(args)
         .current_dir(dir)

@@ -57,7 +57,10 @@ pub use endpoint::{Scheme, ScrapeEndpoint, ScrapeLimits};
 pub use http::{Authorization, BasicAuth, OAuth2, TlsConfig, TlsVersion};
 pub use pod_monitoring::{PodMonitoring, PodMonitoringSpec};
 pub use relabel::{RelabelAction, RelabelingRule};
-pub use rules::{ClusterRules, ClusterRulesSpec, Rule, RuleGroup, Rules, RulesSpec, RulesStatus};
+pub use rules::{
+    ClusterRules, ClusterRulesSpec, GlobalRules, GlobalRulesSpec, Rule, RuleGroup, Rules,
+    RulesSpec, RulesStatus,
+};
 pub use secret::{SecretKeySelector, SecretSelector};
 pub use status::{
     MonitoringCondition, PodMonitoringStatus, SampleGroup, SampleTarget, ScrapeEndpointStatus,

@@ -1,5 +1,5 @@
-//! `Rules` (namespaced) and `ClusterRules` (cluster-scoped): Prometheus recording and alerting
-//! rule groups evaluated by GMP's managed rule evaluator.
+//! `Rules` (namespaced), `ClusterRules` and `GlobalRules` (cluster-scoped): Prometheus recording
+//! and alerting rule groups evaluated by GMP's managed rule evaluator.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +46,27 @@ pub struct RulesSpec {
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterRulesSpec {
+    /// The rule groups.
+    pub groups: Vec<RuleGroup>,
+}
+
+/// Rule groups whose queries see every cluster of the metrics scope: GMP adds no matchers, so
+/// one cluster evaluates them for the fleet.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "monitoring.googleapis.com",
+    version = "v1",
+    kind = "GlobalRules",
+    plural = "globalrules",
+    singular = "globalrules",
+    status = "RulesStatus",
+    derive = "Default",
+    derive = "PartialEq",
+    doc = "GlobalRules defines Prometheus alerting and recording rules that are scoped to all data in the queried project.",
+    crates(kube_core = "::kube_core")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct GlobalRulesSpec {
     /// The rule groups.
     pub groups: Vec<RuleGroup>,
 }

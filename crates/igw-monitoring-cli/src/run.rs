@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
-use gmp_types::{ClusterPodMonitoring, ClusterRules, CustomResourceExt, PodMonitoring, Rules};
+use gmp_types::{
+    ClusterPodMonitoring, ClusterRules, CustomResourceExt, GlobalRules, PodMonitoring, Rules,
+};
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{
     Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
@@ -480,6 +482,7 @@ pub fn crds_yaml() -> Result<String, String> {
         PodMonitoring::crd(),
         Rules::crd(),
         ClusterRules::crd(),
+        GlobalRules::crd(),
     ]
     .iter()
     .map(serde_json::to_value)

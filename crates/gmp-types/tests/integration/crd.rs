@@ -4,7 +4,7 @@ use std::error::Error;
 use std::process::Command;
 
 use gmp_types::CustomResourceExt;
-use gmp_types::{ClusterPodMonitoring, ClusterRules, PodMonitoring, Rules};
+use gmp_types::{ClusterPodMonitoring, ClusterRules, GlobalRules, PodMonitoring, Rules};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -87,6 +87,7 @@ fn derived_crds_pass_crd_compat() -> TestResult {
         PodMonitoring::crd(),
         Rules::crd(),
         ClusterRules::crd(),
+        GlobalRules::crd(),
     ];
     let yaml = crds
         .iter()

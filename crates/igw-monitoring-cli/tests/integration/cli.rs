@@ -1243,12 +1243,13 @@ fn crd_prints_the_custom_resource_definitions() {
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert_eq!(run.stderr, "");
     let docs = documents(&run.stdout).unwrap();
-    assert_eq!(docs.len(), 4);
+    assert_eq!(docs.len(), 5);
     let expected = [
         ("clusterpodmonitorings", "ClusterPodMonitoring", "Cluster"),
         ("podmonitorings", "PodMonitoring", "Namespaced"),
         ("rules", "Rules", "Namespaced"),
         ("clusterrules", "ClusterRules", "Cluster"),
+        ("globalrules", "GlobalRules", "Cluster"),
     ];
     for (doc, (plural, kind, scope)) in docs.iter().zip(expected) {
         assert_eq!(doc["apiVersion"], "apiextensions.k8s.io/v1");
