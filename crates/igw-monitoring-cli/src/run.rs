@@ -202,44 +202,53 @@ fn fleet_tree(
 ) -> Result<Vec<igw_monitoring::kustomize::GeneratedFile>, Failed> {
     let (entries, gitops) = fleet_file::load(path).map_err(invalid)?;
     let mut clusters = Vec::with_capacity(entries.len());
-    for entry in entries {
+    // Every cluster's manifests are read before anything is refused, so one run names them all.
+    let mut refused = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
         let mut cluster = entry.cluster;
         if !entry.from.is_empty() {
-            let index = read_manifests(&entry.from, "from")?;
-            let discovery =
-                manifests::discover(&index, cluster.options.monitoring).map_err(|problems| {
-                    invalid(format!(
-                        "cluster {:?}: invalid manifests:\n{problems}",
-                        cluster.name
-                    ))
-                })?;
-            let (options, warnings) =
-                discovery
-                    .apply(cluster.options, &entry.given)
-                    .map_err(|problems| {
-                        invalid(format!(
-                            "cluster {:?}: invalid options:\n{problems}",
-                            cluster.name
-                        ))
-                    })?;
-            for warning in &warnings {
-                let _ = writeln!(
-                    err,
-                    "warning: cluster {:?}: {}",
-                    cluster.name,
-                    printable(&warning.to_string())
-                );
+            let at = format!("cluster {:?} (clusters[{i}].from)", cluster.name);
+            match discover_cluster(&entry.from, cluster.options.clone(), &entry.given) {
+                Ok((options, warnings)) => {
+                    for warning in &warnings {
+                        let _ = writeln!(
+                            err,
+                            "warning: cluster {:?}: {}",
+                            cluster.name,
+                            printable(&warning.to_string())
+                        );
+                    }
+                    cluster.options = options;
+                }
+                Err(message) => refused.push(format!("{at}: {}", message.message)),
             }
-            cluster.options = options;
         }
         clusters.push(cluster);
     }
     let fleet = igw_monitoring::Fleet { clusters, gitops };
-    let plan = fleet.plan().map_err(|error| match error {
-        Error::Invalid(problems) => invalid(format!("invalid fleet:\n{problems}")),
-        other => failure(other),
-    })?;
+    let plan = fleet.plan();
+    if let Err(Error::Invalid(problems)) = &plan {
+        refused.push(format!("invalid fleet:\n{problems}"));
+    }
+    if !refused.is_empty() {
+        return Err(invalid(refused.join("\n")));
+    }
+    let plan = plan.map_err(failure)?;
     plan.tree().map_err(failure)
+}
+
+/// A fleet cluster's options over what its `from` manifests say, as `render --from` makes them.
+fn discover_cluster(
+    from: &[std::path::PathBuf],
+    options: Options,
+    given: &Given,
+) -> Result<(Options, Vec<Warning>), Failed> {
+    let index = read_manifests(from, "from")?;
+    let discovery = manifests::discover(&index, options.monitoring)
+        .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
+    discovery
+        .apply(options, given)
+        .map_err(|problems| invalid(format!("invalid options:\n{problems}")))
 }
 
 /// `check`: the bundle (`--bundle`, or the options') judged against the manifests of

@@ -140,6 +140,29 @@ fn bad_fleet_files_are_refused_with_every_problem_and_nothing_written() -> TestR
         assert!(run.stderr.contains(field), "{field}\n{}", run.show());
     }
     assert!(!out.exists());
+
+    // Manifests without a picker, and missing ones: each cluster named, in one run.
+    fs::write(
+        dir.path().join("empty.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )?;
+    fs::write(
+        &file,
+        "clusters:\n\
+         - {name: a, project: example-prod, location: us-central1, from: [empty.yaml]}\n\
+         - {name: b, project: example-prod, location: us-central1, from: [missing.yaml]}\n",
+    )?;
+    let run = fleet(&file, &out, &[])?;
+    assert_eq!(run.code, Some(2), "{}", run.show());
+    let empty = dir.path().join("empty.yaml");
+    for said in [
+        "cluster \"a\" (clusters[0].from): invalid manifests:".to_owned(),
+        format!("{:?} hold no endpoint picker", empty.display().to_string()),
+        "cluster \"b\" (clusters[1].from): from ".to_owned(),
+    ] {
+        assert!(run.stderr.contains(&said), "{said}\n{}", run.show());
+    }
+    assert!(!out.exists());
     Ok(())
 }
 
