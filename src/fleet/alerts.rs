@@ -15,6 +15,7 @@ use gmp_types::{GlobalRules, GlobalRulesSpec, Rule, RuleGroup};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::ClusterPlan;
+use crate::write::dashboard::{promql_string, regex_literal};
 
 /// Name of the GlobalRules object and of its one group.
 pub const FLEET_RULES: &str = "igw-monitoring-fleet";
@@ -51,18 +52,16 @@ fn stopped_reporting(cluster: &ClusterPlan) -> Rule {
         .plan
         .targets()
         .iter()
-        .map(|t| t.monitoring().name.replace('.', "\\\\."))
+        .map(|t| regex_literal(&t.monitoring().name))
         .collect();
     jobs.sort();
     jobs.dedup();
-    // Names, projects and locations are DNS labels or project IDs, monitoring names DNS
-    // subdomains: nothing in them needs escaping in a PromQL string but the regex's dots.
     let expr = format!(
-        "absent_over_time(up{{cluster=\"{}\",job=~\"{}\",location=\"{}\",project_id=\"{}\"}}[{SILENCE}])",
-        cluster.name,
-        jobs.join("|"),
-        cluster.location,
-        cluster.project
+        "absent_over_time(up{{cluster={},job=~{},location={},project_id={}}}[{SILENCE}])",
+        promql_string(&cluster.name),
+        promql_string(&jobs.join("|")),
+        promql_string(&cluster.location),
+        promql_string(&cluster.project)
     );
     Rule {
         alert: Some(STOPPED_REPORTING.to_owned()),

@@ -15,11 +15,17 @@ pub use alerts::{FLEET_RULES, STOPPED_REPORTING};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use askama::Template;
+
 use crate::diagnostics::{Error, Problem, ProblemsBuilder};
+use crate::options::releases::MetricsSchema;
 use crate::options::{ClusterFlavor, Options};
 use crate::plan::Plan;
 use crate::rules;
+use crate::write::dashboard::dashboard_json;
+use crate::write::emit::HEADER;
 use crate::write::kustomize::GeneratedFile;
+use crate::write::kustomize::README;
 
 /// A fleet: the clusters, and how their configuration reaches them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,6 +106,15 @@ pub struct Repository {
     pub path: String,
 }
 
+/// The folder of the fleet dashboards, beside the overlays.
+pub(crate) const DASHBOARDS: &str = "dashboards";
+#[derive(askama::Template)]
+#[template(path = "fleet_dashboards.md", escape = "none")]
+struct DashboardsReadme<'a> {
+    header: &'a str,
+    files: &'a [&'a str],
+}
+
 fn default_revision() -> String {
     "main".to_owned()
 }
@@ -152,7 +167,49 @@ impl FleetPlan {
     /// `clusters/NAME/…`, then the engine's folder), in a fixed order.
     pub fn tree(&self) -> Result<Vec<GeneratedFile>, Error> {
         let mut files = tree::overlays(self)?;
+        files.extend(self.dashboards()?);
         files.extend(engines::files(self)?);
+        Ok(files)
+    }
+
+    /// The fleet dashboards, `dashboards/fleet-SCHEMA.json`: one per metric schema the
+    /// clusters' pickers emit, each over every cluster of that schema with a cluster filter,
+    /// and `dashboards/README.md` saying how to create them. Outside every overlay, so no
+    /// GitOps engine reads (or substitutes in) them.
+    pub fn dashboards(&self) -> Result<Vec<GeneratedFile>, Error> {
+        let mut schemas: Vec<MetricsSchema> = self
+            .clusters
+            .iter()
+            .map(|c| c.plan.metrics_schema())
+            .collect();
+        schemas.sort_by_key(|s| s.to_string());
+        schemas.dedup();
+        let mut files = Vec::with_capacity(schemas.len() + 1);
+        for schema in schemas {
+            let namespaces: Option<Vec<&str>> = self
+                .clusters
+                .iter()
+                .filter(|c| c.plan.metrics_schema() == schema)
+                .flat_map(|c| c.plan.targets().iter().map(|t| t.pods_namespace()))
+                .collect();
+            files.push(GeneratedFile {
+                name: format!("{DASHBOARDS}/fleet-{schema}.json"),
+                contents: dashboard_json(schema, None, namespaces, true)?,
+            });
+        }
+        let list: Vec<&str> = files
+            .iter()
+            .filter_map(|f| f.name.strip_prefix(&format!("{DASHBOARDS}/")))
+            .collect();
+        let readme = DashboardsReadme {
+            header: HEADER,
+            files: &list,
+        }
+        .render()?;
+        files.push(GeneratedFile {
+            name: format!("{DASHBOARDS}/{README}"),
+            contents: readme,
+        });
         Ok(files)
     }
 }

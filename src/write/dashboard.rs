@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::diagnostics::Error;
-use crate::options::releases::SchemaMetrics;
+use crate::options::releases::{MetricsSchema, SchemaMetrics};
 use crate::plan::Plan;
 
 /// Columns of Cloud Monitoring's mosaic layout.
@@ -26,56 +26,80 @@ impl Plan {
     /// The dashboard for this plan's endpoint pickers, in the names of its metric schema, charts
     /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
     pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
-        let schema = self.metrics_schema();
-        let mut matchers = Vec::new();
         if let Some(cluster) = cluster {
             // The same rule as verify's: an empty name matches nothing, a control character
             // breaks the query.
             crate::plan::validate::check_cluster(cluster)?;
-            matchers.push(format!("cluster={}", promql_string(cluster)));
         }
         let namespaces: Option<Vec<&str>> =
             self.targets().iter().map(|t| t.pods_namespace()).collect();
-        if let Some(mut namespaces) = namespaces {
-            namespaces.sort_unstable();
-            namespaces.dedup();
-            let pattern = namespaces
-                .iter()
-                .map(|ns| regex_literal(ns))
-                .collect::<Vec<_>>()
-                .join("|");
-            matchers.push(format!("namespace=~{}", promql_string(&pattern)));
-        }
-        let filter = if matchers.is_empty() {
-            String::new()
-        } else {
-            format!("{{{}}}", matchers.join(","))
-        };
-        let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, &filter);
-        if let Some(old) = schema.fallback() {
-            // The migration mode: each line asks for the new names or, where a picker emits
-            // none, the old ones, grouped alike (the old endpoint label renamed to the new).
-            let old = self::charts(old.metrics(), schema.metrics().endpoint_label, &filter);
-            for (chart, old) in charts.iter_mut().zip(old) {
-                for (query, old) in chart.queries.iter_mut().zip(old.queries) {
-                    *query = format!("{query} or {old}");
-                }
+        dashboard_json(self.metrics_schema(), cluster, namespaces, false)
+    }
+}
+
+/// The dashboard of pickers emitting `schema`, its charts filtered by `cluster` (when given)
+/// and by `namespaces` (when all are known); with `fleet`, over every cluster, with Cloud
+/// Monitoring's pinned cluster filter (no `${…}` in a query for a GitOps engine to expand).
+pub(crate) fn dashboard_json(
+    schema: MetricsSchema,
+    cluster: Option<&str>,
+    namespaces: Option<Vec<&str>>,
+    fleet: bool,
+) -> Result<String, Error> {
+    let mut matchers = Vec::new();
+    if let Some(cluster) = cluster {
+        matchers.push(format!("cluster={}", promql_string(cluster)));
+    }
+    if let Some(mut namespaces) = namespaces {
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        let pattern = namespaces
+            .iter()
+            .map(|ns| regex_literal(ns))
+            .collect::<Vec<_>>()
+            .join("|");
+        matchers.push(format!("namespace=~{}", promql_string(&pattern)));
+    }
+    let filter = if matchers.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", matchers.join(","))
+    };
+    let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, &filter);
+    if let Some(old) = schema.fallback() {
+        // The migration mode: each line asks for the new names or, where a picker emits
+        // none, the old ones, grouped alike (the old endpoint label renamed to the new).
+        let old = self::charts(old.metrics(), schema.metrics().endpoint_label, &filter);
+        for (chart, old) in charts.iter_mut().zip(old) {
+            for (query, old) in chart.queries.iter_mut().zip(old.queries) {
+                *query = format!("{query} or {old}");
             }
         }
-        let tiles: Vec<Value> = charts
-            .iter()
-            .enumerate()
-            .map(|(i, chart)| tile(i, chart))
-            .collect();
-        let title = schema.dashboard_title();
-        let dashboard = json!({
-            "displayName": title,
-            "mosaicLayout": { "columns": GRID_COLUMNS, "tiles": tiles },
-        });
-        let mut text = serde_json::to_string_pretty(&dashboard)?;
-        text.push('\n');
-        Ok(text)
     }
+    let tiles: Vec<Value> = charts
+        .iter()
+        .enumerate()
+        .map(|(i, chart)| tile(i, chart))
+        .collect();
+    let title = schema.dashboard_title();
+    let mut dashboard = json!({
+        "displayName": title,
+        "mosaicLayout": { "columns": GRID_COLUMNS, "tiles": tiles },
+    });
+    if fleet {
+        dashboard["displayName"] = json!(format!("{title} (fleet)"));
+        // Pinned (no template variable): it applies to every chart whose series carry the
+        // label, and the console offers each cluster reporting.
+        dashboard["dashboardFilters"] = json!([{
+            "filterType": "RESOURCE_LABEL",
+            "labelKey": "cluster",
+            "stringValue": "",
+            "templateVariable": "",
+        }]);
+    }
+    let mut text = serde_json::to_string_pretty(&dashboard)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels,
@@ -205,12 +229,12 @@ fn tile(i: usize, chart: &Chart) -> Value {
 }
 
 /// `value` as a PromQL string literal (JSON's escaping is a subset of PromQL's).
-fn promql_string(value: &str) -> String {
+pub(crate) fn promql_string(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `value` matched literally inside a PromQL (RE2) regular expression.
-fn regex_literal(value: &str) -> String {
+pub(crate) fn regex_literal(value: &str) -> String {
     value
         .chars()
         .flat_map(|c| {

@@ -13,6 +13,9 @@ use crate::write::emit::{self, HEADER};
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// File name of the Kustomize configuration (name references and namespace fields).
 pub const CONFIGURATION: &str = "kustomizeconfig.yaml";
+/// File name of a generated folder's readme (a fleet's `dashboards/`), which vouches for the
+/// header-less JSON files beside it.
+pub const README: &str = "README.md";
 /// File name of the OpenAPI schema that declares ClusterPodMonitoring cluster-scoped.
 pub const OPENAPI: &str = "openapi.json";
 

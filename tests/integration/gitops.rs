@@ -147,6 +147,7 @@ fn the_tree_shares_what_clusters_share_and_nothing_else() -> TestResult {
         "clusters/prod-b",
         "clusters/staging",
         "clusters/llm-d",
+        "dashboards",
     ]
     .into();
     assert_eq!(folders, expected);
@@ -255,7 +256,7 @@ fn engine_objects_name_overlays_of_the_tree() -> TestResult {
         let engine_files: Vec<_> = tree
             .iter()
             .filter(|f| {
-                !["base/", "components/", "clusters/"]
+                !["base/", "components/", "clusters/", "dashboards/"]
                     .iter()
                     .any(|p| f.name.starts_with(p))
             })
@@ -449,4 +450,67 @@ fn a_silent_cluster_fires_keeps_firing_and_recovers() -> TestResult {
     std::fs::write(dir.path().join("test.yaml"), serde_yaml::to_string(&unit)?)?;
     crate::promtool::promtool(dir.path(), &["check", "rules", "fleet.yaml"])?;
     crate::promtool::promtool(dir.path(), &["test", "rules", "test.yaml"])
+}
+
+/// One fleet dashboard per metric schema the clusters emit, over every cluster (no cluster
+/// matcher, Cloud Monitoring's pinned cluster filter instead) and no `${…}` anywhere in the
+/// tree for Flux to substitute; the clusters' own dashboards are unchanged.
+#[test]
+fn fleet_dashboards_filter_by_cluster_and_nothing_substitutes() -> TestResult {
+    let mut clusters = hand_made();
+    clusters[3].options.metrics_schema = Some(igw_monitoring::MetricsSchema::LlmDEpp);
+    let plan = with(Engine::Flux, clusters)?.plan()?;
+    let dashboards = plan.dashboards()?;
+    let names: Vec<&str> = dashboards.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "dashboards/fleet-inference-model.json",
+            "dashboards/fleet-llm-d-epp.json",
+            "dashboards/README.md"
+        ]
+    );
+    for file in &dashboards[..2] {
+        let dashboard: serde_json::Value = serde_json::from_str(&file.contents)?;
+        assert_eq!(
+            dashboard["dashboardFilters"],
+            serde_json::json!([{"filterType": "RESOURCE_LABEL", "labelKey": "cluster",
+                "stringValue": "", "templateVariable": ""}])
+        );
+        let queries: Vec<&str> = dashboard["mosaicLayout"]["tiles"]
+            .as_array()
+            .ok_or("no tiles")?
+            .iter()
+            .flat_map(|t| {
+                t["widget"]["xyChart"]["dataSets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .filter_map(|d| d["prometheusQuery"].as_str())
+            .collect();
+        assert!(queries.len() > 10, "{}", file.name);
+        for query in queries {
+            assert!(!query.contains("cluster="), "{query}");
+            promql_parser::parser::parse(query).map_err(|e| format!("{query}: {e}"))?;
+        }
+    }
+    let readme = &dashboards[2].contents;
+    assert!(readme.starts_with(igw_monitoring::HEADER), "{readme}");
+    assert!(
+        readme.contains("--config-from-file=fleet-llm-d-epp.json"),
+        "{readme}"
+    );
+    for file in plan.tree()? {
+        assert!(!file.contents.contains("${"), "{}", file.name);
+    }
+    // A cluster's own dashboard is what it was.
+    let cluster = &plan.clusters()[0];
+    assert!(
+        !cluster
+            .plan
+            .dashboard(Some("prod-a"))?
+            .contains("dashboardFilters")
+    );
+    Ok(())
 }

@@ -149,6 +149,7 @@ pub fn write(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<(), Out
     }
     let staging = Staging::create(&parent, name)?;
     checkpoint();
+    staging.folders(files)?;
     for file in files {
         staging.write(file)?;
         checkpoint();
@@ -287,12 +288,23 @@ impl Staging {
         Ok(Self { path, parked })
     }
 
+    /// Makes the folders `files` are in (a tree's), each once.
+    fn folders(&self, files: &[GeneratedFile]) -> Result<(), OutputError> {
+        let folders: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.name.rsplit_once('/').map(|(folder, _)| folder))
+            .collect();
+        let _doomed = doomed();
+        for folder in folders {
+            let path = self.path.join(folder);
+            fs::create_dir_all(&path).map_err(io_error(&path))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, file: &GeneratedFile) -> Result<(), OutputError> {
         let _doomed = doomed();
         let path = self.path.join(&file.name);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(io_error(folder))?;
-        }
         fs::write(&path, &file.contents).map_err(io_error(&path))
     }
 
@@ -516,8 +528,7 @@ fn list_into(
 }
 
 /// Files in `dir` (with `nested`, in the folders inside it too) this tool would not have
-/// written: without the generated-by header, unless the kustomization beside it (which has
-/// it) vouches for the header-less schema.
+/// written: without the generated-by header, unless a generated file beside it vouches for it.
 fn foreign_files(dir: &Path, nested: bool) -> Result<Vec<String>, OutputError> {
     let mut foreign = Vec::new();
     let mut vouched = BTreeSet::new();
@@ -529,16 +540,20 @@ fn foreign_files(dir: &Path, nested: bool) -> Result<Vec<String>, OutputError> {
             .and_then(|file| read_at_most(file, kustomize::HEADER_BYTES as u64))
             .is_ok_and(|head| kustomize::is_generated(&String::from_utf8_lossy(&head)));
         let (folder, file) = name.rsplit_once('/').unwrap_or(("", &name));
-        if generated && file == kustomize::KUSTOMIZATION {
-            vouched.insert(folder.to_owned());
+        if generated && [kustomize::KUSTOMIZATION, kustomize::README].contains(&file) {
+            vouched.insert((folder.to_owned(), file.to_owned()));
         }
         if !generated {
             foreign.push(name);
         }
     }
+    // JSON cannot carry the header: a generated kustomization vouches for the schema beside
+    // it, a generated readme (a fleet's dashboards) for the JSON files beside it.
     foreign.retain(|name| {
         let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
-        !(file == kustomize::OPENAPI && vouched.contains(folder))
+        let by = |marker: &str| vouched.contains(&(folder.to_owned(), marker.to_owned()));
+        !(file == kustomize::OPENAPI && by(kustomize::KUSTOMIZATION)
+            || file.ends_with(".json") && by(kustomize::README))
     });
     Ok(foreign)
 }
