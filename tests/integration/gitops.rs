@@ -514,3 +514,25 @@ fn fleet_dashboards_filter_by_cluster_and_nothing_substitutes() -> TestResult {
     );
     Ok(())
 }
+
+/// The tree's own files (kustomizations, components, engine objects, the GlobalRules) of each
+/// engine, pinned byte for byte; the objects' files are render's, pinned by its snapshots.
+#[test]
+fn the_trees_own_files_are_pinned() -> TestResult {
+    for engine in [Engine::Argocd, Engine::Configsync, Engine::Flux] {
+        let tree = fleet(engine)?.plan()?.tree()?;
+        let mut text = String::new();
+        for file in &tree {
+            let own = file.name.ends_with("/kustomization.yaml")
+                || file.name.contains("globalrules-")
+                || file.name.starts_with(&format!("{}/", engine.as_str()));
+            if own {
+                text.push_str(&format!("=== {}\n{}", file.name, file.contents));
+            }
+        }
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("fleet_tree_{}", engine.as_str()), text);
+        });
+    }
+    Ok(())
+}
