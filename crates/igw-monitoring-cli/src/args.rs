@@ -73,15 +73,9 @@ pub enum Command {
     /// Write the bundle as a Kustomize base that survives namespace and name overlays.
     #[command(after_long_help = EXAMPLES)]
     Kustomize {
-        /// Folder of the base; replaced as a whole, or created.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Replace DIR even if this tool did not generate what is in it.
-        #[arg(long)]
-        force: bool,
-        /// Write nothing; exit 1 if DIR differs from what would be written.
-        #[arg(long, conflicts_with = "force")]
-        check: bool,
+        /// Where the base goes.
+        #[command(flatten)]
+        folder: FolderArgs,
         /// The bundle's options.
         #[command(flatten)]
         options: OptionArgs,
@@ -93,15 +87,9 @@ pub enum Command {
         /// The fleet file (keys as in `igw-monitoring schema --fleet`).
         #[arg(long, value_name = "FLEET")]
         config: PathBuf,
-        /// Folder of the tree; replaced as a whole, or created.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Replace DIR even if this tool did not generate what is in it.
-        #[arg(long)]
-        force: bool,
-        /// Write nothing; exit 1 if DIR differs from what would be written.
-        #[arg(long, conflicts_with = "force")]
-        check: bool,
+        /// Where the tree goes.
+        #[command(flatten)]
+        folder: FolderArgs,
     },
     /// Print how to check a live setup step by step (or, with --format script, a script that
     /// checks it): token, curl and what 200/401/403/500 mean, collector RBAC, PromQL.
@@ -176,6 +164,20 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// A generated folder (`kustomize`'s base, `fleet`'s tree): where, and how it is replaced.
+#[derive(Clone, Debug, Args)]
+pub struct FolderArgs {
+    /// The folder; replaced as a whole, or created.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace DIR even if this tool did not generate what is in it.
+    #[arg(long)]
+    pub force: bool,
+    /// Write nothing; exit 1 if DIR differs from what would be written.
+    #[arg(long, conflicts_with = "force")]
+    pub check: bool,
 }
 
 /// How `render` prints the bundle.

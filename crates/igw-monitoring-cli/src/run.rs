@@ -14,7 +14,7 @@ use igw_monitoring::{
     Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
 };
 
-use crate::args::{CheckFormat, Cli, Command, Format, OptionArgs};
+use crate::args::{CheckFormat, Cli, Command, FolderArgs, Format, OptionArgs};
 use crate::bounded::read_at_most;
 use crate::config;
 use crate::fleet_file;
@@ -85,16 +85,11 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             };
             text.map_err(|e| options_error(options, e))?
         }
-        Command::Kustomize {
-            out: dir,
-            force,
-            check,
-            options,
-        } => {
+        Command::Kustomize { folder, options } => {
             let files = scrape_plan(options, err)?
                 .kustomize_base()
                 .map_err(failure)?;
-            return write_folder(dir, &files, *force, *check, out);
+            return write_folder(folder, &files, out);
         }
         Command::Verify {
             options,
@@ -145,14 +140,9 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             options,
             output,
         } => return check(against, bundle.as_deref(), options, *output, out, err),
-        Command::Fleet {
-            config,
-            out: dir,
-            force,
-            check,
-        } => {
+        Command::Fleet { config, folder } => {
             let files = fleet_tree(config, err)?;
-            return write_folder(dir, &files, *force, *check, out);
+            return write_folder(folder, &files, out);
         }
         Command::Schema { fleet: false } => schema_json().map_err(failure)?,
         Command::Schema { fleet: true } => fleet_schema_json().map_err(failure)?,
@@ -167,16 +157,15 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
     Ok(Outcome::Success)
 }
 
-/// Replaces `dir` with `files` (all or nothing), or with `check` compares them and exits 1 on
-/// a difference, naming each file.
+/// Replaces the folder with `files` (all or nothing), or with `--check` compares them and
+/// exits 1 on a difference, naming each file.
 fn write_folder(
-    dir: &Path,
+    folder: &FolderArgs,
     files: &[igw_monitoring::kustomize::GeneratedFile],
-    force: bool,
-    check: bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Failed> {
-    if check {
+    let dir = &folder.out;
+    if folder.check {
         let drift = output::check(dir, files).map_err(output_failure)?;
         if !drift.is_empty() {
             write_out(
@@ -188,7 +177,7 @@ fn write_folder(
         write_out(out, &format!("{}: up to date\n", dir.display()))?;
     } else {
         output::clean_up_on_signals().map_err(output_failure)?;
-        output::write(dir, files, force).map_err(output_failure)?;
+        output::write(dir, files, folder.force).map_err(output_failure)?;
     }
     Ok(Outcome::Success)
 }
