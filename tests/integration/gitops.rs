@@ -195,7 +195,8 @@ fn the_tree_shares_what_clusters_share_and_nothing_else() -> TestResult {
 }
 
 /// Each engine's tree: every overlay kubectl's Kustomize builds is exactly its cluster's
-/// bundle (as objects), and the built overlays and the engine's objects pass check.sh.
+/// bundle (as objects), its scrape chain unbroken, and the built overlays and the engine's
+/// objects pass check.sh.
 #[test]
 #[ignore = "needs ../shared, Python, the conformance validators and kubectl"]
 fn every_built_overlay_is_its_clusters_bundle_and_passes_check_sh() -> TestResult {
@@ -223,6 +224,11 @@ fn every_built_overlay_is_its_clusters_bundle_and_passes_check_sh() -> TestResul
                 expected.sort_by_key(|v| v.to_string());
             }
             assert_eq!(built_objects, expected, "{engine:?} {}", cluster.name);
+            // The scrape chain holds in what the engine applies.
+            let applied = crate::support::read_back(&built)?;
+            let collector = &cluster.plan.collector().namespace;
+            let broken = igw_monitoring::relations::broken_links(&applied, collector);
+            assert!(broken.is_empty(), "{engine:?} {}: {broken:?}", cluster.name);
             let path = judged
                 .path()
                 .join(format!("{}-{}.yaml", engine.as_str(), cluster.name));
