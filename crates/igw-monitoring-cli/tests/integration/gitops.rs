@@ -254,3 +254,57 @@ fn from_manifests_give_what_render_from_gives() -> TestResult {
     assert!(run.stderr.contains("clusters[0].scheme"), "{}", run.show());
     Ok(())
 }
+
+/// A fleet's tree under signals, as a base's (writes.rs): killed at any step of replacing the
+/// tree (the debug build's hook, `IGW_MONITORING_TEST_SIGNAL_AT=SIGNAL:STEP`), the folder
+/// holds the whole old tree or the whole new one (each judged by `fleet --check`), and the
+/// next write finishes it.
+#[test]
+fn a_kill_at_any_step_leaves_the_whole_old_tree_or_the_whole_new_one() -> TestResult {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir()?;
+    let text = fs::read_to_string(EXAMPLE)?;
+    let start = text.find("  - name: staging").ok_or("no staging")?;
+    let end = text.find("gitops:").ok_or("no gitops")?;
+    let new = dir.path().join("new.yaml");
+    fs::write(&new, format!("{}{}", &text[..start], &text[end..]))?;
+    let old = Path::new(EXAMPLE);
+    let holds = |config: &Path, out: &Path| -> TestResult<bool> {
+        Ok(fleet(config, out, &["--check"])?.code == Some(0))
+    };
+    for (signal, number) in [("TERM", 15), ("KILL", 9)] {
+        for step in 1.. {
+            let root = tempfile::tempdir()?;
+            let out = root.path().join("tree");
+            assert_eq!(fleet(old, &out, &[])?.code, Some(0));
+            let killed = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+                .args(["fleet", "--config"])
+                .arg(&new)
+                .arg("--out")
+                .arg(&out)
+                .env("IGW_MONITORING_TEST_SIGNAL_AT", format!("{signal}:{step}"))
+                .output()?;
+            if killed.status.success() {
+                assert!(holds(&new, &out)?);
+                // The lock, the staging folder, every file, the swap, the cleanup.
+                assert!(step > 20, "only {step} steps");
+                break;
+            }
+            assert_eq!(killed.status.signal(), Some(number), "{signal} at {step}");
+            assert!(
+                holds(old, &out)? || holds(&new, &out)?,
+                "{signal} at step {step}: neither tree is whole"
+            );
+            if signal == "TERM" {
+                assert!(
+                    staging_leftovers(root.path())?.is_empty(),
+                    "{signal} at {step}"
+                );
+            }
+            assert_eq!(fleet(&new, &out, &[])?.code, Some(0));
+            assert!(holds(&new, &out)?);
+            assert!(staging_leftovers(root.path())?.is_empty());
+        }
+    }
+    Ok(())
+}
