@@ -223,6 +223,16 @@ fn fleet_tree(
         return Err(invalid(refused.join("\n")));
     }
     let plan = plan.map_err(failure)?;
+    for cluster in plan.clusters() {
+        for warning in cluster.plan.warnings() {
+            let _ = writeln!(
+                err,
+                "warning: cluster {:?}: {}",
+                cluster.name,
+                printable(&warning.to_string())
+            );
+        }
+    }
     plan.tree().map_err(failure)
 }
 

@@ -166,6 +166,26 @@ fn bad_fleet_files_are_refused_with_every_problem_and_nothing_written() -> TestR
     Ok(())
 }
 
+/// What `render` warns about a cluster's options, `fleet` warns naming the cluster (exit 0).
+#[test]
+fn a_clusters_warnings_name_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("fleet.yaml");
+    fs::write(
+        &file,
+        "clusters:\n- {name: a, project: example-prod, location: us-central1, scheme: https}\n",
+    )?;
+    let run = fleet(&file, &dir.path().join("tree"), &[])?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert!(
+        run.stderr
+            .starts_with("warning: cluster \"a\": scheme: https without a CA"),
+        "{}",
+        run.show()
+    );
+    Ok(())
+}
+
 #[test]
 fn the_fleet_schema_describes_the_file() -> TestResult {
     let run = igw(["schema", "--fleet"])?;
