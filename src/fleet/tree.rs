@@ -6,6 +6,7 @@
 //! cluster reads.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use askama::Template;
 
@@ -23,9 +24,10 @@ pub(crate) const COMPONENTS: &str = "components";
 /// The folder of the per-cluster overlays.
 pub(crate) const CLUSTERS: &str = "clusters";
 
-/// One distinct object file and the clusters (indices, ascending) that hold it.
+/// One distinct object file's stem and the clusters (indices, ascending) that hold it; its
+/// contents are the key it is found by.
 struct Shared {
-    file: ObjectFile,
+    stem: String,
     clusters: Vec<usize>,
 }
 
@@ -36,20 +38,26 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, cluster) in clusters.iter().enumerate() {
         let plan = &cluster.plan;
-        for file in kustomize::object_files(plan.object_count(), |sink| plan.each_object(sink))? {
-            match index.get(&file.contents) {
-                Some(&at) => shared[at].clusters.push(i),
-                None => {
-                    index.insert(file.contents.clone(), shared.len());
+        for ObjectFile { stem, contents } in
+            kustomize::object_files(plan.object_count(), |sink| plan.each_object(sink))?
+        {
+            match index.entry(contents) {
+                Entry::Occupied(at) => shared[*at.get()].clusters.push(i),
+                Entry::Vacant(slot) => {
+                    slot.insert(shared.len());
                     shared.push(Shared {
-                        file,
+                        stem,
                         clusters: vec![i],
                     });
                 }
             }
         }
     }
-    drop(index);
+    // Each distinct file is held once, by the index, until it is placed.
+    let mut texts = vec![String::new(); shared.len()];
+    for (contents, at) in index {
+        texts[at] = contents;
+    }
     let flavors: Vec<(ClusterFlavor, Vec<usize>)> =
         [ClusterFlavor::Standard, ClusterFlavor::Autopilot]
             .into_iter()
@@ -66,7 +74,8 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
     let mut base = Vec::new();
     let mut components: Vec<Vec<ObjectFile>> = vec![Vec::new(); flavors.len()];
     let mut own: Vec<Vec<ObjectFile>> = vec![Vec::new(); clusters.len()];
-    for Shared { file, clusters: of } in shared {
+    for (Shared { stem, clusters: of }, contents) in shared.into_iter().zip(texts) {
+        let file = ObjectFile { stem, contents };
         if of.len() == clusters.len() {
             base.push(file);
         } else if let Some(c) = flavors.iter().position(|(_, members)| *members == of) {
@@ -97,55 +106,66 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
         if objects.is_empty() {
             continue;
         }
-        let mut inner = kustomize::named(objects);
-        let resources: Vec<&str> = inner.iter().map(|f| f.name.as_str()).collect();
-        let contents = ComponentYaml {
-            header: HEADER,
-            resources: &resources,
-        }
-        .render()?;
-        inner.push(GeneratedFile {
-            name: KUSTOMIZATION.to_owned(),
-            contents,
-        });
-        put(&format!("{COMPONENTS}/{}", flavor.component()), inner);
+        let folder = format!("{COMPONENTS}/{}", flavor.component());
+        put(
+            &folder,
+            with_kustomization(COMPONENT, objects, Vec::new(), Vec::new())?,
+        );
         used.push((flavor.component(), members));
     }
     for (i, (cluster, objects)) in clusters.iter().zip(own).enumerate() {
-        let mut inner = kustomize::named(objects);
-        let mut resources = vec![format!("../../{BASE}")];
-        resources.extend(inner.iter().map(|f| f.name.clone()));
-        let components: Vec<String> = used
+        let components = used
             .iter()
             .filter(|(_, members)| members.contains(&i))
             .map(|(component, _)| format!("../../{COMPONENTS}/{component}"))
             .collect();
-        let contents = OverlayYaml {
-            header: HEADER,
-            resources: &resources,
-            components: &components,
-        }
-        .render()?;
-        inner.push(GeneratedFile {
-            name: KUSTOMIZATION.to_owned(),
-            contents,
-        });
-        put(&format!("{CLUSTERS}/{}", cluster.name), inner);
+        let base = vec![format!("../../{BASE}")];
+        let folder = format!("{CLUSTERS}/{}", cluster.name);
+        put(
+            &folder,
+            with_kustomization(OVERLAY, objects, base, components)?,
+        );
     }
     Ok(files)
 }
 
-#[derive(Template)]
-#[template(path = "fleet_overlay.yaml")]
-struct OverlayYaml<'a> {
-    header: &'a str,
-    resources: &'a [String],
-    components: &'a [String],
+/// An overlay's kustomization: over the base and components, adding its own files.
+const OVERLAY: (&str, &str) = ("kustomize.config.k8s.io/v1beta1", "Kustomization");
+/// A component's: the files every cluster of one flavor adds.
+const COMPONENT: (&str, &str) = ("kustomize.config.k8s.io/v1alpha1", "Component");
+
+/// A folder's files: `objects`, named, and the kustomization (`kind`) listing `before` (the
+/// base), them, and `components`.
+fn with_kustomization(
+    (api_version, kind): (&str, &str),
+    objects: Vec<ObjectFile>,
+    before: Vec<String>,
+    components: Vec<String>,
+) -> Result<Vec<GeneratedFile>, Error> {
+    let mut files = kustomize::named(objects);
+    let mut resources = before;
+    resources.extend(files.iter().map(|f| f.name.clone()));
+    let contents = FolderKustomizationYaml {
+        header: HEADER,
+        api_version,
+        kind,
+        resources: &resources,
+        components: &components,
+    }
+    .render()?;
+    files.push(GeneratedFile {
+        name: KUSTOMIZATION.to_owned(),
+        contents,
+    });
+    Ok(files)
 }
 
 #[derive(Template)]
-#[template(path = "fleet_component.yaml")]
-struct ComponentYaml<'a> {
+#[template(path = "fleet_kustomization.yaml")]
+struct FolderKustomizationYaml<'a> {
     header: &'a str,
-    resources: &'a [&'a str],
+    api_version: &'a str,
+    kind: &'a str,
+    resources: &'a [String],
+    components: &'a [String],
 }

@@ -39,7 +39,7 @@ pub(crate) fn files(
 
 /// One object's file before it has its name in a folder: the name's stem (`kind-name`) and the
 /// YAML.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub(crate) struct ObjectFile {
     pub(crate) stem: String,
     pub(crate) contents: String,
