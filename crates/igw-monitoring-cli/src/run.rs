@@ -11,7 +11,7 @@ use gmp_types::{
 };
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{
-    Error, Given, Options, Plan, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
+    Error, Given, Options, Plan, Problems, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
 };
 
 use crate::args::{CheckFormat, Cli, Command, FolderArgs, Format, OptionArgs};
@@ -183,36 +183,41 @@ fn write_folder(
 }
 
 /// The tree of the fleet file at `path`: each cluster's `from:` manifests discovered by
-/// `render --from`'s rules (its warnings to `err`, naming the cluster), every problem of
-/// every cluster at once.
+/// `render --from`'s rules, every problem of every cluster at once, each cluster's warnings
+/// to `err` naming it.
 fn fleet_tree(
     path: &Path,
     err: &mut dyn Write,
 ) -> Result<Vec<igw_monitoring::kustomize::GeneratedFile>, Failed> {
     let (entries, gitops) = fleet_file::load(path).map_err(invalid)?;
     let mut clusters = Vec::with_capacity(entries.len());
+    let mut warnings = Vec::with_capacity(entries.len());
     // Every cluster's manifests are read before anything is refused, so one run names them all.
     let mut refused = Vec::new();
     for (i, entry) in entries.into_iter().enumerate() {
         let mut cluster = entry.cluster;
+        let mut found = Vec::new();
         if !entry.from.is_empty() {
-            let at = format!("cluster {:?} (clusters[{i}].from)", cluster.name);
-            match discover_cluster(&entry.from, cluster.options.clone(), &entry.given) {
+            let discovered = discover_from(
+                &entry.from,
+                "from",
+                cluster.options.clone(),
+                &entry.given,
+                |problems| invalid(format!("invalid options:\n{problems}")),
+            );
+            match discovered {
                 Ok((options, warnings)) => {
-                    for warning in &warnings {
-                        let _ = writeln!(
-                            err,
-                            "warning: cluster {:?}: {}",
-                            cluster.name,
-                            printable(&warning.to_string())
-                        );
-                    }
                     cluster.options = options;
+                    found = warnings;
                 }
-                Err(message) => refused.push(format!("{at}: {}", message.message)),
+                Err(failed) => refused.push(format!(
+                    "cluster {:?} (clusters[{i}].from): {}",
+                    cluster.name, failed.message
+                )),
             }
         }
         clusters.push(cluster);
+        warnings.push(found);
     }
     let fleet = igw_monitoring::Fleet { clusters, gitops };
     let plan = fleet.plan();
@@ -223,31 +228,12 @@ fn fleet_tree(
         return Err(invalid(refused.join("\n")));
     }
     let plan = plan.map_err(failure)?;
-    for cluster in plan.clusters() {
-        for warning in cluster.plan.warnings() {
-            let _ = writeln!(
-                err,
-                "warning: cluster {:?}: {}",
-                cluster.name,
-                printable(&warning.to_string())
-            );
-        }
+    // As render prints them: the manifests' warnings, then the plan's.
+    for (cluster, mut warnings) in plan.clusters().iter().zip(warnings) {
+        warnings.extend_from_slice(cluster.plan.warnings());
+        print_warnings(err, &format!("cluster {:?}: ", cluster.name), &warnings);
     }
     plan.tree().map_err(failure)
-}
-
-/// A fleet cluster's options over what its `from` manifests say, as `render --from` makes them.
-fn discover_cluster(
-    from: &[std::path::PathBuf],
-    options: Options,
-    given: &Given,
-) -> Result<(Options, Vec<Warning>), Failed> {
-    let index = read_manifests(from, "from")?;
-    let discovery = manifests::discover(&index, options.monitoring)
-        .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
-    discovery
-        .apply(options, given)
-        .map_err(|problems| invalid(format!("invalid options:\n{problems}")))
 }
 
 /// `check`: the bundle (`--bundle`, or the options') judged against the manifests of
@@ -363,19 +349,25 @@ fn read_plan(args: &OptionArgs) -> Result<(Plan, Vec<Warning>), Failed> {
 fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
     let (plan, mut warnings) = read_plan(args)?;
     warnings.extend_from_slice(plan.warnings());
+    print_warnings(err, "", &warnings);
+    Ok(plan)
+}
+
+/// `warnings` on `err`, each after `about` (`cluster "a": ` in a fleet): the first
+/// [`SHOWN_PROBLEMS`], then a count.
+fn print_warnings(err: &mut dyn Write, about: &str, warnings: &[Warning]) {
     for warning in warnings.iter().take(SHOWN_PROBLEMS) {
         // A closed stderr must not stop the output the warning was only about.
-        let _ = writeln!(err, "warning: {}", printable(&warning.to_string()));
+        let _ = writeln!(err, "warning: {about}{}", printable(&warning.to_string()));
     }
     if warnings.len() > SHOWN_PROBLEMS {
         let _ = writeln!(
             err,
-            "warning: ... and {} more ({} warnings in all)",
+            "warning: {about}... and {} more ({} warnings in all)",
             warnings.len() - SHOWN_PROBLEMS,
             warnings.len()
         );
     }
-    Ok(plan)
 }
 
 /// The options from the config file (if any) with the flags over them, over what `--from`'s
@@ -391,12 +383,24 @@ fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
         return Ok((options, Vec::new()));
     }
     given.extend(args.given());
-    let index = read_manifests(&args.from, "--from")?;
+    discover_from(&args.from, "--from", options, &given, |problems| {
+        options_error(args, Error::Invalid(problems))
+    })
+}
+
+/// `options` over what the manifests at `paths` (given by `flag`) say, as `render --from`
+/// makes them; a given option they contradict goes to `refused`.
+fn discover_from(
+    paths: &[std::path::PathBuf],
+    flag: &str,
+    options: Options,
+    given: &Given,
+    refused: impl FnOnce(Problems) -> Failed,
+) -> Result<(Options, Vec<Warning>), Failed> {
+    let index = read_manifests(paths, flag)?;
     let discovery = manifests::discover(&index, options.monitoring)
         .map_err(|problems| invalid(format!("invalid manifests:\n{problems}")))?;
-    discovery
-        .apply(options, &given)
-        .map_err(|problems| options_error(args, Error::Invalid(problems)))
+    discovery.apply(options, given).map_err(refused)
 }
 
 /// The manifests of every path of `flag` (`--from`, `--against`) in one index.
