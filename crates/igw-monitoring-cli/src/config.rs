@@ -214,7 +214,9 @@ pub fn parse_layer(text: &str, file: &str) -> Result<(Options, Given), ConfigErr
         _ => return Err(ConfigError::NotAMapping),
     }
     let mut given = Given::new();
-    keys_given(&value, &mut String::new(), "", file, &mut given);
+    if let Value::Mapping(mapping) = &value {
+        keys_given(mapping, &mut String::new(), "", file, &mut given);
+    }
     // Deserializing a value (unlike a text) is strict: it refuses an unknown key and a number
     // or boolean where a string belongs, so a file it accepts is one the walk finds no fault
     // in. The common case, a valid file, skips the walk and takes the value's strings instead of
@@ -270,18 +272,15 @@ pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Records every key of the mapping `value` (at `path`) and of the mappings inside it, each
-/// written in the file as `prefix` and its path; a list (`targets`) is given as a whole.
+/// Records every key of `mapping` (at `path`) and of the mappings inside it, each written in
+/// the file as `prefix` and its path; a list (`targets`) is given as a whole.
 pub(crate) fn keys_given(
-    value: &Value,
+    mapping: &serde_yaml::Mapping,
     path: &mut String,
     prefix: &str,
     file: &str,
     given: &mut Given,
 ) {
-    let Value::Mapping(mapping) = value else {
-        return;
-    };
     for (key, inner) in mapping {
         let Some(key) = key.as_str() else { continue };
         let len = path.len();
@@ -296,7 +295,9 @@ pub(crate) fn keys_given(
                 file: file.to_owned(),
             },
         );
-        keys_given(inner, path, prefix, file, given);
+        if let Value::Mapping(inner) = inner {
+            keys_given(inner, path, prefix, file, given);
+        }
         path.truncate(len);
     }
 }

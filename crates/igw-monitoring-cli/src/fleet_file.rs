@@ -32,6 +32,18 @@ pub struct FleetFile {
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterEntry {
+    /// Which cluster it is.
+    #[serde(flatten)]
+    pub identity: ClusterIdentity,
+    /// Any option of the config file, over `defaults`.
+    #[serde(flatten)]
+    pub options: Options,
+}
+
+/// The keys of a cluster entry that are not options (read by serde; the rest are options).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterIdentity {
     /// Its name: a DNS-1123 label, unique; the overlay is `clusters/NAME`.
     pub name: String,
     /// The Google Cloud project it reports metrics to.
@@ -45,13 +57,7 @@ pub struct ClusterEntry {
     /// fleet file); default: none (the options' targets or selector).
     #[serde(default)]
     pub from: Vec<PathBuf>,
-    /// Any option of the config file, over `defaults`.
-    #[serde(flatten)]
-    pub options: Options,
 }
-
-/// The keys of a cluster entry that are not options.
-const CLUSTER_KEYS: [&str; 5] = ["name", "project", "location", "fleetRules", "from"];
 
 /// One cluster as the file gives it, before its `from:` manifests are read.
 pub struct Entry {
@@ -106,43 +112,37 @@ pub fn parse(text: &str, file: &str, folder: &Path) -> Result<(Vec<Entry>, GitOp
         }
     };
     let mut defaults_given = Given::new();
-    let defaults_value = Value::Mapping(defaults.clone());
     config::keys_given(
-        &defaults_value,
+        &defaults,
         &mut String::new(),
         "defaults.",
         file,
         &mut defaults_given,
     );
+    // The identity's keys, as its schema names them: the rest of an entry are options.
+    let identity_schema = schemars::schema_for!(ClusterIdentity);
+    let identity_keys: Vec<&String> = identity_schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
     let mut entries = Vec::with_capacity(clusters.len());
     for (i, entry) in clusters.into_iter().enumerate() {
         let at = format!("clusters[{i}]");
-        let Value::Mapping(mut entry) = entry else {
+        let Value::Mapping(mut overrides) = entry else {
             return Err(ConfigError::Type {
                 path: at,
                 message: "must be a mapping: name, project, location and options".to_owned(),
             });
         };
         let mut own = Mapping::new();
-        for key in CLUSTER_KEYS {
-            if let Some(value) = entry.remove(key) {
-                own.insert(Value::from(key), value);
+        for &key in &identity_keys {
+            if let Some(value) = overrides.remove(key.as_str()) {
+                own.insert(Value::from(key.as_str()), value);
             }
         }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Identity {
-            name: String,
-            project: String,
-            location: String,
-            #[serde(default)]
-            fleet_rules: bool,
-            #[serde(default)]
-            from: Vec<PathBuf>,
-        }
-        let identity: Identity = config::deserialize(Value::Mapping(own), &at)?;
+        let identity: ClusterIdentity = config::deserialize(Value::Mapping(own), &at)?;
         let mut given = defaults_given.clone();
-        let overrides = Value::Mapping(entry);
         config::keys_given(
             &overrides,
             &mut String::new(),
@@ -150,9 +150,6 @@ pub fn parse(text: &str, file: &str, folder: &Path) -> Result<(Vec<Entry>, GitOp
             file,
             &mut given,
         );
-        let Value::Mapping(overrides) = overrides else {
-            unreachable!("built as a mapping above")
-        };
         let options: Options =
             config::deserialize(Value::Mapping(merge(defaults.clone(), overrides)), &at)?;
         entries.push(Entry {
