@@ -400,3 +400,27 @@ impl ClusterFlavor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The folder and message spellings are the fleet file's (serde's), variant by variant.
+    #[test]
+    fn engines_and_flavors_are_spelled_as_the_fleet_file_spells_them() {
+        let serde = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        for engine in [
+            Engine::None,
+            Engine::Argocd,
+            Engine::Configsync,
+            Engine::Flux,
+        ] {
+            let spelled = serde_json::to_value(engine).map(serde).unwrap_or_default();
+            assert_eq!(engine.as_str(), spelled);
+        }
+        for flavor in [ClusterFlavor::Standard, ClusterFlavor::Autopilot] {
+            let spelled = serde_json::to_value(flavor).map(serde).unwrap_or_default();
+            assert_eq!(flavor.component(), spelled);
+        }
+    }
+}
