@@ -6,7 +6,9 @@
 # cluster's render of CLUSTERS x PICKERS targets (10,000 by default). Before timing, the script
 # checks that the overlays of a sample of clusters, built by kubectl's Kustomize, hold the
 # objects helm renders for them.
-#   scripts/bench-fleet.sh [CLUSTERS [PICKERS]]
+# With DISK=DIR, also the write onto DIR's file system, beside `cp -r` of the same tree there
+# (the floor any writer of those files pays), same preparation, in one run.
+#   [DISK=DIR] scripts/bench-fleet.sh [CLUSTERS [PICKERS]]
 # helm: HELM, or PATH, or ../shared/tools/get-helm.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,3 +86,10 @@ hyperfine -N --warmup 0 --runs 2 \
   "$bin" fleet --config "$dir/fleet.yaml" --out "$dir/tree"
 /usr/bin/time -f "peak memory %M KiB: render of one cluster, $((clusters * pickers)) targets" \
   "$bin" render --config "$dir/single.yaml" > /dev/null
+if [ -n "${DISK:-}" ]; then
+  disk=$(mktemp -d "$DISK/bench-fleet.XXXXXX")
+  trap 'rm -rf "$dir" "$disk"' EXIT
+  hyperfine --warmup 1 --runs 8 --prepare "rm -rf $disk/written $disk/copied; sync" \
+    -n "igw-monitoring fleet onto $DISK" "$bin fleet --config $dir/fleet.yaml --out $disk/written" \
+    -n "cp -r of the same tree onto $DISK" "cp -r $dir/tree $disk/copied"
+fi

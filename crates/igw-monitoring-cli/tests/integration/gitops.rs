@@ -328,3 +328,146 @@ fn a_kill_at_any_step_leaves_the_whole_old_tree_or_the_whole_new_one() -> TestRe
     }
     Ok(())
 }
+
+/// The README's fleet section, as written: its YAML is the example file (comments left out),
+/// and for each engine of its table, its commands run on the example with that engine, every
+/// file the table says is written or applied exists for every cluster, and the overlay the
+/// commands build is that cluster's `render`.
+#[test]
+#[ignore = "needs kubectl"]
+fn the_readme_fleet_quick_start_works_for_every_engine() -> TestResult {
+    let readme = include_str!("../../../../README.md");
+    let section = readme
+        .split("## Many clusters: a fleet through GitOps")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .ok_or("the README's fleet section")?;
+    let block = |fence: &str| -> TestResult<&str> {
+        let start = section.find(fence).ok_or(fence.to_owned())? + fence.len();
+        let len = section[start..].find("```\n").ok_or("an unclosed block")?;
+        Ok(&section[start..start + len])
+    };
+    let shown = block("```yaml\n# examples/gitops-fleet.yaml, without its comments\n")?;
+    let example = fs::read_to_string(EXAMPLE)?;
+    let uncommented: String = example
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(shown, uncommented, "the README's YAML is not the example");
+    let commands: Vec<Vec<&str>> = block("```sh\n")?
+        .lines()
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect()
+        })
+        .collect();
+    let clusters = ["prod-us-central1", "prod-europe-west4", "staging"];
+
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(rows.len(), 4, "one table row per engine");
+    for row in rows {
+        let engine = row[3..].split('`').next().ok_or("a row's engine")?;
+        let dir = tempfile::tempdir()?;
+        fs::create_dir(dir.path().join("examples"))?;
+        fs::write(
+            dir.path().join("examples/gitops-fleet.yaml"),
+            example.replace("  engine: argocd\n", &format!("  engine: {engine}\n")),
+        )?;
+        let mut built = None;
+        for words in &commands {
+            let (env, argv): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.contains('='));
+            let (program, args) = argv.split_first().ok_or("an empty command")?;
+            let program = match *program {
+                "igw-monitoring" => env!("CARGO_BIN_EXE_igw-monitoring"),
+                other => other,
+            };
+            let mut command = Command::new(program);
+            command.args(args).current_dir(dir.path());
+            for pair in env {
+                let (key, value) = pair.split_once('=').ok_or("an assignment")?;
+                command.env(key, value);
+            }
+            let output = command.output()?;
+            assert!(output.status.success(), "{engine}: {words:?}: {output:?}");
+            if args.first() == Some(&"kustomize") {
+                built = Some((args[1].to_owned(), String::from_utf8(output.stdout)?));
+            }
+        }
+        // Every `monitoring/…` or tree-relative `…/….yaml` path the row names.
+        let named: Vec<String> = row
+            .split('`')
+            .skip(3)
+            .step_by(2)
+            .flat_map(|code| code.split_whitespace())
+            .filter(|w| w.ends_with(".yaml"))
+            .map(|w| w.strip_prefix("monitoring/").unwrap_or(w).to_owned())
+            .collect();
+        assert_eq!(named.is_empty(), engine == "none", "{engine}: {row}");
+        for path in named {
+            for cluster in clusters {
+                let file = dir
+                    .path()
+                    .join("monitoring")
+                    .join(path.replace("NAME", cluster));
+                assert!(
+                    file.is_file(),
+                    "{engine}: {} is not written",
+                    file.display()
+                );
+            }
+        }
+        let (overlay, objects) = built.ok_or("the README builds no overlay")?;
+        let cluster = overlay.rsplit('/').next().ok_or("an overlay path")?;
+        assert_ne!(
+            cluster, clusters[0],
+            "the rules cluster's overlay has the GlobalRules too"
+        );
+        let render = render_of_example_cluster(&example, cluster, dir.path())?;
+        assert_eq!(sorted(&objects)?, sorted(&render)?, "{engine}: {overlay}");
+    }
+    Ok(())
+}
+
+/// `render` of one cluster of the example fleet: its `defaults` under its own keys, as a
+/// config file.
+fn render_of_example_cluster(example: &str, name: &str, dir: &Path) -> TestResult<String> {
+    let fleet: serde_yaml::Mapping = serde_yaml::from_str(example)?;
+    let mut config = fleet
+        .get("defaults")
+        .and_then(|d| d.as_mapping())
+        .cloned()
+        .unwrap_or_default();
+    let clusters = fleet
+        .get("clusters")
+        .and_then(|c| c.as_sequence())
+        .ok_or("clusters")?;
+    let cluster = clusters
+        .iter()
+        .filter_map(|c| c.as_mapping())
+        .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(name))
+        .ok_or("the cluster")?;
+    let mut autopilot = false;
+    for (key, value) in cluster {
+        match key.as_str() {
+            Some("name" | "project" | "location" | "fleetRules") => {}
+            Some("flavor") => autopilot = value.as_str() == Some("autopilot"),
+            _ => {
+                config.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    let file = dir.join(format!("{name}.yaml"));
+    fs::write(&file, serde_yaml::to_string(&config)?)?;
+    let path = file.to_string_lossy().into_owned();
+    let mut args = vec!["render", "--config", &path];
+    if autopilot {
+        args.push("--autopilot");
+    }
+    let run = igw(args)?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    Ok(run.stdout)
+}
