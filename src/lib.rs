@@ -33,6 +33,7 @@ mod kinds;
 mod objects;
 mod options;
 mod plan;
+mod post_render;
 mod rules;
 mod world;
 mod write;
@@ -66,6 +67,7 @@ pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,
     TOKEN_KEY, TargetPlan,
 };
+pub use post_render::{NoPicker, PostRenderError, PostRendered, post_render};
 pub use world::check::Check;
 pub use world::verify::{LOCAL_PORT, VerifyFormat, VerifyOptions, printable};
 pub use write::Objects;

@@ -150,6 +150,33 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = CheckFormat::Text)]
         output: CheckFormat,
     },
+    /// Helm post-renderer: read a chart's output on stdin, print it unchanged, then the bundle
+    /// for the endpoint pickers in it (as `render --from`, the options on top). Refused, with
+    /// nothing printed, when the bundle would not scrape them (what `check --against` finds).
+    #[command(after_long_help = POST_RENDER_EXAMPLES)]
+    PostRender {
+        /// The bundle's options (the same as for render, without --from).
+        #[command(flatten)]
+        options: OptionArgs,
+        /// Also write the outcome (the check's findings, or that the bundle scrapes) to FILE,
+        /// replaced whole: Helm 4 never shows a post-renderer's stderr.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Pass a chart output that holds no endpoint picker through unchanged instead of
+        /// refusing it.
+        #[arg(long)]
+        allow_no_picker: bool,
+    },
+    /// Argo CD Config Management Plugin's generate: `helm template` of the Application's chart
+    /// (the working directory) with its parameters, through post-render. Parameters
+    /// (ARGOCD_APP_PARAMETERS): values-files, helm-parameters, release-name (default: the
+    /// Application's name), args (post-render flags); ARGOCD_ENV_IGW_<FLAG>=VALUE sets a flag.
+    #[command(after_long_help = ARGOCD_EXAMPLES)]
+    ArgocdGenerate {
+        /// The helm binary.
+        #[arg(long, value_name = "PATH", default_value = "helm")]
+        helm: PathBuf,
+    },
     /// Print the JSON Schema of the config file (for editor validation and completion).
     Schema {
         /// The fleet file's schema instead.
@@ -212,6 +239,32 @@ Examples:
 
 Exit codes: 0 written (or up to date); 1 --check found the tree stale, or writing failed;
 2 invalid input (fleet file, options, manifests).";
+
+/// Worked examples shown at the end of `post-render --help`.
+const POST_RENDER_EXAMPLES: &str = "\
+Examples:
+  # Helm 4: the plugin of plugins/helm, its options after --post-renderer-args
+  helm plugin install plugins/helm
+  helm upgrade --install llama CHART -n inference --post-renderer igw-monitoring \\
+      --post-renderer-args=--namespace=monitoring --post-renderer-args=--report=/tmp/igw.txt
+
+  # Helm 3: the binary itself, post-render its first argument
+  helm upgrade --install llama CHART -n inference --post-renderer igw-monitoring \\
+      --post-renderer-args=post-render --post-renderer-args=--namespace=monitoring
+
+Exit codes: 0 printed; 1 the bundle would not scrape the chart's pickers (the findings on
+stderr and in --report), or writing failed; 2 invalid input (flags, config file, options,
+manifests, no picker), nothing printed.";
+
+/// Worked examples shown at the end of `argocd-generate --help`.
+const ARGOCD_EXAMPLES: &str = "\
+Examples:
+  # As the sidecar of plugins/argocd runs it, in the Application's chart folder
+  ARGOCD_APP_NAME=llama ARGOCD_APP_NAMESPACE=inference ARGOCD_ENV_IGW_NAMESPACE=monitoring \\
+      ARGOCD_APP_PARAMETERS='[{\"name\":\"values-files\",\"array\":[\"values-prod.yaml\"]}]' \\
+      igw-monitoring argocd-generate
+
+Exit codes: as post-render's; helm failing is 1, with its error.";
 
 /// Worked examples shown at the end of `check --help`.
 const CHECK_EXAMPLES: &str = "\

@@ -9,6 +9,7 @@ pub mod config;
 #[cfg(test)]
 mod defaults;
 pub mod fleet_file;
+mod install;
 pub mod output;
 pub mod run;
 

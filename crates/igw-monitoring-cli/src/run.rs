@@ -54,19 +54,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
 }
 
 /// A message for stderr and the outcome it implies.
-struct Failed {
-    message: String,
-    outcome: Outcome,
+pub(crate) struct Failed {
+    pub(crate) message: String,
+    pub(crate) outcome: Outcome,
 }
 
-fn invalid(message: impl ToString) -> Failed {
+pub(crate) fn invalid(message: impl ToString) -> Failed {
     Failed {
         message: message.to_string(),
         outcome: Outcome::Invalid,
     }
 }
 
-fn failure(message: impl ToString) -> Failed {
+pub(crate) fn failure(message: impl ToString) -> Failed {
     Failed {
         message: message.to_string(),
         outcome: Outcome::Failure,
@@ -143,6 +143,26 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         Command::Fleet { config, folder } => {
             let files = fleet_tree(config, err)?;
             return write_folder(folder, &files, out);
+        }
+        Command::PostRender {
+            options,
+            report,
+            allow_no_picker,
+        } => {
+            let (source, input) = read_input(Path::new("-"), "post-render")?;
+            return crate::install::post_render(
+                options,
+                report.as_deref(),
+                *allow_no_picker,
+                &source,
+                &input,
+                out,
+                err,
+            );
+        }
+        Command::ArgocdGenerate { helm } => {
+            let env = std::env::vars().collect();
+            return crate::install::argocd_generate(helm, &env, out, err);
         }
         Command::Schema { fleet: false } => schema_json().map_err(failure)?,
         Command::Schema { fleet: true } => fleet_schema_json().map_err(failure)?,
@@ -273,7 +293,7 @@ fn check(
 }
 
 /// A check's findings and warnings, a line each, then a summary line.
-fn check_text(check: &igw_monitoring::Check) -> String {
+pub(crate) fn check_text(check: &igw_monitoring::Check) -> String {
     // Object names come from the bundle and the manifests: nothing in them may act on the
     // terminal or break a finding over two lines.
     let line = |text: String| format!("{}\n", printable(&text.replace('\n', "\\n")));
@@ -326,7 +346,7 @@ fn output_failure(e: output::OutputError) -> Failed {
     }
 }
 
-fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failed> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| failure(format!("writing the output: {e}")))
@@ -355,7 +375,7 @@ fn scrape_plan(args: &OptionArgs, err: &mut dyn Write) -> Result<Plan, Failed> {
 
 /// `warnings` on `err`, each after `about` (`cluster "a": ` in a fleet): the first
 /// [`SHOWN_PROBLEMS`], then a count.
-fn print_warnings(err: &mut dyn Write, about: &str, warnings: &[Warning]) {
+pub(crate) fn print_warnings(err: &mut dyn Write, about: &str, warnings: &[Warning]) {
     for warning in warnings.iter().take(SHOWN_PROBLEMS) {
         // A closed stderr must not stop the output the warning was only about.
         let _ = writeln!(err, "warning: {about}{}", printable(&warning.to_string()));
@@ -373,19 +393,25 @@ fn print_warnings(err: &mut dyn Write, about: &str, warnings: &[Warning]) {
 /// The options from the config file (if any) with the flags over them, over what `--from`'s
 /// manifests say (with their warnings), not yet validated.
 fn resolve(args: &OptionArgs) -> Result<(Options, Vec<Warning>), Failed> {
+    let (options, given) = configured(args)?;
+    if args.from.is_empty() {
+        return Ok((options, Vec::new()));
+    }
+    discover_from(&args.from, "--from", options, &given, |problems| {
+        options_error(args, Error::Invalid(problems))
+    })
+}
+
+/// The options from the config file (if any) with the flags over them, and which of them the
+/// user gave (the file's keys, then the flags).
+pub(crate) fn configured(args: &OptionArgs) -> Result<(Options, Given), Failed> {
     args.check().map_err(invalid)?;
     let (base, mut given) = match &args.config {
         Some(path) => config::load(path).map_err(invalid)?,
         None => (Options::default(), Given::new()),
     };
-    let options = args.apply(base);
-    if args.from.is_empty() {
-        return Ok((options, Vec::new()));
-    }
     given.extend(args.given());
-    discover_from(&args.from, "--from", options, &given, |problems| {
-        options_error(args, Error::Invalid(problems))
-    })
+    Ok((args.apply(base), given))
 }
 
 /// `options` over what the manifests at `paths` (given by `flag`) say, as `render --from`
@@ -416,7 +442,7 @@ fn read_manifests(paths: &[std::path::PathBuf], flag: &str) -> Result<Manifests,
 }
 
 /// One input of `flag` (`-`: stdin), read up to [`manifests::MAX_MANIFEST_BYTES`].
-fn read_input(path: &Path, flag: &str) -> Result<(String, String), Failed> {
+pub(crate) fn read_input(path: &Path, flag: &str) -> Result<(String, String), Failed> {
     let source = path.display().to_string();
     let limit = manifests::MAX_MANIFEST_BYTES;
     // One byte past the limit tells an input over it from one at it.
@@ -440,7 +466,7 @@ fn read_input(path: &Path, flag: &str) -> Result<(String, String), Failed> {
 /// What building or rendering from `args` failed with: invalid options (every problem, each
 /// naming the flag it came from where it did) and values HCL cannot carry are the user's to
 /// change; anything else is a failure.
-fn options_error(args: &OptionArgs, error: Error) -> Failed {
+pub(crate) fn options_error(args: &OptionArgs, error: Error) -> Failed {
     match error {
         Error::Invalid(problems) => {
             let mut message = String::from("invalid options:");

@@ -359,6 +359,14 @@ pub(crate) fn find_pickers(
     (found, warnings)
 }
 
+/// Whether the input holds an endpoint picker at all, by [`discover`]'s search (whether it can
+/// be monitored aside).
+pub fn holds_picker(manifests: &Manifests) -> bool {
+    !find_pickers(manifests, &Templates::new(manifests))
+        .0
+        .is_empty()
+}
+
 /// Finds every endpoint picker of the input: through each InferencePool's Service to the
 /// Deployment or StatefulSet whose pods it selects, then any other workload with a picker
 /// container (a picker image, or a picker's flags). For each it derives a scrape target (see

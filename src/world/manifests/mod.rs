@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::diagnostics::{Problem, Problems};
 use crate::kinds::ObjectRef;
 
-pub use discover::{Discovered, Discovery, discover, from_manifests};
+pub use discover::{Discovered, Discovery, discover, from_manifests, holds_picker};
 pub(crate) use discover::{Templates, find_pickers};
 pub(crate) use picker::{Serving, may_review, picker_container, release_of, service_account_of};
 pub use read::{

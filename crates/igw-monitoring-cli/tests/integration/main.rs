@@ -7,6 +7,7 @@ mod config;
 mod from;
 mod gitops;
 mod hostile;
+mod install;
 mod kustomize_overlays;
 mod support;
 mod writes;
