@@ -170,7 +170,8 @@ pub enum Command {
     /// Argo CD Config Management Plugin's generate: `helm template` of the Application's chart
     /// (the working directory) with its parameters, through post-render. Parameters
     /// (ARGOCD_APP_PARAMETERS): values-files, helm-parameters, release-name (default: the
-    /// Application's name), args (post-render flags); ARGOCD_ENV_IGW_<FLAG>=VALUE sets a flag.
+    /// Application's name), args (post-render flags); ARGOCD_ENV_IGW_NAMESPACE=ns sets
+    /// --namespace=ns, and so for every flag.
     #[command(after_long_help = ARGOCD_EXAMPLES)]
     ArgocdGenerate {
         /// The helm binary.

@@ -29,8 +29,10 @@ pub(crate) fn post_render(
 ) -> Result<Outcome, Failed> {
     let result = rendered(options, allow_no_picker, source, input);
     let told = match &result {
-        Ok((done, warnings)) => {
-            let mut told: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+        Ok(done) => {
+            let mut told: String = (done.warnings.iter())
+                .map(|w| format!("warning: {w}\n"))
+                .collect();
             told.push_str(&check_text(&done.check));
             told
         }
@@ -39,8 +41,8 @@ pub(crate) fn post_render(
     if let Some(path) = report {
         write_report(path, &told)?;
     }
-    let (done, warnings) = result?;
-    print_warnings(err, "", &warnings);
+    let done = result?;
+    print_warnings(err, "", &done.warnings);
     write_out(out, &done.output)?;
     Ok(Outcome::Success)
 }
@@ -52,7 +54,7 @@ fn rendered(
     allow_no_picker: bool,
     source: &str,
     input: &str,
-) -> Result<(igw_monitoring::PostRendered, Vec<igw_monitoring::Warning>), Failed> {
+) -> Result<igw_monitoring::PostRendered, Failed> {
     if !args.from.is_empty() {
         return Err(invalid(
             "--from: post-render reads the chart's output on standard input, and only that",
@@ -64,19 +66,11 @@ fn rendered(
     } else {
         NoPicker::Refuse
     };
-    match igw_monitoring::post_render(source, input, options, &given, no_picker) {
-        Ok(done) => {
-            let warnings = done.warnings.clone();
-            Ok((done, warnings))
-        }
-        Err(PostRenderError::Manifests(problems)) => {
-            Err(invalid(format!("invalid manifests:\n{problems}")))
-        }
-        Err(PostRenderError::Options(problems)) => {
-            Err(options_error(args, Error::Invalid(problems)))
-        }
-        Err(PostRenderError::Emit(error)) => Err(options_error(args, error)),
-        Err(PostRenderError::Broken(check)) => {
+    igw_monitoring::post_render(source, input, options, &given, no_picker).map_err(|e| match e {
+        PostRenderError::Manifests(problems) => invalid(format!("invalid manifests:\n{problems}")),
+        PostRenderError::Options(problems) => options_error(args, Error::Invalid(problems)),
+        PostRenderError::Emit(error) => options_error(args, error),
+        PostRenderError::Broken(check) => {
             let first = check
                 .findings
                 .first()
@@ -87,15 +81,15 @@ fn rendered(
                 .map(|f| f.to_string().replace('\n', "\\n"))
                 .unwrap_or_default();
             // The first line alone says what broke: installers show one line.
-            Err(Failed {
+            Failed {
                 message: format!(
                     "the bundle would not scrape the endpoint pickers of the chart's output: {first}\n{}",
                     check_text(&check)
                 ),
                 outcome: Outcome::Failure,
-            })
+            }
         }
-    }
+    })
 }
 
 /// Replaces `path` with `text` whole (a file beside it, renamed over it): a reader never sees

@@ -936,24 +936,11 @@ fn stdin_and_kubectl_json_lists_are_read() -> TestResult {
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
          "subjects": [{"kind": "ServiceAccount", "name": "a", "namespace": "ns"}]}
     ]});
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
-        .args(["render", "--from", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().ok_or("stdin")?;
-        stdin.write_all(serde_json::to_string_pretty(&list)?.as_bytes())?;
-    }
-    let output = child.wait_with_output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let dir = tempfile::tempdir()?;
+    let json = serde_json::to_string_pretty(&list)?;
+    let run = crate::support::igw_with_stdin(dir.path(), &["render", "--from", "-"], &json)?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    let stdout = run.stdout;
     assert!(stdout.contains("app: x\n"), "{stdout}");
     // The picker may review tokens already: no delegation.
     assert!(!stdout.contains("system:auth-delegator"), "{stdout}");

@@ -51,6 +51,30 @@ where
     })
 }
 
+/// Runs `igw-monitoring` with `args` in `cwd`, `stdin` written to its standard input.
+pub(crate) fn igw_with_stdin(cwd: &Path, args: &[&str], stdin: &str) -> TestResult<Run> {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_igw-monitoring"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // Dropped at once, so the command sees the input end.
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(stdin.as_bytes())?;
+    let output = child.wait_with_output()?;
+    Ok(Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
 /// Runs `igw-monitoring` with `args`.
 pub(crate) fn igw<I, S>(args: I) -> std::io::Result<Run>
 where
