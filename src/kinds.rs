@@ -13,6 +13,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
 use kube_core::Resource;
+use prometheus_operator_types::{PodMonitor, PrometheusRule};
 use serde::{Deserialize, Serialize};
 
 /// Whether a kube-core resource scope is the cluster's.
@@ -164,6 +165,10 @@ kinds! {
     ClusterRules,
     /// Rule groups over every cluster of the metrics scope (a fleet's, in one cluster).
     GlobalRules,
+    /// A prometheus-operator PodMonitor.
+    PodMonitor,
+    /// prometheus-operator's rule groups.
+    PrometheusRule,
 }
 
 impl<'a> From<&'a Object<'_>> for Object<'a> {
@@ -391,6 +396,8 @@ mod tests {
             kube_kind::<Rules>(),
             kube_kind::<ClusterRules>(),
             kube_kind::<GlobalRules>(),
+            kube_kind::<PodMonitor>(),
+            kube_kind::<PrometheusRule>(),
         ];
         assert_eq!(kinds.len(), Kind::ALL.len());
         for (kind, kube, cluster) in kinds {

@@ -17,7 +17,7 @@
 //!         ["vllm-llama3-8b-instruct-epp"],
 //!     )))
 //!     .build()?;
-//! assert_eq!(bundle.plan().collector().namespace, "gke-gmp-system");
+//! assert_eq!(bundle.plan().collector().map(|c| c.namespace.as_str()), Some("gke-gmp-system"));
 //! assert!(bundle.to_yaml()?.contains("namespace: monitoring\n"));
 //!
 //! // Every problem is reported at once, each with its field path, value and rule.
@@ -59,9 +59,9 @@ pub use options::selector_syntax::SyntaxError;
 pub use options::tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, tls_version_str};
 pub use options::{
     AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
-    DEFAULT_SELECTOR_LABEL, LabelSelector, MonitoringMode, Names, NamesBuilder, Options, Port,
-    Preset, PresetBuilder, PresetFlavor, RulesScope, SecretAccess, SelectorOperator,
-    SelectorRequirement, Target, TargetBuilder, bundle_builder,
+    Collector, DEFAULT_SELECTOR_LABEL, LabelSelector, MonitoringMode, Names, NamesBuilder, Options,
+    Port, Preset, PresetBuilder, PresetFlavor, RELEASE_LABEL, RulesScope, SecretAccess,
+    SelectorOperator, SelectorRequirement, Target, TargetBuilder, bundle_builder,
 };
 pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,

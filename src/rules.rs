@@ -460,6 +460,27 @@ pub(crate) fn metrics_path(s: &str) -> Result<(), String> {
     finish(errs)
 }
 
+// PromQL literals: what a query quotes of the user's values.
+
+/// `value` as a PromQL string literal (JSON's escaping is a subset of PromQL's).
+pub(crate) fn promql_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// `value` matched literally inside a PromQL (RE2) regular expression.
+pub(crate) fn regex_literal(value: &str) -> String {
+    value
+        .chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

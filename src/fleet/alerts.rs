@@ -15,7 +15,7 @@ use gmp_types::{GlobalRules, GlobalRulesSpec, Rule, RuleGroup};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::ClusterPlan;
-use crate::write::dashboard::{promql_string, regex_literal};
+use crate::rules::{promql_string, regex_literal};
 
 /// Name of the GlobalRules object and of its one group.
 pub const FLEET_RULES: &str = "igw-monitoring-fleet";

@@ -7,12 +7,14 @@ use gmp_types::{Rule, RuleGroup};
 
 use crate::options::AlertOptions;
 use crate::options::releases::{MetricsSchema, SchemaMetrics};
+use crate::rules::{promql_string, regex_literal};
 
 /// Name of the one rule group the alerts live in.
 pub const GROUP: &str = "inference-gateway-endpoint-picker";
 
-/// The alerting rules, for the metrics of `schema`.
-pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> {
+/// The alerting rules, for the metrics of `schema`, each series selected by `matchers` (`{…}`,
+/// or empty for every series).
+pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema, matchers: &str) -> Vec<Rule> {
     let fallback = schema.fallback().map(MetricsSchema::metrics);
     // In the migration mode each condition is asked of both names, the new first; `or` keeps a
     // series of the old names only where the new ones have none of the same labels. The gauges
@@ -46,7 +48,7 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
             "InferenceGatewayHighLatencyP99",
             either(&|m, _| {
                 format!(
-                    "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket[5m]))) > {}",
+                    "histogram_quantile(0.99, sum by (le, model_name, target_model_name) (rate({}_bucket{matchers}[5m]))) > {}",
                     m.request_duration_seconds, options.p99_latency_seconds
                 )
             }),
@@ -61,7 +63,7 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
             "InferenceGatewayHighErrorRatio",
             either(&|m, _| {
                 format!(
-                    "sum by (model_name) (rate({}[5m])) / sum by (model_name) (rate({}[5m])) > {}",
+                    "sum by (model_name) (rate({}{matchers}[5m])) / sum by (model_name) (rate({}{matchers}[5m])) > {}",
                     m.request_error_total, m.request_total, options.error_ratio
                 )
             }),
@@ -77,7 +79,7 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
             either(&|m, aggregate| {
                 format!(
                     "{aggregate}{} > {}",
-                    paren(aggregate, m.pool_queue_size),
+                    paren(aggregate, &format!("{}{matchers}", m.pool_queue_size)),
                     options.queue_size
                 )
             }),
@@ -93,7 +95,10 @@ pub(crate) fn rules(options: &AlertOptions, schema: MetricsSchema) -> Vec<Rule> 
             either(&|m, aggregate| {
                 format!(
                     "{aggregate}{} > {}",
-                    paren(aggregate, m.pool_kv_cache_utilization),
+                    paren(
+                        aggregate,
+                        &format!("{}{matchers}", m.pool_kv_cache_utilization)
+                    ),
                     options.kv_cache_utilization
                 )
             }),
@@ -121,6 +126,33 @@ pub(crate) fn group(options: &AlertOptions, schema: MetricsSchema) -> RuleGroup 
     RuleGroup {
         name: GROUP.to_owned(),
         interval: None,
-        rules: rules(options, schema),
+        rules: rules(options, schema, ""),
+    }
+}
+
+/// The same group for a PrometheusRule: nothing scopes its queries, so each series is matched
+/// by the `job` of the pickers' PodMonitors (`<namespace>/<name>`, one of `jobs`).
+pub(crate) fn operator_group(
+    options: &AlertOptions,
+    schema: MetricsSchema,
+    jobs: &[String],
+) -> prometheus_operator_types::RuleGroup {
+    let alternatives: Vec<String> = jobs.iter().map(|j| regex_literal(j)).collect();
+    let matchers = format!("{{job=~{}}}", promql_string(&alternatives.join("|")));
+    prometheus_operator_types::RuleGroup {
+        name: GROUP.to_owned(),
+        interval: None,
+        rules: rules(options, schema, &matchers)
+            .into_iter()
+            .map(|r| prometheus_operator_types::Rule {
+                record: r.record,
+                alert: r.alert,
+                expr: r.expr,
+                for_: r.for_,
+                labels: r.labels,
+                annotations: r.annotations,
+                ..Default::default()
+            })
+            .collect(),
     }
 }

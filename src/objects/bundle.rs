@@ -13,6 +13,10 @@ use k8s_openapi::api::rbac::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use prometheus_operator_types::{
+    NamespaceSelector, PodMetricsEndpoint, PodMonitor, PodMonitorSpec, PrometheusRule,
+    PrometheusRuleSpec, SafeAuthorization, SecretKeySelector,
+};
 
 use crate::diagnostics::Error;
 use crate::kinds::{BundleKind, Kind, Object, ServiceAccountRef};
@@ -93,18 +97,25 @@ impl Bundle {
         })
     }
 
-    /// The (Cluster)PodMonitorings, one per target, in the order of the targets.
+    /// The monitorings ((Cluster)PodMonitorings or PodMonitors), one per target, in the order
+    /// of the targets.
     pub fn monitorings(&self) -> impl Iterator<Item = &Object<'static>> {
-        self.objects
-            .iter()
-            .filter(|o| matches!(o.kind(), Kind::ClusterPodMonitoring | Kind::PodMonitoring))
+        self.objects.iter().filter(|o| {
+            matches!(
+                o.kind(),
+                Kind::ClusterPodMonitoring | Kind::PodMonitoring | Kind::PodMonitor
+            )
+        })
     }
 
     /// The alert rule objects (none unless `alerts.enabled`).
     pub fn alert_objects(&self) -> impl Iterator<Item = &Object<'static>> {
-        self.objects
-            .iter()
-            .filter(|o| matches!(o.kind(), Kind::Rules | Kind::ClusterRules))
+        self.objects.iter().filter(|o| {
+            matches!(
+                o.kind(),
+                Kind::Rules | Kind::ClusterRules | Kind::PrometheusRule
+            )
+        })
     }
 
     /// Hands every held object to `sink` in order, as [`Plan::each_object`] hands the ones it
@@ -119,26 +130,11 @@ impl Bundle {
 /// What [`Plan::each_object`] hands each object to, in order.
 pub(crate) type ObjectSink<'s> = &'s mut dyn FnMut(Object<'_>) -> Result<(), Error>;
 
-/// A monitoring of either kind, owned.
+/// A monitoring of any kind, owned.
 enum Monitoring {
     Cluster(ClusterPodMonitoring),
     Pod(PodMonitoring),
-}
-
-impl Monitoring {
-    /// What changes from one target to the next.
-    fn parts(
-        &mut self,
-    ) -> (
-        &mut ObjectMeta,
-        &mut LabelSelector,
-        &mut Vec<ScrapeEndpoint>,
-    ) {
-        match self {
-            Self::Cluster(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
-            Self::Pod(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
-        }
-    }
+    Operator(PodMonitor),
 }
 
 impl Plan {
@@ -199,7 +195,8 @@ impl Plan {
         }))
     }
 
-    /// One identity's token Secret, and the role and binding that let GMP's collector read it.
+    /// One identity's token Secret, and (for GMP) the role and binding that let the collector
+    /// read it.
     fn identity_objects(&self, identity: &Identity, sink: ObjectSink<'_>) -> Result<(), Error> {
         let labels = self.labels();
         let mut secret_meta = self.meta(identity.token_secret(), labels);
@@ -212,7 +209,13 @@ impl Plan {
             type_: Some("kubernetes.io/service-account-token".to_owned()),
             ..Default::default()
         }))?;
-        let role = identity.secret_reader_role();
+        let (Some(role), Some(binding), Some(collector)) = (
+            identity.secret_reader_role(),
+            identity.collector_binding(),
+            self.collector(),
+        ) else {
+            return Ok(());
+        };
         let rules = Some(vec![PolicyRule {
             api_groups: Some(vec![String::new()]),
             resources: Some(vec!["secrets".to_owned()]),
@@ -220,8 +223,7 @@ impl Plan {
             verbs: ["get", "list", "watch"].map(str::to_owned).to_vec(),
             ..Default::default()
         }]);
-        let binding = identity.collector_binding();
-        let subjects = Some(vec![subject(self.collector())]);
+        let subjects = Some(vec![subject(collector)]);
         if role.kind == Kind::Role {
             sink(Object::from(Role {
                 metadata: self.meta(role, labels),
@@ -258,6 +260,7 @@ impl Plan {
             sink(match &monitoring {
                 Monitoring::Cluster(m) => Object::from(m),
                 Monitoring::Pod(m) => Object::from(m),
+                Monitoring::Operator(m) => Object::from(m),
             })?;
         }
         Ok(())
@@ -266,7 +269,13 @@ impl Plan {
     /// `monitoring` made `target`'s, its buffers kept: only the name, namespace, selector,
     /// secret reference, tls, port and scheme change.
     fn retarget(&self, monitoring: &mut Monitoring, target: &TargetPlan) {
-        let (metadata, selector, endpoints) = monitoring.parts();
+        let (metadata, selector, endpoints) = match monitoring {
+            Monitoring::Cluster(m) => {
+                (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints)
+            }
+            Monitoring::Pod(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
+            Monitoring::Operator(m) => return self.retarget_operator(m, target),
+        };
         let id = target.monitoring();
         let name = metadata.name.get_or_insert_default();
         name.clear();
@@ -310,14 +319,54 @@ impl Plan {
         }
     }
 
+    /// `monitor` made `target`'s: name, namespace, the pods' namespace and selector, port,
+    /// scheme, TLS and the token Secret (beside it).
+    fn retarget_operator(&self, monitor: &mut PodMonitor, target: &TargetPlan) {
+        let id = target.monitoring();
+        monitor.metadata.name = Some(id.name.clone());
+        monitor.metadata.namespace.clone_from(&id.namespace);
+        monitor.spec.selector = LabelSelector::from(target.selector());
+        monitor.spec.namespace_selector = Some(match target.pods_namespace() {
+            Some(ns) => NamespaceSelector::names([ns]),
+            None => NamespaceSelector::any(),
+        });
+        let tls = self.tls_of(target).and_then(|tls| tls.to_operator());
+        let token = &self.identity_of(target).token_secret().name;
+        for endpoint in &mut monitor.spec.pod_metrics_endpoints {
+            (endpoint.port, endpoint.port_number) = operator_port(self.port_of(target));
+            endpoint.scheme = Some(operator_scheme(self.scheme_of(target)));
+            endpoint.tls_config.clone_from(&tls);
+            if let Some(credentials) = endpoint
+                .authorization
+                .as_mut()
+                .and_then(|a| a.credentials.as_mut())
+            {
+                credentials.name.clone_from(token);
+            }
+        }
+    }
+
     /// The alert rule objects alone (none unless `alerts.enabled`), made one at a time when the
     /// iterator is advanced: the same objects as the last of [`Bundle::objects`], without making
     /// the others.
     pub fn alert_objects(&self) -> impl Iterator<Item = Object<'static>> + '_ {
         self.alerts().into_iter().flat_map(move |plan| {
             plan.objects().iter().map(move |id| {
+                let metadata = self.meta(id, self.rules_labels());
+                if id.kind == Kind::PrometheusRule {
+                    let jobs = self.operator_jobs(id.namespace.as_deref());
+                    return Object::from(PrometheusRule {
+                        metadata,
+                        spec: PrometheusRuleSpec {
+                            groups: vec![alerts::operator_group(
+                                plan.thresholds(),
+                                self.metrics_schema(),
+                                &jobs,
+                            )],
+                        },
+                    });
+                }
                 let groups = vec![alerts::group(plan.thresholds(), self.metrics_schema())];
-                let metadata = self.meta(id, self.labels());
                 if id.kind == Kind::ClusterRules {
                     Object::from(ClusterRules {
                         metadata,
@@ -333,6 +382,23 @@ impl Plan {
                 }
             })
         })
+    }
+
+    /// The `job` labels prometheus-operator gives the PodMonitors' targets (`<namespace>/<name>`)
+    /// that a PrometheusRule in `namespace` alerts on: the targets of that namespace when there
+    /// is one object per target namespace (`rulesScope: namespaced`), else every target's.
+    fn operator_jobs(&self, namespace: Option<&str>) -> Vec<String> {
+        let per_namespace = self
+            .alerts()
+            .is_some_and(|a| a.thresholds().scope == crate::options::RulesScope::Namespaced);
+        self.targets()
+            .iter()
+            .filter(|t| !per_namespace || Some(t.namespace()) == namespace)
+            .map(|t| {
+                let m = t.monitoring();
+                format!("{}/{}", m.namespace.as_deref().unwrap_or_default(), m.name)
+            })
+            .collect()
     }
 
     /// Metadata of `id` with the given labels and the plan's annotations (each left out if empty).
@@ -356,6 +422,28 @@ impl Plan {
             annotations: non_empty(self.annotations()),
             ..Default::default()
         };
+        if kind == Kind::PodMonitor {
+            let (port, port_number) = operator_port(endpoint.port());
+            return Monitoring::Operator(PodMonitor {
+                metadata,
+                spec: PodMonitorSpec {
+                    pod_metrics_endpoints: vec![PodMetricsEndpoint {
+                        port,
+                        port_number,
+                        path: Some(endpoint.path().to_owned()),
+                        scheme: Some(operator_scheme(endpoint.scheme())),
+                        interval: Some(endpoint.interval().to_owned()),
+                        scrape_timeout: endpoint.timeout().map(str::to_owned),
+                        authorization: Some(SafeAuthorization::bearer(SecretKeySelector::new(
+                            String::new(),
+                            TOKEN_KEY,
+                        ))),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            });
+        }
         let endpoints = vec![ScrapeEndpoint {
             port: int_or_string(endpoint.port()),
             scheme: Some(endpoint.scheme()),
@@ -408,6 +496,22 @@ fn int_or_string(port: &Port) -> IntOrString {
     match port {
         Port::Number(n) => IntOrString::Int(*n),
         Port::Name(name) => IntOrString::String(name.clone()),
+    }
+}
+
+/// A PodMonitor endpoint's `port` (a name) and `portNumber` (a number): one of them set.
+fn operator_port(port: &Port) -> (Option<String>, Option<i32>) {
+    match port {
+        Port::Number(n) => (None, Some(*n)),
+        Port::Name(name) => (Some(name.clone()), None),
+    }
+}
+
+/// A scheme as prometheus-operator's type (the CRDs spell them alike).
+fn operator_scheme(scheme: gmp_types::Scheme) -> prometheus_operator_types::Scheme {
+    match scheme {
+        gmp_types::Scheme::Http => prometheus_operator_types::Scheme::Http,
+        gmp_types::Scheme::Https => prometheus_operator_types::Scheme::Https,
     }
 }
 

@@ -84,6 +84,19 @@ pub struct Options {
     /// namespace (the `inferencepool` Helm chart's shape). Default: `cluster`.
     #[builder(default)]
     pub monitoring: MonitoringMode,
+    /// Which Prometheus scrapes: GMP's managed collection, or a Prometheus run by
+    /// prometheus-operator (kube-prometheus-stack): PodMonitors instead of (Cluster)PodMonitorings
+    /// (`monitoring: cluster` puts one per target in `namespace`, selecting its pods' namespace;
+    /// `pod` one in each target's namespace), one PrometheusRule per alerts object, and no
+    /// Secret grant (the operator reads the Secrets). Default: `gmp`.
+    #[builder(default)]
+    pub collector: Collector,
+    /// The release of kube-prometheus-stack whose Prometheus scrapes (its default selectors pick
+    /// PodMonitors and PrometheusRules labelled `release: NAME`); `collector:
+    /// prometheusOperator` only. Default: none (no such label: give `monitoringLabels` what
+    /// your Prometheus's `podMonitorSelector` and `ruleSelector` ask instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus_release: Option<String>,
     /// Name of this installation, put into cluster-scoped object names so that bundles of several
     /// installations never share one. Default: none (then a namespace other than `default` is
     /// put in instead; the seed's names stay as they are). An empty name is refused rather than
@@ -287,6 +300,26 @@ pub enum MonitoringMode {
     Cluster,
     /// PodMonitoring: in the pods' namespace, with the token Secret beside it.
     Pod,
+}
+
+/// The label kube-prometheus-stack's Prometheus selects monitors and rules by (its
+/// `*SelectorNilUsesHelmValues` defaults): `release: <its Helm release>`.
+pub const RELEASE_LABEL: &str = "release";
+
+/// Which Prometheus scrapes the endpoint pickers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "camelCase")
+)]
+pub enum Collector {
+    /// Google Cloud Managed Service for Prometheus: (Cluster)PodMonitorings and GMP rules.
+    #[default]
+    Gmp,
+    /// A Prometheus of prometheus-operator: PodMonitors and PrometheusRules.
+    PrometheusOperator,
 }
 
 /// One endpoint picker (or group of them) to scrape.
@@ -636,7 +669,7 @@ mod tests {
     use clap::ValueEnum;
     use serde::Serialize;
 
-    use super::{MonitoringMode, RulesScope, SecretAccess};
+    use super::{Collector, MonitoringMode, RulesScope, SecretAccess};
 
     /// Every variant's clap spelling, next to serde's: both derive it from the variant's name by
     /// the same rule, which this holds them to.
@@ -657,6 +690,7 @@ mod tests {
             spellings::<RulesScope>(),
             spellings::<MonitoringMode>(),
             spellings::<SecretAccess>(),
+            spellings::<Collector>(),
         ];
         for (clap, serde) in all.into_iter().flatten() {
             assert_eq!(serde, clap.as_str());
@@ -665,5 +699,6 @@ mod tests {
         assert_eq!(RulesScope::value_variants().len(), 2);
         assert_eq!(MonitoringMode::value_variants().len(), 2);
         assert_eq!(SecretAccess::value_variants().len(), 2);
+        assert_eq!(Collector::value_variants().len(), 2);
     }
 }

@@ -119,6 +119,42 @@ impl TlsOptions {
     }
 }
 
+impl TlsOptions {
+    /// The settings as a PodMonitor endpoint's `tlsConfig` (every Secret in the monitor's
+    /// namespace); `None` when nothing is set.
+    pub fn to_operator(&self) -> Option<prometheus_operator_types::SafeTlsConfig> {
+        use prometheus_operator_types::{SafeTlsConfig, SecretKeySelector, SecretOrConfigMap};
+        if *self == Self::default() {
+            return None;
+        }
+        let data = |r: &Option<SecretKeyRef>| {
+            r.as_ref()
+                .map(|r| SecretOrConfigMap::secret(r.secret.clone(), r.key.clone()))
+        };
+        Some(SafeTlsConfig {
+            ca: data(&self.ca),
+            cert: data(&self.cert),
+            key_secret: (self.key.as_ref())
+                .map(|r| SecretKeySelector::new(r.secret.clone(), r.key.clone())),
+            server_name: self.server_name.clone(),
+            insecure_skip_verify: self.insecure_skip_verify.then_some(true),
+            min_version: self.min_version.map(operator_tls_version),
+            max_version: None,
+        })
+    }
+}
+
+/// GMP's spelling of a TLS version as prometheus-operator's type (the CRDs spell them alike).
+fn operator_tls_version(version: TlsVersion) -> prometheus_operator_types::TlsVersion {
+    use prometheus_operator_types::TlsVersion as Operator;
+    match version {
+        TlsVersion::Tls10 => Operator::Tls10,
+        TlsVersion::Tls11 => Operator::Tls11,
+        TlsVersion::Tls12 => Operator::Tls12,
+        TlsVersion::Tls13 => Operator::Tls13,
+    }
+}
+
 /// The spelling of a TLS version in the CRD, config files and flags ([`TlsVersion::as_str`]).
 pub fn tls_version_str(version: TlsVersion) -> &'static str {
     version.as_str()

@@ -22,7 +22,7 @@ use crate::diagnostics::{Error, Warning};
 use crate::kinds::{Kind, ServiceAccountRef};
 use crate::options::releases::MetricsSchema;
 use crate::options::tls::TlsOptions;
-use crate::options::{AlertOptions, ClusterFlavor, LabelSelector, Options, Port};
+use crate::options::{AlertOptions, ClusterFlavor, Collector, LabelSelector, Options, Port};
 
 /// The Secret key the control plane writes the ServiceAccount token under.
 pub const TOKEN_KEY: &str = "token";
@@ -37,7 +37,9 @@ pub const PPROF_URLS: &str = "/debug/pprof/*";
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     flavor: ClusterFlavor,
-    collector: ServiceAccountRef,
+    collector_kind: Collector,
+    /// GMP's collector; `None` under prometheus-operator, which reads Secrets itself.
+    collector: Option<ServiceAccountRef>,
     metrics_schema: MetricsSchema,
     reader_role: ObjectId,
     reader_binding: ObjectId,
@@ -52,6 +54,7 @@ pub struct Plan {
     alerts: Option<AlertsPlan>,
     labels: BTreeMap<String, String>,
     monitoring_labels: BTreeMap<String, String>,
+    rules_labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
 }
 
@@ -66,14 +69,14 @@ pub struct ObjectId {
     pub name: String,
 }
 
-/// The reader's identity in one namespace: its ServiceAccount, the token Secret, and the grant
-/// letting GMP's collector read that Secret.
+/// The reader's identity in one namespace: its ServiceAccount, the token Secret, and (for GMP)
+/// the grant letting the collector read that Secret.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Identity {
     service_account: ObjectId,
     token_secret: ObjectId,
-    secret_reader_role: ObjectId,
-    collector_binding: ObjectId,
+    secret_reader_role: Option<ObjectId>,
+    collector_binding: Option<ObjectId>,
     /// The user's TLS Secrets beside the token Secret that some endpoint references.
     tls_secrets: Vec<String>,
 }
@@ -102,14 +105,16 @@ impl Identity {
         &self.token_secret
     }
 
-    /// The (Cluster)Role granting the collector get/list/watch on the Secret.
-    pub fn secret_reader_role(&self) -> &ObjectId {
-        &self.secret_reader_role
+    /// The (Cluster)Role granting GMP's collector get/list/watch on the Secret; `None` under
+    /// prometheus-operator.
+    pub fn secret_reader_role(&self) -> Option<&ObjectId> {
+        self.secret_reader_role.as_ref()
     }
 
-    /// The (Cluster)RoleBinding of that role to the collector.
-    pub fn collector_binding(&self) -> &ObjectId {
-        &self.collector_binding
+    /// The (Cluster)RoleBinding of that role to GMP's collector; `None` under
+    /// prometheus-operator.
+    pub fn collector_binding(&self) -> Option<&ObjectId> {
+        self.collector_binding.as_ref()
     }
 
     /// The user's Secrets in this namespace holding a CA, client certificate or key that an
@@ -268,9 +273,31 @@ impl Plan {
         self.flavor
     }
 
-    /// GMP's collector ServiceAccount on this flavor.
-    pub fn collector(&self) -> &ServiceAccountRef {
-        &self.collector
+    /// Which Prometheus scrapes: GMP, or one of prometheus-operator.
+    pub fn collector_kind(&self) -> Collector {
+        self.collector_kind
+    }
+
+    /// Refuses what only GMP's collection has (`what`: the live checks, the Cloud Monitoring
+    /// dashboard) for a plan scraped by prometheus-operator, rather than give GMP's.
+    pub(crate) fn gmp_only(&self, what: &str) -> Result<(), Error> {
+        if self.collector_kind == Collector::Gmp {
+            return Ok(());
+        }
+        Err(Error::Invalid(crate::diagnostics::Problems(vec![
+            crate::diagnostics::Problem {
+                field: "collector".to_owned(),
+                also: Vec::new(),
+                value: "prometheusOperator".to_owned(),
+                rule: format!("has no {what}: this tool writes them for GMP only (collector: gmp)"),
+            },
+        ])))
+    }
+
+    /// GMP's collector ServiceAccount on this flavor; `None` under prometheus-operator, whose
+    /// operator reads the Secrets itself.
+    pub fn collector(&self) -> Option<&ServiceAccountRef> {
+        self.collector.as_ref()
     }
 
     /// The metric names the alerts, dashboard and verify query: `metricsSchema`, or derived
@@ -362,9 +389,16 @@ impl Plan {
         &self.labels
     }
 
-    /// Labels of the monitorings: `monitoringLabels` with `extraLabels`.
+    /// Labels of the monitorings: `monitoringLabels` with `extraLabels` (and
+    /// `release: prometheusRelease`).
     pub fn monitoring_labels(&self) -> &BTreeMap<String, String> {
         &self.monitoring_labels
+    }
+
+    /// Labels of the alert rule objects: `extraLabels` (and `release: prometheusRelease`, which
+    /// a kube-prometheus-stack Prometheus's `ruleSelector` asks).
+    pub fn rules_labels(&self) -> &BTreeMap<String, String> {
+        &self.rules_labels
     }
 
     /// Annotations of every object.
@@ -382,11 +416,11 @@ impl Plan {
         std::iter::once(&self.reader_role)
             .chain(self.identities.iter().map(|i| &i.service_account))
             .chain(std::iter::once(&self.reader_binding))
-            .chain(
-                self.identities
-                    .iter()
-                    .flat_map(|i| [&i.token_secret, &i.secret_reader_role, &i.collector_binding]),
-            )
+            .chain(self.identities.iter().flat_map(|i| {
+                std::iter::once(&i.token_secret)
+                    .chain(&i.secret_reader_role)
+                    .chain(&i.collector_binding)
+            }))
             .chain(self.targets.iter().map(|t| &t.monitoring))
             .chain(self.auth_delegations.iter().map(|a| &a.binding))
             .chain(self.alerts.iter().flat_map(|a| a.objects.iter()))

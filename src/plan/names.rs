@@ -164,7 +164,10 @@ impl<'f, 'p> NameCheck<'f, 'p> {
         // (Cluster)PodMonitorings come only from targets, each named `<base>-<target>`: distinct
         // whenever the target names are, which the field rules require. Only the other objects
         // (a handful, whatever the fleet's size) can share an id.
-        if matches!(id.kind, Kind::ClusterPodMonitoring | Kind::PodMonitoring) {
+        if matches!(
+            id.kind,
+            Kind::ClusterPodMonitoring | Kind::PodMonitoring | Kind::PodMonitor
+        ) {
             return;
         }
         let (other, other_target) = match self.seen.entry(id) {
@@ -360,16 +363,12 @@ pub(super) fn check_names(
     check.object(&plan.reader_binding, &names.reader_binding.sources, None);
     for identity in &plan.identities {
         check.object(&identity.token_secret, &names.token_secret.sources, None);
-        check.object(
-            &identity.secret_reader_role,
-            &names.secret_reader_role.sources,
-            None,
-        );
-        check.object(
-            &identity.collector_binding,
-            &names.collector_binding.sources,
-            None,
-        );
+        if let Some(role) = &identity.secret_reader_role {
+            check.object(role, &names.secret_reader_role.sources, None);
+        }
+        if let Some(binding) = &identity.collector_binding {
+            check.object(binding, &names.collector_binding.sources, None);
+        }
     }
     let monitoring = &names.monitoring;
     if named_targets {

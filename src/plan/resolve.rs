@@ -17,8 +17,8 @@ use crate::kinds::{Kind, ServiceAccountRef};
 use crate::options::releases::{self, MetricsSchema};
 use crate::options::tls::{self, TlsOptions};
 use crate::options::{
-    COLLECTOR_SERVICE_ACCOUNT, LabelSelector, MonitoringMode, Options, Port, Preset, RulesScope,
-    SecretAccess, Target,
+    COLLECTOR_SERVICE_ACCOUNT, Collector, LabelSelector, MonitoringMode, Options, Port, Preset,
+    RELEASE_LABEL, RulesScope, SecretAccess, Target,
 };
 
 /// Judges every option and resolves them into a plan, or returns every problem found. Owned
@@ -97,6 +97,13 @@ fn shared(options: &Options) -> Plan {
     if options.pprof {
         reader_urls.push(PPROF_URLS.to_owned());
     }
+    let gmp = options.collector == Collector::Gmp;
+    // What a prometheus-operator Prometheus selects monitors and rules by.
+    let release = options
+        .prometheus_release
+        .iter()
+        .filter(|_| !gmp)
+        .map(|r| (RELEASE_LABEL.to_owned(), r.clone()));
     let mut monitoring_labels = options.monitoring_labels.clone();
     monitoring_labels.extend(
         options
@@ -104,12 +111,18 @@ fn shared(options: &Options) -> Plan {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone())),
     );
+    monitoring_labels.extend(release.clone());
+    let mut rules_labels = options.extra_labels.clone();
+    rules_labels.extend(release);
     Plan {
         flavor: options.flavor,
-        collector: ServiceAccountRef::new(
-            options.flavor.collector_namespace(),
-            COLLECTOR_SERVICE_ACCOUNT,
-        ),
+        collector_kind: options.collector,
+        collector: gmp.then(|| {
+            ServiceAccountRef::new(
+                options.flavor.collector_namespace(),
+                COLLECTOR_SERVICE_ACCOUNT,
+            )
+        }),
         metrics_schema: MetricsSchema::InferenceModel,
         reader_role: id(Kind::ClusterRole, None, ""),
         reader_binding: id(Kind::ClusterRoleBinding, None, ""),
@@ -124,12 +137,14 @@ fn shared(options: &Options) -> Plan {
             interval: options.interval.clone(),
             timeout: options.timeout.clone(),
             path: options.path.clone(),
-            names_secret_namespace: options.monitoring != MonitoringMode::Pod,
+            // A PodMonitor reads Secrets of its own namespace only, as a PodMonitoring does.
+            names_secret_namespace: gmp && options.monitoring != MonitoringMode::Pod,
         },
         auth_delegations: Vec::new(),
         alerts: None,
         labels: options.extra_labels.clone(),
         monitoring_labels,
+        rules_labels,
         annotations: options.extra_annotations.clone(),
     }
 }
@@ -166,13 +181,17 @@ fn identities(options: &Options, names: &Names, namespaces: &[String]) -> Vec<Id
     } else {
         (Kind::ClusterRole, Kind::ClusterRoleBinding)
     };
+    // prometheus-operator reads the Secrets itself: no grant to make.
+    let gmp = options.collector == Collector::Gmp;
     let identity = |ns: &str| {
         let grant_ns = namespaced_grant.then_some(ns);
         Identity {
             service_account: id(Kind::ServiceAccount, Some(ns), &names.account.name),
             token_secret: id(Kind::Secret, Some(ns), &names.token_secret.name),
-            secret_reader_role: id(role_kind, grant_ns, &names.secret_reader_role.name),
-            collector_binding: id(binding_kind, grant_ns, &names.collector_binding.name),
+            secret_reader_role: gmp
+                .then(|| id(role_kind, grant_ns, &names.secret_reader_role.name)),
+            collector_binding: gmp
+                .then(|| id(binding_kind, grant_ns, &names.collector_binding.name)),
             tls_secrets: Vec::new(),
         }
     };
@@ -306,14 +325,21 @@ impl<'o> Targets<'o> {
             // Equal to the shared endpoint's: nothing of its own to keep.
             port: t.port.take().filter(|p| *p != options.port),
             scheme: t.scheme.filter(|s| *s != options.scheme),
-            monitoring: ObjectId {
-                kind: if pod_mode {
-                    Kind::PodMonitoring
-                } else {
-                    Kind::ClusterPodMonitoring
-                },
-                namespace: pod_mode.then(|| t.namespace.clone()),
-                name,
+            monitoring: {
+                let (kind, namespace) = match (options.collector, pod_mode) {
+                    (Collector::Gmp, false) => (Kind::ClusterPodMonitoring, None),
+                    (Collector::Gmp, true) => (Kind::PodMonitoring, Some(t.namespace.clone())),
+                    // Beside the identity whose Secret it reads: a PodMonitor reads no other
+                    // namespace's.
+                    (Collector::PrometheusOperator, _) => {
+                        (Kind::PodMonitor, Some(identity_ns.to_owned()))
+                    }
+                };
+                ObjectId {
+                    kind,
+                    namespace,
+                    name,
+                }
             },
             identity,
             pods_in_namespace: pod_mode || t.given_namespace,
@@ -362,15 +388,31 @@ impl<'o> Targets<'o> {
     }
 }
 
-/// The alert rule objects: one ClusterRules, or one Rules per target namespace.
+/// The alert rule objects: one ClusterRules, or one Rules per target namespace; under
+/// prometheus-operator, PrometheusRules in the same places (the cluster's one in `namespace`).
 fn alerts(options: &Options, name: &Named, namespaces: &[String]) -> Option<AlertsPlan> {
+    let gmp = options.collector == Collector::Gmp;
     options.alerts.enabled.then(|| AlertsPlan {
-        objects: match options.alerts.scope {
-            RulesScope::Cluster => vec![id(Kind::ClusterRules, None, &name.name)],
-            RulesScope::Namespaced => namespaces
-                .iter()
-                .map(|ns| id(Kind::Rules, Some(ns), &name.name))
-                .collect(),
+        objects: match (options.alerts.scope, gmp) {
+            (RulesScope::Cluster, true) => vec![id(Kind::ClusterRules, None, &name.name)],
+            (RulesScope::Cluster, false) => {
+                vec![id(
+                    Kind::PrometheusRule,
+                    Some(&options.namespace),
+                    &name.name,
+                )]
+            }
+            (RulesScope::Namespaced, _) => {
+                let kind = if gmp {
+                    Kind::Rules
+                } else {
+                    Kind::PrometheusRule
+                };
+                namespaces
+                    .iter()
+                    .map(|ns| id(kind, Some(ns), &name.name))
+                    .collect()
+            }
         },
         thresholds: options.alerts.clone(),
     })

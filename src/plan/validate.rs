@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::diagnostics::{Error, Problem, Problems, ProblemsBuilder};
 use crate::kinds::ServiceAccountRef;
 use crate::options::releases;
-use crate::options::{LabelSelector, Options, Port};
+use crate::options::{
+    ClusterFlavor, Collector, LabelSelector, Options, Port, RELEASE_LABEL, SecretAccess,
+};
 use crate::rules;
 use gmp_types::Scheme;
 
@@ -93,6 +95,7 @@ pub(crate) fn fields(found: &mut ProblemsBuilder, options: &Options) -> bool {
         let scheme = if https { Scheme::Https } else { Scheme::Http };
         crate::options::tls::check(found, "tls", tls, ("scheme", scheme));
     }
+    check_collector(found, options);
     found.labels(
         &|| "monitoringLabels".to_owned(),
         &options.monitoring_labels,
@@ -112,6 +115,64 @@ pub(crate) fn fields(found: &mut ProblemsBuilder, options: &Options) -> bool {
         }
     }
     prefix_ok
+}
+
+/// The options that only one collector reads: GMP's collector's place and grant, and the
+/// release label of a prometheus-operator Prometheus. Each given to the other is refused
+/// rather than dropped.
+fn check_collector(found: &mut ProblemsBuilder, options: &Options) {
+    let gmp = options.collector == Collector::Gmp;
+    if let Some(release) = &options.prometheus_release {
+        if gmp {
+            found.push(
+                "prometheusRelease".to_owned(),
+                release,
+                "needs collector: prometheusOperator (GMP selects no monitors by label)".to_owned(),
+            );
+        } else {
+            found.rule(
+                || "prometheusRelease".to_owned(),
+                release,
+                "label value",
+                rules::label_value(release),
+            );
+            if let Some(own) = options.monitoring_labels.get(RELEASE_LABEL)
+                && own != release
+            {
+                found.push(
+                    "prometheusRelease".to_owned(),
+                    release,
+                    format!("conflicts with monitoringLabels[{RELEASE_LABEL:?}] ({own:?})"),
+                );
+            }
+        }
+    }
+    if gmp {
+        return;
+    }
+    let gmp_only = [
+        (
+            "flavor",
+            options.flavor != ClusterFlavor::Standard,
+            "autopilot",
+            "decides where GMP's collector runs",
+        ),
+        (
+            "secretAccess",
+            options.secret_access != SecretAccess::Cluster,
+            "namespaced",
+            "decides how GMP's collector reads the token Secret",
+        ),
+    ];
+    for (field, set, value, what) in gmp_only {
+        if set {
+            found.push(
+                field.to_owned(),
+                value,
+                format!("{what}: with collector: prometheusOperator there is none (the operator reads the Secrets itself)"),
+            );
+        }
+    }
 }
 
 /// The targets: each a name, a namespace and exactly one of a selector and a preset; or, without

@@ -459,7 +459,11 @@ impl crate::objects::bundle::Bundle {
     /// Every broken link of this bundle's scrape chain (see [`broken_links`]) on its cluster
     /// flavor; always empty for a bundle this crate built, which its tests prove.
     pub fn broken_links(&self) -> Vec<BrokenLink> {
-        broken_links(self.objects(), &self.plan().collector().namespace)
+        let collector = self.plan().collector();
+        broken_links(
+            self.objects(),
+            collector.map_or("", |c| c.namespace.as_str()),
+        )
     }
 }
 

@@ -316,11 +316,14 @@ impl<'p> View<'p> {
             .transpose()?;
         let metric = plan.metrics_schema().metrics().request_total.to_owned();
         check_pickers(&options.preflight)?;
+        plan.gmp_only("live checks")?;
+        let collector = plan.collector().map(|c| (c.user(), c.namespace.clone()));
+        let (collector, collector_namespace) = collector.unwrap_or_default();
         Ok(Self {
             plan,
             local_port: LOCAL_PORT,
-            collector: plan.collector().user(),
-            collector_namespace: plan.collector().namespace.clone(),
+            collector,
+            collector_namespace,
             reader_role: plan.reader_role().name.clone(),
             reader_binding: plan.reader_binding().name.clone(),
             metric,
@@ -361,6 +364,11 @@ impl TargetView {
         };
         let scheme = plan.scheme_of(target);
         let path = endpoint.path().to_owned();
+        // Views are made for GMP plans only (View::new), whose identities all have a grant.
+        let grant = |id: Option<&crate::plan::ObjectId>| {
+            id.map(|id| (id.kind.as_str(), id.name.clone()))
+                .unwrap_or_default()
+        };
         let role = identity.secret_reader_role();
         let binding = identity.collector_binding();
         let url = format!("{scheme}://localhost:{LOCAL_PORT}{path}");
@@ -436,8 +444,8 @@ impl TargetView {
             secret: identity.token_secret().name.clone(),
             secret_namespace: identity.namespace().to_owned(),
             service_account: identity.service_account().name.clone(),
-            secret_reader_role: (role.kind.as_str(), role.name.clone()),
-            secret_reader_binding: (binding.kind.as_str(), binding.name.clone()),
+            secret_reader_role: grant(role),
+            secret_reader_binding: grant(binding),
             query,
         }
     }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::diagnostics::Error;
 use crate::options::releases::{MetricsSchema, SchemaMetrics};
 use crate::plan::Plan;
+use crate::rules::{promql_string, regex_literal};
 
 /// Columns of Cloud Monitoring's mosaic layout.
 pub const GRID_COLUMNS: u32 = 48;
@@ -26,6 +27,7 @@ impl Plan {
     /// The dashboard for this plan's endpoint pickers, in the names of its metric schema, charts
     /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
     pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
+        self.gmp_only("Cloud Monitoring dashboard")?;
         if let Some(cluster) = cluster {
             // The same rule as verify's: an empty name matches nothing, a control character
             // breaks the query.
@@ -226,23 +228,4 @@ fn tile(i: usize, chart: &Chart) -> Value {
             },
         },
     })
-}
-
-/// `value` as a PromQL string literal (JSON's escaping is a subset of PromQL's).
-pub(crate) fn promql_string(value: &str) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-/// `value` matched literally inside a PromQL (RE2) regular expression.
-pub(crate) fn regex_literal(value: &str) -> String {
-    value
-        .chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$".contains(c);
-            special
-                .then_some('\\')
-                .into_iter()
-                .chain(std::iter::once(c))
-        })
-        .collect()
 }

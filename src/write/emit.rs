@@ -11,6 +11,7 @@ use gmp_types::{RuleGroup, ScrapeEndpoint};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use prometheus_operator_types::PodMonitorSpec;
 
 use crate::diagnostics::Error;
 use crate::kinds::Object;
@@ -273,6 +274,7 @@ impl fmt::Display for Document<'_> {
             selector,
         };
         let rules = |groups| RulesYaml {
+            api_version: GMP_API_VERSION,
             kind,
             metadata,
             groups,
@@ -289,6 +291,18 @@ impl fmt::Display for Document<'_> {
             Object::Rules(o) => rules(&o.spec.groups).fmt(f),
             Object::ClusterRules(o) => rules(&o.spec.groups).fmt(f),
             Object::GlobalRules(o) => rules(&o.spec.groups).fmt(f),
+            Object::PodMonitor(o) => PodMonitorYaml {
+                metadata,
+                spec: &o.spec,
+            }
+            .fmt(f),
+            Object::PrometheusRule(o) => PrometheusRuleYaml {
+                api_version: PROMETHEUS_OPERATOR_API_VERSION,
+                kind,
+                metadata,
+                groups: &o.spec.groups,
+            }
+            .fmt(f),
             Object::ServiceAccount(_) => ServiceAccountYaml { metadata }.fmt(f),
             Object::Secret(o) => SecretYaml {
                 metadata,
@@ -328,10 +342,36 @@ struct PodMonitoringYaml<'a> {
     selector: &'a LabelSelector,
 }
 
-/// `Rules` and `ClusterRules`.
+/// The apiVersion of GMP's kinds.
+const GMP_API_VERSION: &str = "monitoring.googleapis.com/v1";
+
+/// The apiVersion of prometheus-operator's kinds.
+const PROMETHEUS_OPERATOR_API_VERSION: &str = "monitoring.coreos.com/v1";
+
+/// A prometheus-operator `PodMonitor`.
+#[derive(Template)]
+#[template(path = "pod_monitor.yaml")]
+struct PodMonitorYaml<'a> {
+    metadata: &'a ObjectMeta,
+    spec: &'a PodMonitorSpec,
+}
+
+/// A prometheus-operator `PrometheusRule`: the GMP rule kinds' template, over the operator's
+/// own (same-shaped) rule types.
+#[derive(Template)]
+#[template(path = "rules.yaml")]
+struct PrometheusRuleYaml<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: &'a ObjectMeta,
+    groups: &'a [prometheus_operator_types::RuleGroup],
+}
+
+/// `Rules`, `ClusterRules` and `GlobalRules`.
 #[derive(Template)]
 #[template(path = "rules.yaml")]
 struct RulesYaml<'a> {
+    api_version: &'a str,
     kind: &'a str,
     metadata: &'a ObjectMeta,
     groups: &'a [RuleGroup],

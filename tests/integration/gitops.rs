@@ -226,8 +226,11 @@ fn every_built_overlay_is_its_clusters_bundle_and_passes_check_sh() -> TestResul
             assert_eq!(built_objects, expected, "{engine:?} {}", cluster.name);
             // The scrape chain holds in what the engine applies.
             let applied = crate::support::read_back(&built)?;
-            let collector = &cluster.plan.collector().namespace;
-            let broken = igw_monitoring::relations::broken_links(&applied, collector);
+            let collector = cluster
+                .plan
+                .collector()
+                .ok_or("a GMP plan has a collector")?;
+            let broken = igw_monitoring::relations::broken_links(&applied, &collector.namespace);
             assert!(broken.is_empty(), "{engine:?} {}: {broken:?}", cluster.name);
             let path = judged
                 .path()

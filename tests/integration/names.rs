@@ -67,8 +67,8 @@ fn resolved(plan: &Plan, field: usize) -> Option<String> {
         1 => identity.service_account().name.clone(),
         2 => plan.reader_binding().name.clone(),
         3 => identity.token_secret().name.clone(),
-        4 => identity.secret_reader_role().name.clone(),
-        5 => identity.collector_binding().name.clone(),
+        4 => identity.secret_reader_role()?.name.clone(),
+        5 => identity.collector_binding()?.name.clone(),
         6 => {
             // The base name, before a target's `-<name>`.
             let target = plan.targets().first()?;

@@ -190,6 +190,9 @@ prop_compose! {
             flavor: if autopilot { ClusterFlavor::Autopilot } else { ClusterFlavor::Standard },
             secret_access: if namespaced_access { SecretAccess::Namespaced } else { SecretAccess::Cluster },
             monitoring: if pod_mode { MonitoringMode::Pod } else { MonitoringMode::Cluster },
+            // GMP: Autopilot and namespaced access, generated here, are its alone.
+            collector: igw_monitoring::Collector::Gmp,
+            prometheus_release: None,
             instance,
             preset: None,
             // Target names must be unique: keep the first of each.

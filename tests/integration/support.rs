@@ -206,6 +206,10 @@ fn every_option() -> Options {
         flavor: ClusterFlavor::Autopilot,
         secret_access: SecretAccess::Namespaced,
         monitoring: MonitoringMode::Cluster,
+        // GMP: the flavor and secret access above are its alone (prometheusOperator's own
+        // options have their cases).
+        collector: igw_monitoring::Collector::Gmp,
+        prometheus_release: None,
         instance: Some("llama".to_owned()),
         preset: None,
         targets: Vec::new(),

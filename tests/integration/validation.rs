@@ -209,8 +209,8 @@ fn derived_names_follow_the_service_account_and_the_flavor() -> Result<(), Error
     let identity = &plan.identities()[0];
     assert_eq!(identity.token_secret().name, "scraper-secret");
     assert_eq!(
-        identity.collector_binding().name,
-        "gke-gmp-system:collector:scraper-secret-read"
+        identity.collector_binding().map(|b| b.name.as_str()),
+        Some("gke-gmp-system:collector:scraper-secret-read")
     );
     assert_eq!(plan.reader_binding().name, "scraper-role-binding");
     Ok(())

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use igw_monitoring::{
-    ClusterFlavor, LabelSelector, Options, Port, Scheme, SecretAccess, SelectorRequirement,
+    ClusterFlavor, Collector, LabelSelector, Options, Port, Scheme, SecretAccess,
+    SelectorRequirement,
 };
 use igw_monitoring::{Given, SecretKeyRef, Source, TlsVersion, VerifyFormat};
 use igw_monitoring::{MetricsSchema, MonitoringMode, Preset, PresetFlavor, RulesScope, Target};
@@ -307,6 +308,14 @@ pub struct OptionArgs {
     /// target's namespace, each with its own reader [default: cluster].
     #[arg(long, value_enum, value_name = "KIND")]
     pub monitoring: Option<MonitoringMode>,
+    /// Which Prometheus scrapes: GMP, or a prometheus-operator Prometheus (PodMonitors,
+    /// PrometheusRules, no collector grant) [default: gmp].
+    #[arg(long, value_enum, value_name = "COLLECTOR")]
+    pub collector: Option<Collector>,
+    /// The kube-prometheus-stack release whose Prometheus scrapes: labels monitors and rules
+    /// `release: NAME`, as its default selectors ask (--collector prometheusOperator).
+    #[arg(long, value_name = "NAME")]
+    pub prometheus_release: Option<String>,
     /// Name of this installation, put into cluster-scoped names so bundles never collide.
     #[arg(long, value_name = "NAME")]
     pub instance: Option<String>,
@@ -463,6 +472,12 @@ impl OptionArgs {
         if let Some(monitoring) = self.monitoring {
             options.monitoring = monitoring;
         }
+        if let Some(collector) = self.collector {
+            options.collector = collector;
+        }
+        if let Some(release) = &self.prometheus_release {
+            options.prometheus_release = Some(release.clone());
+        }
         if let Some(instance) = &self.instance {
             options.instance = Some(instance.clone());
         }
@@ -555,7 +570,7 @@ impl OptionArgs {
 
     /// Each flag that sets an option, the option's path as in the config file, and whether the
     /// flag was given: the one map between the two spellings.
-    pub(crate) fn flags(&self) -> [(&'static str, &'static str, bool); 35] {
+    pub(crate) fn flags(&self) -> [(&'static str, &'static str, bool); 37] {
         [
             ("--namespace", "namespace", self.namespace.is_some()),
             ("--autopilot", "flavor", self.autopilot.is_some()),
@@ -565,6 +580,12 @@ impl OptionArgs {
                 self.secret_access.is_some(),
             ),
             ("--monitoring", "monitoring", self.monitoring.is_some()),
+            ("--collector", "collector", self.collector.is_some()),
+            (
+                "--prometheus-release",
+                "prometheusRelease",
+                self.prometheus_release.is_some(),
+            ),
             ("--instance", "instance", self.instance.is_some()),
             ("--target", "targets", !self.targets.is_empty()),
             ("--preset", "preset", self.preset.is_some()),

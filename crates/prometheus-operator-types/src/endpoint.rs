@@ -57,6 +57,16 @@ pub enum Scheme {
     Https,
 }
 
+impl Scheme {
+    /// The CRD's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
 /// Credentials sent in the `Authorization` header, from a Secret of the monitor's namespace.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 pub struct SafeAuthorization {
@@ -120,4 +130,16 @@ pub enum TlsVersion {
     /// TLS 1.3.
     #[serde(rename = "TLS13")]
     Tls13,
+}
+
+impl TlsVersion {
+    /// The CRD's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLS10",
+            Self::Tls11 => "TLS11",
+            Self::Tls12 => "TLS12",
+            Self::Tls13 => "TLS13",
+        }
+    }
 }

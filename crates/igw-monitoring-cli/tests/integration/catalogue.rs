@@ -250,6 +250,40 @@ fn catalogue() -> Vec<Case> {
         // ---- monitoring (cluster | pod)
         cfg_err("monitoring: both\n", "monitoring", UNKNOWN_VARIANT),
         cfg_err("monitoring: [pod]\n", "monitoring", INVALID_TYPE),
+        // ---- collector (gmp | prometheusOperator), prometheusRelease
+        cfg_err("collector: prometheus\n", "collector", UNKNOWN_VARIANT),
+        cfg_err("collector: [gmp]\n", "collector", INVALID_TYPE),
+        clap(&["--collector", "po"], "--collector", "invalid value"),
+        cfg(
+            "collector: prometheusOperator\nflavor: autopilot\n",
+            "flavor",
+            "decides where GMP's collector runs",
+        ),
+        cfg(
+            "collector: prometheusOperator\nsecretAccess: namespaced\n",
+            "secretAccess",
+            "decides how GMP's collector reads the token Secret",
+        ),
+        cfg(
+            "prometheusRelease: kps\n",
+            "prometheusRelease",
+            "needs collector: prometheusOperator",
+        ),
+        cfg(
+            "collector: prometheusOperator\nprometheusRelease: 'a b'\n",
+            "prometheusRelease",
+            "is not a valid label value",
+        ),
+        cfg(
+            "collector: prometheusOperator\nprometheusRelease: kps\nmonitoringLabels: {release: other}\n",
+            "prometheusRelease",
+            "conflicts with monitoringLabels",
+        ),
+        cfg_err(
+            "prometheusRelease: [kps]\n",
+            "prometheusRelease",
+            INVALID_TYPE,
+        ),
         // ---- instance
         cfg(
             "instance: Bad_Instance\n",

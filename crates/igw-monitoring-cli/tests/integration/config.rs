@@ -184,6 +184,7 @@ alerts:
             for_: "10m".to_owned(),
             ..Default::default()
         },
+        ..Options::default()
     };
     assert_eq!(parse(text).unwrap(), expected);
 }
