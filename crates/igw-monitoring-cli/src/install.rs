@@ -12,7 +12,8 @@ use igw_monitoring::{Error, NoPicker, PostRenderError, printable};
 
 use crate::args::{Cli, Command, OptionArgs};
 use crate::bounded::read_at_most;
-use crate::run::{Failed, Outcome, check_text, configured, failure, invalid, options_error};
+use crate::run::options_error;
+use crate::run::{Failed, Outcome, check_text, configured, failure, invalid, one_line};
 use crate::run::{print_warnings, write_out};
 
 /// `post-render` of `input` (from `source`): the input, then the bundle, on `out`; nothing
@@ -71,15 +72,7 @@ fn rendered(
         PostRenderError::Options(problems) => options_error(args, Error::Invalid(problems)),
         PostRenderError::Emit(error) => options_error(args, error),
         PostRenderError::Broken(check) => {
-            let first = check
-                .findings
-                .first()
-                .map(|f| igw_monitoring::Finding {
-                    also: Vec::new(),
-                    ..f.clone()
-                })
-                .map(|f| f.to_string().replace('\n', "\\n"))
-                .unwrap_or_default();
+            let first = check.findings.first().map(one_line).unwrap_or_default();
             // The first line alone says what broke: installers show one line.
             Failed {
                 message: format!(

@@ -296,16 +296,13 @@ fn check(
 pub(crate) fn check_text(check: &igw_monitoring::Check) -> String {
     // Object names come from the bundle and the manifests: nothing in them may act on the
     // terminal or break a finding over two lines.
-    let line = |text: String| format!("{}\n", printable(&text.replace('\n', "\\n")));
     let mut text = String::new();
     for (what, list) in [("finding", &check.findings), ("warning", &check.warnings)] {
         for finding in list {
-            // The objects involved (`also`) are for machines: each rule names them already.
-            let alone = igw_monitoring::Finding {
-                also: Vec::new(),
-                ..finding.clone()
-            };
-            text.push_str(&line(format!("{what}: {alone}")));
+            text.push_str(&format!(
+                "{}\n",
+                printable(&format!("{what}: {}", one_line(finding)))
+            ));
         }
     }
     text.push_str(&format!(
@@ -320,6 +317,16 @@ pub(crate) fn check_text(check: &igw_monitoring::Check) -> String {
         plural(check.pickers.len()),
     ));
     text
+}
+
+/// `finding` on one line, for people: without the objects involved (`also`, for machines:
+/// each rule names them already), a newline in it escaped.
+pub(crate) fn one_line(finding: &igw_monitoring::Finding) -> String {
+    let alone = igw_monitoring::Finding {
+        also: Vec::new(),
+        ..finding.clone()
+    };
+    alone.to_string().replace('\n', "\\n")
 }
 
 fn plural(n: usize) -> &'static str {
