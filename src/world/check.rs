@@ -2,10 +2,12 @@
 //! and get its metrics? GMP reports none of what is checked here; a scrape that cannot work
 //! just yields no series.
 //!
-//! Per (Cluster)PodMonitoring of the bundle, [`check`] proves that
+//! Per (Cluster)PodMonitoring or prometheus-operator PodMonitor of the bundle, [`check`]
+//! proves that
 //!
 //! 1. its selector selects at least one endpoint-picker pod template (in its namespace, for a
-//!    PodMonitoring) and no other pod template;
+//!    PodMonitoring; in those of its `namespaceSelector`, for a PodMonitor) and no other pod
+//!    template;
 //! 2. each endpoint's port is a port of the picker container, the one it serves `/metrics` on;
 //! 3. the scheme and TLS match the picker's flags (`--metrics-cert-dir`,
 //!    `--metrics-client-ca-file`), and a token is sent where `/metrics` checks one;
@@ -14,7 +16,8 @@
 //! 5. the metric names the bundle queries are those the picker's release emits;
 //!
 //! and that the bundle's own chain (token Secret, reader RBAC, the collector's grants) is
-//! closed ([`crate::world::relations`]). A finding is a [`Finding`] naming the object and field; what
+//! closed ([`crate::world::relations`]), and that a Prometheus of the manifests takes each
+//! PodMonitor and PrometheusRule (`selection`). A finding is a [`Finding`] naming the object and field; what
 //! works but is worth knowing (auth off while a token is sent, an image of no known release) is
 //! a [`Warning`].
 
@@ -24,6 +27,7 @@ use gmp_types::{Scheme, ScrapeEndpoint};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use prometheus_operator_types::PodMetricsEndpoint;
 use serde::Serialize;
 
 use crate::diagnostics::{Finding, Problems, SHOWN_NAMES, Warning, listed};
@@ -140,13 +144,87 @@ pub fn read_bundle(source: &str, text: &str) -> Result<Vec<Object<'static>>, Pro
     Ok(objects)
 }
 
-/// A monitoring of either kind, as the checks read it.
+/// A monitoring of any kind (GMP's two, prometheus-operator's PodMonitor), as the checks
+/// read it.
 struct Monitoring<'o> {
     id: ObjectRef,
-    /// The namespace whose pods it may select; `None`: every namespace.
-    namespace: Option<&'o str>,
+    /// The namespaces whose pods it may select; `None`: every namespace.
+    namespaces: Option<Vec<&'o str>>,
     selector: &'o LabelSelector,
-    endpoints: &'o [ScrapeEndpoint],
+    endpoints: Vec<Endpoint<'o>>,
+    /// Who scrapes what it selects, as findings name it.
+    scraper: &'static str,
+}
+
+impl Monitoring<'_> {
+    /// Why it does not select pods outside [`Monitoring::namespaces`], for a finding.
+    fn namespace_rule(&self) -> String {
+        let names = self.namespaces.as_deref().unwrap_or_default().join(", ");
+        if self.id.kind == Kind::PodMonitor.as_str() {
+            format!("its spec.namespaceSelector takes only namespace {names}")
+        } else {
+            format!("a PodMonitoring selects only pods of its own namespace, {names}")
+        }
+    }
+}
+
+/// One scrape endpoint of either API, as the judges read it.
+struct Endpoint<'o> {
+    /// Its field: `spec.endpoints[0]`, `spec.podMetricsEndpoints[0]`.
+    field: String,
+    /// The port it scrapes and the field that says so; `None` when no field does.
+    port: Option<(&'static str, IntOrString)>,
+    /// Whether it scrapes over TLS.
+    https: bool,
+    /// The field of its client certificate, and whether certificate and key are both set.
+    client_cert: (&'static str, bool),
+    /// The Secret its bearer token is read from.
+    token: Option<&'o str>,
+}
+
+impl<'o> Endpoint<'o> {
+    fn gmp(i: usize, endpoint: &'o ScrapeEndpoint) -> Self {
+        Self {
+            field: format!("spec.endpoints[{i}]"),
+            port: Some(("port", endpoint.port.clone())),
+            https: endpoint.scheme == Some(Scheme::Https),
+            client_cert: (
+                "tls.cert",
+                endpoint
+                    .tls
+                    .as_ref()
+                    .is_some_and(|t| t.cert.is_some() && t.key.is_some()),
+            ),
+            token: endpoint.authorization_secret().map(|s| s.name.as_str()),
+        }
+    }
+
+    fn operator(i: usize, endpoint: &'o PodMetricsEndpoint) -> Self {
+        let port = match (&endpoint.port, endpoint.port_number) {
+            (Some(name), _) => Some(("port", IntOrString::String(name.clone()))),
+            (None, Some(number)) => Some(("portNumber", IntOrString::Int(number))),
+            (None, None) => None,
+        };
+        Self {
+            field: format!("spec.podMetricsEndpoints[{i}]"),
+            port,
+            https: endpoint
+                .scheme
+                .is_some_and(|s| s == prometheus_operator_types::Scheme::Https),
+            client_cert: (
+                "tlsConfig.cert",
+                endpoint
+                    .tls_config
+                    .as_ref()
+                    .is_some_and(|t| t.cert.is_some() && t.key_secret.is_some()),
+            ),
+            token: endpoint
+                .authorization
+                .as_ref()
+                .and_then(|a| a.credentials.as_ref())
+                .map(|s| s.name.as_str()),
+        }
+    }
 }
 
 /// A finding.
@@ -264,11 +342,12 @@ pub fn check<'a>(
                 Vec::new(),
                 "{}",
                 format!(
-                    "is empty: it selects every pod {}, and GMP scrapes each with the reader's token; select the endpoint picker's pod labels",
-                    monitoring.namespace.map_or_else(
+                    "is empty: it selects every pod {}, and {} scrapes each with the reader's token; select the endpoint picker's pod labels",
+                    monitoring.namespaces.as_ref().map_or_else(
                         || "of the cluster".to_owned(),
-                        |ns| format!("of namespace {ns}")
-                    )
+                        |names| format!("of namespace {}", names.join(", "))
+                    ),
+                    monitoring.scraper
                 ),
             ));
         } else if mine.is_empty() {
@@ -277,8 +356,9 @@ pub fn check<'a>(
                 some(&others),
                 selector.to_string(),
                 format!(
-                    "selects no endpoint-picker pod template in the manifests{}: GMP scrapes nothing",
-                    missed(&monitoring, &matcher, &others, &pickers, &templates.workloads)
+                    "selects no endpoint-picker pod template in the manifests{}: {} scrapes nothing",
+                    missed(&monitoring, &matcher, &others, &pickers, &templates.workloads),
+                    monitoring.scraper
                 ),
             ));
         } else if !others.is_empty() {
@@ -287,8 +367,9 @@ pub fn check<'a>(
                 some(&others),
                 selector.to_string(),
                 format!(
-                    "also selects pods that run no endpoint picker ({}): GMP scrapes them too, on a port that is not theirs",
-                    names(&others)
+                    "also selects pods that run no endpoint picker ({}): {} scrapes them too, on a port that is not theirs",
+                    names(&others),
+                    monitoring.scraper
                 ),
             ));
         }
@@ -321,6 +402,7 @@ pub fn check<'a>(
             ));
         }
     }
+    crate::world::selection::judge(manifests, &objects, &mut check);
     let collector = collector_namespace(&objects);
     for link in crate::world::relations::broken_links(objects.iter(), &collector) {
         check.findings.push(finding(
@@ -338,19 +420,47 @@ fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
     match object {
         Object::ClusterPodMonitoring(m) => Some(Monitoring {
             id: ObjectRef::of(Kind::ClusterPodMonitoring.as_str(), &m.metadata),
-            namespace: None,
+            namespaces: None,
             selector: &m.spec.selector,
-            endpoints: &m.spec.endpoints,
+            endpoints: gmp_endpoints(&m.spec.endpoints),
+            scraper: "GMP",
         }),
         Object::PodMonitoring(m) => Some(Monitoring {
             id: ObjectRef::of(Kind::PodMonitoring.as_str(), &m.metadata),
             // A PodMonitoring without a namespace lands in the one kubectl applies it to.
-            namespace: Some(m.metadata.namespace.as_deref().unwrap_or("default")),
+            namespaces: Some(vec![m.metadata.namespace.as_deref().unwrap_or("default")]),
             selector: &m.spec.selector,
-            endpoints: &m.spec.endpoints,
+            endpoints: gmp_endpoints(&m.spec.endpoints),
+            scraper: "GMP",
         }),
+        Object::PodMonitor(m) => {
+            let own = m.metadata.namespace.as_deref().unwrap_or("default");
+            let namespaces = match &m.spec.namespace_selector {
+                Some(s) if s.any == Some(true) => None,
+                Some(s) if s.match_names.as_ref().is_some_and(|n| !n.is_empty()) => {
+                    Some(s.match_names.iter().flatten().map(String::as_str).collect())
+                }
+                // Empty or unset: the monitor's own namespace.
+                _ => Some(vec![own]),
+            };
+            Some(Monitoring {
+                id: ObjectRef::of(Kind::PodMonitor.as_str(), &m.metadata),
+                namespaces,
+                selector: &m.spec.selector,
+                endpoints: (m.spec.pod_metrics_endpoints.iter().enumerate())
+                    .map(|(i, e)| Endpoint::operator(i, e))
+                    .collect(),
+                scraper: "Prometheus",
+            })
+        }
         _ => None,
     }
+}
+
+fn gmp_endpoints(endpoints: &[ScrapeEndpoint]) -> Vec<Endpoint<'_>> {
+    (endpoints.iter().enumerate())
+        .map(|(i, e)| Endpoint::gmp(i, e))
+        .collect()
 }
 
 /// The pod templates `monitoring` selects (`selector`, read as `matcher`), in its namespace
@@ -365,7 +475,8 @@ fn selected(
         .candidates(&selector.match_labels)
         .filter(|&i| {
             templates.workloads.get(i).is_some_and(|w| {
-                monitoring.namespace.is_none_or(|ns| w.namespace == ns) && matcher.matches(w.labels)
+                (monitoring.namespaces.as_ref()).is_none_or(|names| names.contains(&w.namespace))
+                    && matcher.matches(w.labels)
             })
         })
         .collect()
@@ -379,17 +490,18 @@ fn missed(
     pickers: &BTreeSet<usize>,
     workloads: &[Workload<'_>],
 ) -> String {
-    if let Some(ns) = monitoring.namespace {
+    if let Some(names) = &monitoring.namespaces {
         let elsewhere: Vec<ObjectRef> = pickers
             .iter()
             .filter_map(|&i| workloads.get(i))
-            .filter(|w| w.namespace != ns && matcher.matches(w.labels))
+            .filter(|w| !names.contains(&w.namespace) && matcher.matches(w.labels))
             .map(|w| w.id())
             .collect();
         if !elsewhere.is_empty() {
             return format!(
-                " (it would select {}, but a PodMonitoring selects only pods of its own namespace, {ns})",
-                listed(&elsewhere)
+                " (it would select {}, but {})",
+                listed(&elsewhere),
+                monitoring.namespace_rule()
             );
         }
     }
@@ -432,9 +544,9 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
         serving,
         listening,
     };
-    for (e, endpoint) in monitoring.endpoints.iter().enumerate() {
-        let at = |field: &str| on(&monitoring.id, format!("spec.endpoints[{e}].{field}"));
-        picker.judge_port(endpoint, &at, check);
+    for endpoint in &monitoring.endpoints {
+        let at = |field: &str| on(&monitoring.id, format!("{}.{field}", endpoint.field));
+        picker.judge_port(endpoint, monitoring.scraper, &at, check);
         picker.judge_scheme(endpoint, &at, check);
     }
 }
@@ -467,15 +579,35 @@ impl Served<'_> {
     }
 
     /// The endpoint's port is a port of the container, the one it serves `/metrics` on.
-    fn judge_port(&self, endpoint: &ScrapeEndpoint, at: &dyn Fn(&str) -> At, check: &mut Check) {
+    fn judge_port(
+        &self,
+        endpoint: &Endpoint<'_>,
+        scraper: &str,
+        at: &dyn Fn(&str) -> At,
+        check: &mut Check,
+    ) {
         let picker = &self.id;
-        match &endpoint.port {
+        let Some((field, port)) = &endpoint.port else {
+            let (object, field) = at("port");
+            check.findings.push(Finding {
+                object,
+                field,
+                also: vec![picker.clone()],
+                value: None,
+                rule: format!(
+                    "is missing, as is portNumber: {scraper} scrapes every port of the pods; name the one {picker} serves /metrics on, {}",
+                    self.serves()
+                ),
+            });
+            return;
+        };
+        match port {
             IntOrString::String(name) => match self.ports.iter().find(|(n, _)| n == name) {
                 None => check.findings.push(self.finding(
-                    at("port"),
+                    at(field),
                     name.clone(),
                     format!(
-                        "names no port of container {} of {picker} (its ports: {}): GMP finds no target",
+                        "names no port of container {} of {picker} (its ports: {}): {scraper} finds no target",
                         self.container,
                         if self.ports.is_empty() {
                             "none".to_owned()
@@ -489,7 +621,7 @@ impl Served<'_> {
                     ),
                 )),
                 Some((_, number)) if *number != self.listening => check.findings.push(self.finding(
-                    at("port"),
+                    at(field),
                     name.clone(),
                     format!(
                         "is container port {number} of {picker}, but the picker serves /metrics on {}",
@@ -500,7 +632,7 @@ impl Served<'_> {
             },
             IntOrString::Int(number) if *number != self.listening => {
                 check.findings.push(self.finding(
-                    at("port"),
+                    at(field),
                     number.to_string(),
                     format!(
                         "is not the port {picker} serves /metrics on: {}",
@@ -513,18 +645,17 @@ impl Served<'_> {
     }
 
     /// The endpoint's scheme, client certificate and token are what the picker's flags ask.
-    fn judge_scheme(&self, endpoint: &ScrapeEndpoint, at: &dyn Fn(&str) -> At, check: &mut Check) {
+    fn judge_scheme(&self, endpoint: &Endpoint<'_>, at: &dyn Fn(&str) -> At, check: &mut Check) {
         let picker = &self.id;
-        let scheme = endpoint.scheme.unwrap_or(Scheme::Http);
-        match (scheme, self.serving.tls) {
-            (Scheme::Http, true) => check.findings.push(self.finding(
+        match (endpoint.https, self.serving.tls) {
+            (false, true) => check.findings.push(self.finding(
                 at("scheme"),
                 "http",
                 format!(
                     "but {picker} serves /metrics over TLS (--metrics-cert-dir): every scrape fails; use https (scheme, tls)"
                 ),
             )),
-            (Scheme::Https, false) => check.findings.push(self.finding(
+            (true, false) => check.findings.push(self.finding(
                 at("scheme"),
                 "https",
                 format!(
@@ -533,20 +664,17 @@ impl Served<'_> {
             )),
             _ => {}
         }
-        let tls = endpoint.tls.as_ref();
-        if self.serving.mtls
-            && scheme == Scheme::Https
-            && tls.is_none_or(|t| t.cert.is_none() || t.key.is_none())
-        {
+        let (cert_field, client_cert) = endpoint.client_cert;
+        if self.serving.mtls && endpoint.https && !client_cert {
             check.findings.push(self.finding(
-                at("tls.cert"),
+                at(cert_field),
                 "",
                 format!(
                     "is missing: {picker} asks scrapes for a client certificate (--metrics-client-ca-file); set tls.cert and tls.key (--tls-cert-secret, --tls-key-secret)"
                 ),
             ));
         }
-        match (self.serving.auth, endpoint.authorization_secret()) {
+        match (self.serving.auth, endpoint.token) {
             (true, None) => check.findings.push(self.finding(
                 at("authorization"),
                 "",
@@ -562,8 +690,7 @@ impl Served<'_> {
                     also: Vec::new(),
                     value: None,
                     rule: format!(
-                        "sends the token of Secret {:?}, but {picker} checks none (--metrics-endpoint-auth=false): the token and its RBAC are not needed",
-                        secret.name
+                        "sends the token of Secret {secret:?}, but {picker} checks none (--metrics-endpoint-auth=false): the token and its RBAC are not needed"
                     ),
                 });
             }

@@ -5,4 +5,5 @@
 pub mod check;
 pub mod manifests;
 pub mod relations;
+mod selection;
 pub(crate) mod verify;

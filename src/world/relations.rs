@@ -10,6 +10,10 @@
 //!    in the namespace the monitoring's kind reads them from, `cert` and `key` together), and
 //!    no Secret beyond the referenced ones;
 //! 5. every binding's `roleRef` resolves, and cluster-scoped objects carry no namespace.
+//!
+//! A prometheus-operator PodMonitor's chain is links 1 to 3 with its Secret in the
+//! PodMonitor's own namespace (the operator reads Secrets from there, with its own rights, so
+//! there is no collector grant to check), and `tlsConfig`'s `cert` and `keySecret` together.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +29,9 @@ use crate::plan::AUTH_DELEGATOR;
 
 /// ClusterRoles the API server creates in every cluster, which a bundle may bind without holding.
 const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [AUTH_DELEGATOR];
+
+/// What [`broken_links`] reports when the objects hold nothing that scrapes.
+pub const NO_MONITORING: &str = "no ClusterPodMonitoring, PodMonitoring or PodMonitor";
 
 /// The RBAC subject naming ServiceAccount `name` in `namespace`.
 fn service_account_subject(name: &str, namespace: &str) -> Subject {
@@ -122,23 +129,27 @@ pub fn broken_links<'a>(
     }
     let mut any = false;
     for object in &objects {
-        let (meta, endpoints, cluster) = match object {
-            Object::ClusterPodMonitoring(m) => (&m.metadata, &m.spec.endpoints, true),
-            Object::PodMonitoring(m) => (&m.metadata, &m.spec.endpoints, false),
+        let chains: Vec<Result<(), String>> = match object {
+            Object::ClusterPodMonitoring(m) => (m.spec.endpoints.iter())
+                .map(|e| endpoint_chain(&index, e, &m.metadata, true, collector_namespace))
+                .collect(),
+            Object::PodMonitoring(m) => (m.spec.endpoints.iter())
+                .map(|e| endpoint_chain(&index, e, &m.metadata, false, collector_namespace))
+                .collect(),
+            Object::PodMonitor(m) => (m.spec.pod_metrics_endpoints.iter())
+                .map(|e| operator_chain(&index, e, &m.metadata))
+                .collect(),
             _ => continue,
         };
         any = true;
-        for (i, endpoint) in endpoints.iter().enumerate() {
-            if let Err(link) = endpoint_chain(&index, endpoint, meta, cluster, collector_namespace)
-            {
+        for (i, chain) in chains.into_iter().enumerate() {
+            if let Err(link) = chain {
                 broken.push(BrokenLink::at(object, Some(i), link));
             }
         }
     }
     if !any {
-        broken.push(BrokenLink::whole(
-            "no ClusterPodMonitoring or PodMonitoring".to_owned(),
-        ));
+        broken.push(BrokenLink::whole(NO_MONITORING.to_owned()));
     }
     broken.extend(
         excess_secret_grants(&objects, collector_namespace)
@@ -204,43 +215,8 @@ fn endpoint_chain(
         .authorization_secret()
         .ok_or("no authorization secret")?;
     let namespace = secret_namespace(secret_ref, monitoring, cluster)?;
-    let secret = index
-        .secrets
-        .get(&(namespace, secret_ref.name.as_str()))
-        .ok_or_else(|| format!("Secret {namespace}/{} does not exist", secret_ref.name))?;
-    if secret.type_.as_deref() != Some("kubernetes.io/service-account-token") {
-        return Err(format!(
-            "Secret {namespace}/{} is not a service-account-token Secret",
-            secret_ref.name
-        ));
-    }
-    let account = secret
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(SERVICE_ACCOUNT_ANNOTATION))
-        .ok_or_else(|| {
-            format!(
-                "Secret {namespace}/{} has no {SERVICE_ACCOUNT_ANNOTATION} annotation",
-                secret_ref.name
-            )
-        })?;
-    if !index.accounts.contains_key(&(namespace, account.as_str())) {
-        return Err(format!(
-            "ServiceAccount {namespace}/{account} named by the Secret does not exist"
-        ));
-    }
     let path = endpoint.path.as_deref().unwrap_or("/metrics");
-    let reader = service_account_subject(account, namespace);
-    // Non-resource URLs can only be granted cluster-wide.
-    if !index
-        .cluster_rules_for(&reader)
-        .any(|rule| grants_url(rule, path))
-    {
-        return Err(format!(
-            "ServiceAccount {namespace}/{account} may not get {path}"
-        ));
-    }
+    token_chain(index, namespace, &secret_ref.name, path)?;
     let collector = service_account_subject(COLLECTOR_SERVICE_ACCOUNT, collector_namespace);
     let readable = index
         .rules_in(&collector, namespace)
@@ -252,6 +228,69 @@ fn endpoint_chain(
         ));
     }
     tls_chain(index, endpoint, monitoring, cluster, &collector)
+}
+
+/// The chain of one PodMonitor endpoint, up to its first broken link: the token Secret is read
+/// from the PodMonitor's namespace, by the operator.
+fn operator_chain(
+    index: &Index<'_>,
+    endpoint: &prometheus_operator_types::PodMetricsEndpoint,
+    monitor: &ObjectMeta,
+) -> Result<(), String> {
+    let secret = endpoint
+        .authorization
+        .as_ref()
+        .and_then(|a| a.credentials.as_ref())
+        .ok_or("no authorization credentials")?;
+    let namespace = monitor.namespace.as_deref().unwrap_or("default");
+    let path = endpoint.path.as_deref().unwrap_or("/metrics");
+    token_chain(index, namespace, &secret.name, path)?;
+    if let Some(tls) = &endpoint.tls_config
+        && tls.cert.is_some() != tls.key_secret.is_some()
+    {
+        return Err(
+            "tlsConfig has only one of cert and keySecret (the operator requires both)".to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// Links 1 to 3: Secret `name` exists in `namespace`, is a token Secret of a ServiceAccount
+/// beside it, and that account may get `path`.
+fn token_chain(index: &Index<'_>, namespace: &str, name: &str, path: &str) -> Result<(), String> {
+    let secret = index
+        .secrets
+        .get(&(namespace, name))
+        .ok_or_else(|| format!("Secret {namespace}/{name} does not exist"))?;
+    if secret.type_.as_deref() != Some("kubernetes.io/service-account-token") {
+        return Err(format!(
+            "Secret {namespace}/{name} is not a service-account-token Secret"
+        ));
+    }
+    let account = secret
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(SERVICE_ACCOUNT_ANNOTATION))
+        .ok_or_else(|| {
+            format!("Secret {namespace}/{name} has no {SERVICE_ACCOUNT_ANNOTATION} annotation")
+        })?;
+    if !index.accounts.contains_key(&(namespace, account.as_str())) {
+        return Err(format!(
+            "ServiceAccount {namespace}/{account} named by the Secret does not exist"
+        ));
+    }
+    let reader = service_account_subject(account, namespace);
+    // Non-resource URLs can only be granted cluster-wide.
+    if !index
+        .cluster_rules_for(&reader)
+        .any(|rule| grants_url(rule, path))
+    {
+        return Err(format!(
+            "ServiceAccount {namespace}/{account} may not get {path}"
+        ));
+    }
+    Ok(())
 }
 
 /// The Secrets of an endpoint's `tls` block, by field: `ca`, `cert`, `key`.
@@ -500,8 +539,9 @@ mod tests {
             r#"ClusterRoleBinding "a: b": roleRef ClusterRole "missing" does not resolve"#
         );
         assert!(
-            broken.iter().any(|l| l.object.is_none()
-                && l.to_string() == "no ClusterPodMonitoring or PodMonitoring")
+            broken
+                .iter()
+                .any(|l| l.object.is_none() && l.to_string() == NO_MONITORING)
         );
         Ok(())
     }

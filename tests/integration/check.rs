@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::TestResult;
 
 /// A picker Deployment `a` in `ns` (pod labels `app: a, tier: epp`), GIE v1.5.0, with `args`.
-fn picker(args: &[&str]) -> Value {
+pub(crate) fn picker(args: &[&str]) -> Value {
     let mut all = vec!["--pool-name", "pool"];
     all.extend_from_slice(args);
     json!({
@@ -28,7 +28,7 @@ fn picker(args: &[&str]) -> Value {
 }
 
 /// A model server `m` in `ns` sharing the picker's `tier` label.
-fn model_server() -> Value {
+pub(crate) fn model_server() -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "m", "namespace": "ns"},
@@ -40,7 +40,7 @@ fn model_server() -> Value {
 }
 
 /// The ClusterRoleBinding the GIE charts make: the picker may review tokens.
-fn reviews() -> Value {
+pub(crate) fn reviews() -> Value {
     json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
         "metadata": {"name": "a-auth"},
@@ -49,7 +49,7 @@ fn reviews() -> Value {
     })
 }
 
-fn review_role() -> Value {
+pub(crate) fn review_role() -> Value {
     json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
         "metadata": {"name": "a-auth"},
@@ -60,7 +60,7 @@ fn review_role() -> Value {
     })
 }
 
-fn index(objects: &[Value]) -> TestResult<Manifests> {
+pub(crate) fn index(objects: &[Value]) -> TestResult<Manifests> {
     let mut index = Manifests::new();
     for (i, object) in objects.iter().enumerate() {
         index.add(&format!("in[{i}]"), object.clone())?;
@@ -71,7 +71,7 @@ fn index(objects: &[Value]) -> TestResult<Manifests> {
 /// The plan `render --from` makes of `manifests` with `options` over it, but for the metric
 /// schema, laid after discovery (which would refuse one the pickers contradict): a bundle
 /// querying other names than its pickers emit is what `check` is there to find.
-fn plan_from(manifests: &Manifests, options: Options) -> TestResult<Plan> {
+pub(crate) fn plan_from(manifests: &Manifests, options: Options) -> TestResult<Plan> {
     let (metrics_schema, epp_version) = (options.metrics_schema, options.epp_version.clone());
     let over = Options {
         metrics_schema: None,
@@ -87,7 +87,7 @@ fn plan_from(manifests: &Manifests, options: Options) -> TestResult<Plan> {
 }
 
 /// The plan's bundle as objects, to edit like a hand-edited bundle.
-fn objects(plan: &Plan) -> TestResult<Vec<Value>> {
+pub(crate) fn objects(plan: &Plan) -> TestResult<Vec<Value>> {
     let Value::Object(list) = serde_json::from_str(&plan.to_json_list()?)? else {
         return Err("not a List".into());
     };
@@ -97,7 +97,7 @@ fn objects(plan: &Plan) -> TestResult<Vec<Value>> {
     }
 }
 
-fn check_objects(manifests: &Manifests, objects: &[Value]) -> TestResult<Check> {
+pub(crate) fn check_objects(manifests: &Manifests, objects: &[Value]) -> TestResult<Check> {
     let objects: Vec<Object<'static>> = objects
         .iter()
         .map(|o| serde_json::from_value(o.clone()))
@@ -121,7 +121,7 @@ fn place(finding: &Finding) -> String {
     }
 }
 
-fn one_finding(check: &Check, field: &str, rule: &str) {
+pub(crate) fn one_finding(check: &Check, field: &str, rule: &str) {
     assert_eq!(check.findings.len(), 1, "{field}: {:#?}", check.findings);
     let finding = &check.findings[0];
     assert!(
@@ -447,7 +447,7 @@ fn bundles_are_read_as_yaml_or_json_lists_and_bad_objects_are_problems() -> Test
         check
             .findings
             .iter()
-            .any(|f| f.rule.contains("no ClusterPodMonitoring or PodMonitoring"))
+            .any(|f| f.rule.contains(igw_monitoring::relations::NO_MONITORING))
     );
     Ok(())
 }

@@ -13,6 +13,7 @@ mod gitops;
 mod hostile_manifests;
 mod manifests;
 mod names;
+mod prometheus_operator;
 mod promql;
 mod promtool;
 mod relations;

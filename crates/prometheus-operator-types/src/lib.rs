@@ -1,5 +1,5 @@
 //! Typed prometheus-operator custom resources, `monitoring.coreos.com/v1`: [`PodMonitor`],
-//! [`ServiceMonitor`] and [`PrometheusRule`].
+//! [`ServiceMonitor`] and [`PrometheusRule`], and of [`Prometheus`] what selects them.
 //!
 //! The fields are those of the upstream CRDs (prometheus-operator v0.93.0) that a scrape of an
 //! HTTP endpoint with a bearer token and TLS needs, spelled and typed as upstream; every field
@@ -36,6 +36,7 @@
 
 pub mod endpoint;
 pub mod pod_monitor;
+pub mod prometheus;
 pub mod prometheus_rule;
 pub mod secret;
 pub mod service_monitor;
@@ -44,6 +45,7 @@ pub use kube_core::CustomResourceExt;
 
 pub use endpoint::{PodMetricsEndpoint, SafeAuthorization, SafeTlsConfig, Scheme, TlsVersion};
 pub use pod_monitor::{NamespaceSelector, PodMonitor, PodMonitorSpec};
+pub use prometheus::{Prometheus, PrometheusSpec};
 pub use prometheus_rule::{PrometheusRule, PrometheusRuleSpec, Rule, RuleGroup};
 pub use secret::{ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap};
 pub use service_monitor::{Endpoint, ServiceMonitor, ServiceMonitorSpec};

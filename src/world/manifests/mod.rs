@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, HashMap};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    Pod, PodTemplateSpec, ReplicationController, Service, ServiceAccount,
+    Namespace, Pod, PodTemplateSpec, ReplicationController, Service, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use prometheus_operator_types::Prometheus;
 use serde_json::Value;
 
 use crate::diagnostics::{Problem, Problems};
@@ -105,6 +106,10 @@ pub struct Manifests {
     pub role_bindings: Vec<RoleBinding>,
     /// InferencePools of both API versions.
     pub inference_pools: Vec<InferencePool>,
+    /// prometheus-operator Prometheus servers: which PodMonitors and PrometheusRules they take.
+    pub prometheuses: Vec<Prometheus>,
+    /// Namespaces: their labels, which a Prometheus's namespace selectors match.
+    pub namespaces: Vec<Namespace>,
     /// Where [`Manifests::read`] found each object, so that one given again (the same file
     /// twice, a dump beside its manifests) is read once [default: empty].
     pub origins: Origins,
@@ -269,6 +274,8 @@ indexed! {
     ClusterRoleBinding => cluster_role_bindings, |b, admit| admit.subjects(b.subjects.as_deref());
     Role => roles;
     RoleBinding => role_bindings, |b, admit| admit.subjects(b.subjects.as_deref());
+    Prometheus => prometheuses;
+    Namespace => namespaces;
 }
 
 /// The API server's rules for an object's name, namespace and labels ([`Manifests::read`]'s),
@@ -334,6 +341,8 @@ impl Manifests {
             "ClusterRoleBinding" => self.insert_as::<ClusterRoleBinding>(at, kind, value),
             "Role" => self.insert_as::<Role>(at, kind, value),
             "RoleBinding" => self.insert_as::<RoleBinding>(at, kind, value),
+            "Prometheus" => self.insert_as::<Prometheus>(at, kind, value),
+            "Namespace" => self.insert_as::<Namespace>(at, kind, value),
             INFERENCE_POOL => {
                 let pool = InferencePool::from_value(&value);
                 let mut admit = admit::Admit::new(at, kind);

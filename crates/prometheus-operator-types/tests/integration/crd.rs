@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use prometheus_operator_types::{CustomResourceExt, PodMonitor, PrometheusRule, ServiceMonitor};
+use prometheus_operator_types::{
+    CustomResourceExt, PodMonitor, Prometheus, PrometheusRule, ServiceMonitor,
+};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -15,9 +17,14 @@ fn shared_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
 }
 
-/// The three kinds: ours, and the upstream CRD file of each.
-fn kinds() -> [(CustomResourceDefinition, &'static str); 3] {
+/// The four kinds: ours, and the upstream CRD file of each (of Prometheus, an excerpt holding
+/// the properties declared here).
+fn kinds() -> [(CustomResourceDefinition, &'static str); 4] {
     [
+        (
+            Prometheus::crd(),
+            "prometheus-operator-prometheus-crd-excerpt.yaml",
+        ),
         (PodMonitor::crd(), "prometheus-operator-podmonitor-crd.yaml"),
         (
             ServiceMonitor::crd(),
@@ -92,7 +99,12 @@ fn every_declared_field_is_upstreams_with_its_type() -> TestResult {
         String::from_utf8_lossy(&output.stderr)
     );
     // Each kind was compared, not skipped for want of an upstream CRD.
-    for kind in ["PodMonitor", "ServiceMonitor", "PrometheusRule"] {
+    for kind in [
+        "PodMonitor",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "Prometheus",
+    ] {
         assert!(report.contains(kind), "{kind} not compared: {report}");
     }
     Ok(())
@@ -187,7 +199,26 @@ spec:
       labels:
         severity: critical
 ";
+    let prometheus = "\
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: kube-prometheus-stack-prometheus
+  namespace: monitoring
+spec:
+  podMonitorSelector:
+    matchLabels:
+      release: kube-prometheus-stack
+  podMonitorNamespaceSelector: {}
+  ruleSelector:
+    matchLabels:
+      release: kube-prometheus-stack
+  ruleNamespaceSelector: {}
+  externalLabels:
+    cluster: prod
+";
     roundtrip::<PodMonitor>(pod_monitor)?;
+    roundtrip::<Prometheus>(prometheus)?;
     roundtrip::<ServiceMonitor>(service_monitor)?;
     roundtrip::<PrometheusRule>(rule)?;
     Ok(())
