@@ -22,7 +22,7 @@ use crate::support::{TestResult, assert_round_trip, fleet, shared_dir, tls, with
 const RELEASE: &str = "kube-prometheus-stack";
 
 /// `options` scraped by a kube-prometheus-stack Prometheus of release [`RELEASE`].
-fn operator(options: Options) -> Options {
+pub(crate) fn operator(options: Options) -> Options {
     Options {
         collector: Collector::PrometheusOperator,
         prometheus_release: Some(RELEASE.to_owned()),

@@ -33,28 +33,51 @@ const PROJECT: &str = "proj-1";
 const LOCATION: &str = "us-central1";
 const CLUSTER: &str = "prod-1";
 
-/// One run: the options (a schema, a scope) and the plain schema whose series the pickers emit.
+/// One run: the options (a schema, a scope, a collector) and the plain schema whose series the
+/// pickers emit.
 struct Case {
     label: String,
     options: Options,
     emitted: MetricsSchema,
 }
 
-/// Every metric schema in both alert scopes; the migration mode once per schema it reads.
-fn cases() -> Vec<Case> {
+/// Every metric schema in both alert scopes, for GMP (`operator` false) or prometheus-operator;
+/// the migration mode once per schema it reads.
+fn cases(operator: bool) -> Vec<Case> {
     let mut cases = Vec::new();
     for schema in MetricsSchema::ALL {
         for &emitted in schema.schemas() {
             for scope in [RulesScope::Namespaced, RulesScope::Cluster] {
+                let options = with_alerts(scope, schema);
                 cases.push(Case {
-                    label: format!("{schema}, {scope:?}, pickers emitting {emitted}"),
-                    options: with_alerts(scope, schema),
+                    label: format!(
+                        "{schema}, {scope:?}, pickers emitting {emitted}, {:?}",
+                        operator
+                    ),
+                    options: if operator {
+                        crate::prometheus_operator::operator(options)
+                    } else {
+                        options
+                    },
                     emitted,
                 });
             }
         }
     }
     cases
+}
+
+/// Both collectors' cases.
+fn every_case() -> Vec<Case> {
+    cases(false).into_iter().chain(cases(true)).collect()
+}
+
+/// Where a rule object's series come from: their namespace, and for prometheus-operator the
+/// `job` its PodMonitor gives them (`None`: GMP's labels instead).
+#[derive(Clone)]
+struct Origin {
+    namespace: String,
+    job: Option<String>,
 }
 
 /// A value for each label a catalogue metric has: a pool, a model, an endpoint, an error code.
@@ -69,9 +92,9 @@ fn label_value(label: &str) -> &'static str {
     }
 }
 
-/// The labels of `metric`'s series: GMP's and the scrape's, then the metric's own.
-fn metric_labels(metric: &Metric, namespace: &str) -> Labels {
-    let mut labels = base_labels(namespace);
+/// The labels of `metric`'s series: the collector's and the scrape's, then the metric's own.
+fn metric_labels(metric: &Metric, origin: &Origin) -> Labels {
+    let mut labels = base_labels(origin);
     labels.extend(
         metric
             .labels
@@ -154,15 +177,27 @@ fn series(name: &str, labels: &Labels) -> String {
     )
 }
 
-/// The labels every synthetic series of `namespace` carries: GMP's and the scrape's.
-fn base_labels(namespace: &str) -> Labels {
-    labels(&[
-        ("project_id", PROJECT),
-        ("location", LOCATION),
-        ("cluster", CLUSTER),
-        ("namespace", namespace),
-        ("pod", "epp-0"),
-    ])
+/// The labels every synthetic series of `origin` carries: GMP's and the scrape's, or those
+/// prometheus-operator's scrape gives (no project, location or cluster).
+fn base_labels(origin: &Origin) -> Labels {
+    let namespace = origin.namespace.as_str();
+    match &origin.job {
+        None => labels(&[
+            ("project_id", PROJECT),
+            ("location", LOCATION),
+            ("cluster", CLUSTER),
+            ("namespace", namespace),
+            ("pod", "epp-0"),
+        ]),
+        Some(job) => labels(&[
+            ("job", job),
+            ("namespace", namespace),
+            ("pod", "epp-0"),
+            ("container", "epp"),
+            ("endpoint", "metrics"),
+            ("instance", "10.0.0.7:9090"),
+        ]),
+    }
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -183,7 +218,7 @@ fn alert_series(
     options: &Options,
     emitted: MetricsSchema,
     (alert, expr): (&str, &str),
-    namespace: &str,
+    origin: &Origin,
     firing: bool,
 ) -> Res<Vec<(String, String)>> {
     let thresholds = &options.alerts;
@@ -193,7 +228,7 @@ fn alert_series(
         .filter_map(|(name, _)| emitted.family(&name).map(|(m, _)| (name, m)))
         .collect();
     let render = |(name, metric): &(String, &Metric), extra: &[(&str, &str)], values: String| {
-        let mut labels = metric_labels(metric, namespace);
+        let mut labels = metric_labels(metric, origin);
         labels.extend(self::labels(extra));
         (series(name, &labels), values)
     };
@@ -247,19 +282,64 @@ fn alert_series(
     })
 }
 
-/// The alert objects' rule groups, each with the namespace its series come from.
-fn rule_groups(options: &Options) -> Res<Vec<(String, Value)>> {
+/// The alert objects' rule groups, each with where its series come from.
+fn rule_groups(options: &Options) -> Res<Vec<(Origin, Value)>> {
     let bundle = options.build()?;
+    // The job prometheus-operator gives the series of a namespace's pickers: that of the
+    // PodMonitor selecting in it.
+    let job = |namespace: &str| -> Res<String> {
+        bundle
+            .objects()
+            .iter()
+            .find_map(|o| match o {
+                Object::PodMonitor(m)
+                    if m.spec.namespace_selector.as_ref().is_some_and(|s| {
+                        s.any == Some(true)
+                            || s.match_names.iter().flatten().any(|n| n == namespace)
+                    }) =>
+                {
+                    Some(format!(
+                        "{}/{}",
+                        m.metadata.namespace.as_deref().unwrap_or_default(),
+                        m.metadata.name.as_deref().unwrap_or_default()
+                    ))
+                }
+                _ => None,
+            })
+            .ok_or_else(|| format!("no PodMonitor selects in {namespace}").into())
+    };
     let mut groups = Vec::new();
     for object in bundle.alert_objects() {
-        let namespace = match object {
-            Object::Rules(rules) => rules.metadata.namespace.clone().unwrap_or_default(),
+        let (namespace, operator) = match object {
+            Object::Rules(rules) => (rules.metadata.namespace.clone().unwrap_or_default(), false),
             // A ClusterRules sees every namespace: its series come from one of the targets'.
-            Object::ClusterRules(_) => "team-a".to_owned(),
+            Object::ClusterRules(_) => ("team-a".to_owned(), false),
+            // A PrometheusRule in a target's namespace sees that namespace's pickers; the one
+            // of the cluster scope (in the bundle's namespace) every picker.
+            Object::PrometheusRule(rule) => {
+                let namespace = rule.metadata.namespace.clone().unwrap_or_default();
+                let fleet = options
+                    .targets
+                    .iter()
+                    .any(|t| t.namespace.as_deref() == Some(namespace.as_str()));
+                (
+                    if fleet {
+                        namespace
+                    } else {
+                        "team-a".to_owned()
+                    },
+                    true,
+                )
+            }
             _ => continue,
         };
+        let job = if operator {
+            Some(job(&namespace)?)
+        } else {
+            None
+        };
         let value = serde_json::to_value(object)?;
-        groups.push((namespace, value["spec"]["groups"].clone()));
+        groups.push((Origin { namespace, job }, value["spec"]["groups"].clone()));
     }
     if groups.is_empty() {
         return Err("no alert objects".into());
@@ -308,7 +388,7 @@ fn alert_test(alert: &str, input: Vec<(String, String)>, firing: bool) -> Value 
 #[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
 fn every_rule_group_passes_promtool_check_rules() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for (i, case) in cases().into_iter().enumerate() {
+    for (i, case) in every_case().into_iter().enumerate() {
         for (j, (_, groups)) in rule_groups(&case.options)?.into_iter().enumerate() {
             let file = format!("rules-{i}-{j}.yaml");
             std::fs::write(
@@ -327,12 +407,14 @@ fn every_rule_group_passes_promtool_check_rules() -> TestResult {
 fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut alerts_tested = 0;
-    for (i, case) in cases().into_iter().enumerate() {
+    let mut elsewhere_tested = 0;
+    let cases = every_case();
+    for (i, case) in cases.iter().enumerate() {
         assert_eq!(
             case.options.alerts.for_, "5m",
             "the eval times below assume for: 5m"
         );
-        for (j, (namespace, groups)) in rule_groups(&case.options)?.into_iter().enumerate() {
+        for (j, (origin, groups)) in rule_groups(&case.options)?.into_iter().enumerate() {
             let rules_file = format!("rules-{i}-{j}.yaml");
             std::fs::write(
                 dir.path().join(&rules_file),
@@ -350,14 +432,21 @@ fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> Test
                     continue;
                 };
                 for firing in [true, false] {
-                    let input = alert_series(
-                        &case.options,
-                        case.emitted,
-                        (alert, expr),
-                        &namespace,
-                        firing,
-                    )?;
+                    let input =
+                        alert_series(&case.options, case.emitted, (alert, expr), &origin, firing)?;
                     tests.push(alert_test(alert, input, firing));
+                }
+                // A PrometheusRule reads its pickers' jobs only: the same firing series from
+                // another job (another PodMonitor, another Prometheus's target) stay silent.
+                if origin.job.is_some() {
+                    let other = Origin {
+                        job: Some("elsewhere/other-monitor".to_owned()),
+                        ..origin.clone()
+                    };
+                    let input =
+                        alert_series(&case.options, case.emitted, (alert, expr), &other, true)?;
+                    tests.push(alert_test(alert, input, false));
+                    elsewhere_tested += 1;
                 }
                 alerts_tested += 1;
             }
@@ -372,10 +461,15 @@ fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> Test
                 .map_err(|e| format!("{}: {e}", case.label))?;
         }
     }
-    // Four alerts, in each rule object of every case.
+    // Four alerts, in each rule object of every case; each of prometheus-operator's also
+    // against another job.
     assert!(
-        alerts_tested >= 4 * cases().len(),
+        alerts_tested >= 4 * cases.len(),
         "{alerts_tested} alerts tested"
+    );
+    assert!(
+        elsewhere_tested >= 4 * cases.len() / 2,
+        "{elsewhere_tested} alerts tested against another job"
     );
     Ok(())
 }
@@ -405,7 +499,7 @@ fn dashboard_queries(dashboard: &Value) -> Vec<String> {
 #[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
 fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for (i, case) in cases().into_iter().enumerate() {
+    for (i, case) in cases(false).into_iter().enumerate() {
         let plan = case.options.plan()?;
         let dashboard: Value = serde_json::from_str(&plan.dashboard(Some(CLUSTER))?)?;
         let queries = dashboard_queries(&dashboard);
@@ -417,12 +511,16 @@ fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
         );
         // Every metric of the emitted schema's catalogue, with its own labels, in the pickers'
         // namespace (which the dashboard filters on).
-        let namespace = plan.targets()[0]
-            .pods_namespace()
-            .ok_or("the fleet's first target has a pods' namespace")?;
+        let origin = Origin {
+            namespace: plan.targets()[0]
+                .pods_namespace()
+                .ok_or("the fleet's first target has a pods' namespace")?
+                .to_owned(),
+            job: None,
+        };
         let mut input = BTreeSet::new();
         for metric in case.emitted.catalogue() {
-            let labels = metric_labels(metric, namespace);
+            let labels = metric_labels(metric, &origin);
             match metric.kind {
                 MetricType::Histogram => {
                     for le in ["1", "+Inf"] {
