@@ -12,7 +12,7 @@ use askama::Template;
 
 use super::FleetPlan;
 use crate::diagnostics::Error;
-use crate::kinds::Object;
+use crate::kinds::{Kind, Object};
 use crate::options::ClusterFlavor;
 use crate::write::emit::HEADER;
 use crate::write::kustomize::{self, GeneratedFile, KUSTOMIZATION, ObjectFile};
@@ -27,6 +27,7 @@ pub(crate) const CLUSTERS: &str = "clusters";
 /// One distinct object file's stem and the clusters (indices, ascending) that hold it; its
 /// contents are the key it is found by.
 struct Shared {
+    kind: Kind,
     stem: String,
     clusters: Vec<usize>,
 }
@@ -38,14 +39,18 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, cluster) in clusters.iter().enumerate() {
         let plan = &cluster.plan;
-        for ObjectFile { stem, contents } in
-            kustomize::object_files(plan.object_count(), |sink| plan.each_object(sink))?
+        for ObjectFile {
+            kind,
+            stem,
+            contents,
+        } in kustomize::object_files(plan.object_count(), |sink| plan.each_object(sink))?
         {
             match index.entry(contents) {
                 Entry::Occupied(at) => shared[*at.get()].clusters.push(i),
                 Entry::Vacant(slot) => {
                     slot.insert(shared.len());
                     shared.push(Shared {
+                        kind,
                         stem,
                         clusters: vec![i],
                     });
@@ -74,8 +79,21 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
     let mut base = Vec::new();
     let mut components: Vec<Vec<ObjectFile>> = vec![Vec::new(); flavors.len()];
     let mut own: Vec<Vec<ObjectFile>> = vec![Vec::new(); clusters.len()];
-    for (Shared { stem, clusters: of }, contents) in shared.into_iter().zip(texts) {
-        let file = ObjectFile { stem, contents };
+    let pod_monitors = shared.iter().any(|s| s.kind == Kind::PodMonitor);
+    for (
+        Shared {
+            kind,
+            stem,
+            clusters: of,
+        },
+        contents,
+    ) in shared.into_iter().zip(texts)
+    {
+        let file = ObjectFile {
+            kind,
+            stem,
+            contents,
+        };
         if of.len() == clusters.len() {
             base.push(file);
         } else if let Some(c) = flavors.iter().position(|(_, members)| *members == of) {
@@ -100,7 +118,7 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
             contents: f.contents,
         }));
     };
-    put(BASE, kustomize::base(kustomize::named(base))?);
+    put(BASE, kustomize::base(kustomize::named(base), pod_monitors)?);
     let mut used = Vec::new();
     for ((flavor, members), objects) in flavors.iter().zip(components) {
         if objects.is_empty() {

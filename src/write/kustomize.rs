@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use askama::Template;
 
 use crate::diagnostics::Error;
+use crate::kinds::Kind;
 use crate::objects::bundle::ObjectSink;
 use crate::write::emit::{self, HEADER};
 
@@ -34,13 +35,17 @@ pub(crate) fn files(
     count: usize,
     each: impl FnOnce(ObjectSink<'_>) -> Result<(), Error>,
 ) -> Result<Vec<GeneratedFile>, Error> {
-    base(named(object_files(count, each)?))
+    let files = object_files(count, each)?;
+    // prometheus-operator's references are taught only to bases that hold its monitors.
+    let pod_monitors = files.iter().any(|f| f.kind == Kind::PodMonitor);
+    base(named(files), pod_monitors)
 }
 
 /// One object's file before it has its name in a folder: the name's stem (`kind-name`) and the
 /// YAML.
 #[derive(Clone, Debug)]
 pub(crate) struct ObjectFile {
+    pub(crate) kind: Kind,
     pub(crate) stem: String,
     pub(crate) contents: String,
 }
@@ -58,11 +63,16 @@ pub(crate) fn object_files(
             object.kind().as_str().to_ascii_lowercase(),
             file_safe(name)
         );
+        let kind = object.kind();
         let mut contents = emit::yaml(1, |sink| sink(object))?;
         // Every file is held until the base is written: the writer's room to grow would be
         // nearly half of them.
         contents.shrink_to_fit();
-        files.push(ObjectFile { stem, contents });
+        files.push(ObjectFile {
+            kind,
+            stem,
+            contents,
+        });
         Ok(())
     })?;
     Ok(files)
@@ -74,7 +84,7 @@ pub(crate) fn named(files: impl IntoIterator<Item = ObjectFile>) -> Vec<Generate
     let mut taken = BTreeSet::new();
     files
         .into_iter()
-        .map(|ObjectFile { stem, contents }| {
+        .map(|ObjectFile { stem, contents, .. }| {
             let name = (1..)
                 .map(|n| match n {
                     1 => format!("{stem}.yaml"),
@@ -89,8 +99,11 @@ pub(crate) fn named(files: impl IntoIterator<Item = ObjectFile>) -> Vec<Generate
 }
 
 /// A base of the object `files`: they, then the kustomization listing them, its configuration
-/// and schema.
-pub(crate) fn base(mut files: Vec<GeneratedFile>) -> Result<Vec<GeneratedFile>, Error> {
+/// (teaching the PodMonitor's references where `pod_monitors`) and schema.
+pub(crate) fn base(
+    mut files: Vec<GeneratedFile>,
+    pod_monitors: bool,
+) -> Result<Vec<GeneratedFile>, Error> {
     let resources: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let kustomization = KustomizationYaml {
         header: HEADER,
@@ -105,7 +118,11 @@ pub(crate) fn base(mut files: Vec<GeneratedFile>) -> Result<Vec<GeneratedFile>, 
     });
     files.push(GeneratedFile {
         name: CONFIGURATION.to_owned(),
-        contents: KustomizeConfigYaml { header: HEADER }.render()?,
+        contents: KustomizeConfigYaml {
+            header: HEADER,
+            pod_monitors,
+        }
+        .render()?,
     });
     files.push(GeneratedFile {
         name: OPENAPI.to_owned(),
@@ -150,6 +167,7 @@ struct KustomizationYaml<'a> {
 #[template(path = "kustomizeconfig.yaml")]
 struct KustomizeConfigYaml<'a> {
     header: &'a str,
+    pod_monitors: bool,
 }
 
 #[derive(Template)]

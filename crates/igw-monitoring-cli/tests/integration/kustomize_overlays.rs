@@ -168,6 +168,58 @@ fn bases() -> Vec<Base> {
             });
         }
     }
+    // prometheus-operator: the PodMonitor's credentials follow the renamed token Secret, and
+    // the monitor moves with it (its Secrets are read from its own namespace).
+    let operator = [
+        "--collector",
+        "prometheusOperator",
+        "--prometheus-release",
+        "kps",
+    ];
+    for (name, flags) in [
+        ("default", vec![]),
+        ("inference", vec!["--namespace", "inference"]),
+        (
+            "fleet-cluster",
+            vec![
+                "--namespace",
+                "monitoring",
+                "--target",
+                "llama:team-a=inferencepool=llama3-8b-epp",
+                "--target",
+                "qwen:team-b=app=qwen2-7b-epp",
+                "--auth-delegation",
+                "team-a/llama3-8b-epp",
+                "--with-alerts",
+                "--rules-scope",
+                "cluster",
+            ],
+        ),
+        (
+            "fleet-pod-mtls",
+            vec![
+                "--monitoring",
+                "pod",
+                "--target",
+                "llama:team-a=inferencepool=llama3-8b-epp",
+                "--with-alerts",
+                "--scheme",
+                "https",
+                "--tls-ca-secret",
+                "epp-ca:ca.crt",
+                "--tls-cert-secret",
+                "epp-client:tls.crt",
+                "--tls-key-secret",
+                "epp-client:tls.key",
+            ],
+        ),
+    ] {
+        bases.push(Base {
+            name: format!("operator-{name}"),
+            flags: operator.iter().copied().chain(flags).collect(),
+            collector_ns: "gmp-system",
+        });
+    }
     bases
 }
 
