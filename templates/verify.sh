@@ -12,7 +12,14 @@
 set -euo pipefail
 
 local_port={{ v.local_port|sh }}
+{%- if v.operator %}
+prometheus_port={{ v.prometheus_port|sh }}
+# The namespace of the Prometheus that should scrape: PROMETHEUS_NAMESPACE, else the one
+# namespace that holds Prometheus objects (found once).
+prometheus_namespace=${PROMETHEUS_NAMESPACE:-}
+{%- else %}
 collector={{ v.collector|sh }}
+{%- endif %}
 reader_role={{ v.reader_role|sh }}
 reader_binding={{ v.reader_binding|sh }}
 metric={{ v.metric|sh }}
@@ -87,6 +94,75 @@ get_monitoring() {
   fi
 }
 
+{% if v.operator -%}
+# find_prometheus: sets prometheus_namespace (once); says why and returns 1 when it cannot.
+find_prometheus() {
+  [[ -n $prometheus_namespace ]] && return 0
+  local listed namespaces
+  if ! listed=$(kubectl get -A \
+    --output=jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' \
+    -- prometheuses.monitoring.coreos.com 2>&1); then
+    fail "cannot list the Prometheus objects: $listed"
+    hint "is prometheus-operator (kube-prometheus-stack) installed?"
+    return 1
+  fi
+  mapfile -t namespaces < <(sed '/^$/d' <<<"$listed" | sort -u)
+  case {% raw %}${#namespaces[@]}{% endraw %} in
+    0)
+      fail "no Prometheus object on the cluster: nothing scrapes the PodMonitors"
+      return 1
+      ;;
+    1) prometheus_namespace=${namespaces[0]} ;;
+    *)
+      fail "Prometheus objects in several namespaces (${namespaces[*]})"
+      hint "set PROMETHEUS_NAMESPACE to the one whose Prometheus should scrape, and run again"
+      return 1
+      ;;
+  esac
+}
+
+# check_scrape_pool: Prometheus scrapes the PodMonitor's targets (its scrape pool, through
+# Service prometheus-operated, which the operator makes beside every Prometheus), all up.
+check_scrape_pool() {
+  find_prometheus || return 0
+  kubectl port-forward --namespace="$prometheus_namespace" -- service/prometheus-operated \
+    "$prometheus_port:9090" >"$pf_log" 2>&1 &
+  pf_pid=$!
+  local api=http://localhost:$prometheus_port/api/v1 targets='' attempt up down
+  for attempt in {1..30}; do
+    kill -0 "$pf_pid" 2>/dev/null || break
+    if targets=$(curl --silent --show-error --fail --max-time 5 --get \
+      --data-urlencode state=active --data-urlencode "scrapePool=$scrape_pool" \
+      "$api/targets" 2>/dev/null); then
+      break
+    fi
+    targets=''
+    sleep 0.5
+  done
+  stop_port_forward
+  if [[ -z $targets ]]; then
+    fail "cannot reach the API of Prometheus in namespace $prometheus_namespace"
+    tail -n 5 "$pf_log" | sed 's/^/        /'
+    return 0
+  fi
+  up=$(grep -o '"health":"up"' <<<"$targets" | wc -l) || true
+  down=$(grep -o '"health":"down"' <<<"$targets" | wc -l) || true
+  if [[ $targets != *'"health":'* ]]; then
+    fail "Prometheus in namespace $prometheus_namespace has no target of $scrape_pool"
+    hint "it does not take $kind $object_namespace/$name: its podMonitorSelector must match the"
+    hint "labels (kube-prometheus-stack: release: <its release>, --prometheus-release), its"
+    hint "podMonitorNamespaceSelector namespace $object_namespace (check --against its manifest)"
+  elif ((down > 0)); then
+    fail "$down target(s) of $scrape_pool are down"
+    grep -o '"lastError":"[^"]*"' <<<"$targets" | sort -u | sed 's/^/        /' || true
+  elif ((up == 0)); then
+    fail "no target of $scrape_pool has been scraped yet: run again in a minute"
+  else
+    ok "Prometheus in namespace $prometheus_namespace scrapes $up target(s) of $scrape_pool, all up"
+  fi
+}
+
+{% endif -%}
 # Checks the target described by the variables set just before the call.
 check_target() {
   printf '\n== %s %s ==\n' "$kind" "${object_namespace:+$object_namespace/}$name"
@@ -179,7 +255,7 @@ check_target() {
     return 0
   fi
 
-  # 3. The scrape, as GMP's collector makes it (the token goes to curl on stdin, not argv).
+  # 3. The scrape, as {% if v.operator %}Prometheus{% else %}GMP's collector{% endif %} makes it (the token goes to curl on stdin, not argv).
   local code account
   code=$(curl "${curl_args[@]}" -o /dev/null -w '%{http_code}' -H @- "$target_url" \
     <<<"Authorization: Bearer $token") || true
@@ -227,7 +303,18 @@ check_target() {
   esac
   stop_port_forward
 
-  # 4. The collector may read the token Secret; the reader may get the metrics path.
+{% if v.operator %}  # 4. The reader may get the metrics path (the operator reads the token Secret itself).
+  can_i "reader $secret_namespace/$service_account may get $url_path" \
+    --as="system:serviceaccount:$secret_namespace:$service_account" -- get "$url_path" ||
+    hint "check ClusterRole $reader_role and ClusterRoleBinding $reader_binding"
+
+  # 5. Prometheus scrapes the PodMonitor's targets, all up.
+  check_scrape_pool
+
+  # 6. The PromQL query that shows the scraped metrics (Prometheus's API or UI).
+  printf '  query %s\n' "$metric{job=\"$job\"}"
+}
+{% else %}  # 4. The collector may read the token Secret; the reader may get the metrics path.
   local verb
   for verb in get list watch; do
     can_i "collector may $verb Secret $secret_namespace/$secret" \
@@ -271,7 +358,7 @@ check_target() {
   matchers+="${matchers:+, }namespace=\"$pod_namespace\""
   printf '  query %s\n' "$metric{$matchers}"
 }
-
+{% endif %}
 # Checks one endpoint picker on the live cluster against what the manifests said of it
 # (verify --against), described by the variables set just before the call.
 check_picker() {
@@ -348,6 +435,10 @@ secret_reader_role_kind={{ t.secret_reader_role.0|sh }}
 secret_reader_role={{ t.secret_reader_role.1|sh }}
 secret_reader_binding_kind={{ t.secret_reader_binding.0|sh }}
 secret_reader_binding={{ t.secret_reader_binding.1|sh }}
+{%- if v.operator %}
+job={{ t.job|sh }}
+scrape_pool={{ t.scrape_pool|sh }}
+{%- endif %}
 {%- if let Some(tls) = t.tls %}
 tls_ca_secret={% if let Some(f) = tls.ca %}{{ f.secret|sh }}{% endif %}
 tls_ca_jsonpath={% if let Some(f) = tls.ca %}{{ f.jsonpath|sh }}{% endif %}

@@ -278,7 +278,7 @@ impl Plan {
         self.collector_kind
     }
 
-    /// Refuses what only GMP's collection has (`what`: the live checks, the Cloud Monitoring
+    /// Refuses what only GMP's collection has (`what`: the Cloud Monitoring
     /// dashboard) for a plan scraped by prometheus-operator, rather than give GMP's.
     pub(crate) fn gmp_only(&self, what: &str) -> Result<(), Error> {
         if self.collector_kind == Collector::Gmp {

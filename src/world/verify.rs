@@ -18,6 +18,10 @@ use crate::world::check::Picker;
 /// The local port the endpoint picker's metrics port is forwarded to.
 pub const LOCAL_PORT: u16 = 9090;
 
+/// The local port a prometheus-operator Prometheus's API is forwarded to (beside
+/// [`LOCAL_PORT`], which the picker's takes).
+pub const PROMETHEUS_LOCAL_PORT: u16 = 9091;
+
 /// What `verify` needs besides the bundle.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VerifyOptions {
@@ -118,7 +122,13 @@ struct VerifyScript<'a> {
 struct View<'p> {
     plan: &'p Plan,
     local_port: u16,
-    /// `system:serviceaccount:<collector namespace>:collector`.
+    /// Whether a prometheus-operator Prometheus scrapes (else GMP).
+    operator: bool,
+    /// Who scrapes, as the steps name it: `GMP`, `Prometheus`.
+    scraper: &'static str,
+    /// [`PROMETHEUS_LOCAL_PORT`].
+    prometheus_port: u16,
+    /// `system:serviceaccount:<collector namespace>:collector`; empty under prometheus-operator.
     collector: String,
     collector_namespace: String,
     reader_role: String,
@@ -266,8 +276,13 @@ struct TargetView {
     reader: String,
     secret_reader_role: (&'static str, String),
     secret_reader_binding: (&'static str, String),
-    /// The PromQL query, with the namespace matcher when the namespace is known.
+    /// The PromQL query, with the namespace matcher when the namespace is known (under
+    /// prometheus-operator, the `job` matcher).
     query: String,
+    /// The `job` prometheus-operator gives the PodMonitor's targets: `<namespace>/<name>`.
+    job: String,
+    /// The scrape pool prometheus-operator makes of the PodMonitor's one endpoint.
+    scrape_pool: String,
     /// The endpoint's TLS settings, when it has a `tls` block.
     tls: Option<TlsView>,
     /// The bundle's binding of its picker's ServiceAccount to `system:auth-delegator`.
@@ -316,12 +331,23 @@ impl<'p> View<'p> {
             .transpose()?;
         let metric = plan.metrics_schema().metrics().request_total.to_owned();
         check_pickers(&options.preflight)?;
-        plan.gmp_only("live checks")?;
+        let operator = plan.collector_kind() == crate::options::Collector::PrometheusOperator;
+        if let (true, Some(cluster)) = (operator, &options.cluster) {
+            return Err(Error::Invalid(Problems(vec![Problem {
+                field: "cluster".to_owned(),
+                also: Vec::new(),
+                value: cluster.clone(),
+                rule: "filters nothing under collector prometheusOperator: a Prometheus's own series carry no cluster label (its externalLabels are added on their way out); leave it out".to_owned(),
+            }])));
+        }
         let collector = plan.collector().map(|c| (c.user(), c.namespace.clone()));
         let (collector, collector_namespace) = collector.unwrap_or_default();
         Ok(Self {
             plan,
             local_port: LOCAL_PORT,
+            operator,
+            scraper: if operator { "Prometheus" } else { "GMP" },
+            prometheus_port: PROMETHEUS_LOCAL_PORT,
             collector,
             collector_namespace,
             reader_role: plan.reader_role().name.clone(),
@@ -353,8 +379,17 @@ impl TargetView {
         let identity = plan.identity_of(target);
         let monitoring = target.monitoring();
         let namespace = target.pods_namespace().map(str::to_owned);
+        let job = format!(
+            "{}/{}",
+            monitoring.namespace.as_deref().unwrap_or_default(),
+            monitoring.name
+        );
         let mut matchers: Vec<String> = cluster_matcher.map(str::to_owned).into_iter().collect();
-        if let Some(ns) = &namespace {
+        if plan.collector().is_none() {
+            // The Prometheus's own series carry no cluster label (externalLabels are added
+            // only on their way out), and the job names the PodMonitor.
+            matchers = vec![format!("job={}", crate::rules::promql_string(&job))];
+        } else if let Some(ns) = &namespace {
             matchers.push(format!("namespace=\"{ns}\""));
         }
         let query = if matchers.is_empty() {
@@ -364,7 +399,7 @@ impl TargetView {
         };
         let scheme = plan.scheme_of(target);
         let path = endpoint.path().to_owned();
-        // Views are made for GMP plans only (View::new), whose identities all have a grant.
+        // Under prometheus-operator there is no grant: the templates show none.
         let grant = |id: Option<&crate::plan::ObjectId>| {
             id.map(|id| (id.kind.as_str(), id.name.clone()))
                 .unwrap_or_default()
@@ -447,6 +482,8 @@ impl TargetView {
             secret_reader_role: grant(role),
             secret_reader_binding: grant(binding),
             query,
+            scrape_pool: format!("podMonitor/{job}/0"),
+            job,
         }
     }
 }

@@ -4,7 +4,9 @@
 use igw_monitoring::Objects;
 use std::process::Command;
 
-use crate::support::{TestResult, cases, conformance_python, objects_json, read_as_yaml_1_1};
+use crate::support::{
+    TestResult, cases, conformance_python, objects_json, operator_cases, read_as_yaml_1_1,
+};
 
 #[test]
 #[ignore = "needs the offline validators (Python): run ../shared/conformance/setup.sh --with-checkov, then cargo test -- --include-ignored"]
@@ -25,13 +27,14 @@ fn every_case_passes_the_conformance_check() -> TestResult {
 fn yaml_1_1_reads_every_case_as_built() -> TestResult {
     let mut texts = Vec::new();
     let mut expected = Vec::new();
-    for (_, options) in cases() {
+    let cases: Vec<_> = cases().into_iter().chain(operator_cases()).collect();
+    for (_, options) in &cases {
         let bundle = options.build()?;
         texts.push(bundle.to_yaml()?);
         expected.push(objects_json(&bundle));
     }
     let read = read_as_yaml_1_1(&texts)?;
-    for ((name, _), (read, expected)) in cases().iter().zip(read.iter().zip(&expected)) {
+    for ((name, _), (read, expected)) in cases.iter().zip(read.iter().zip(&expected)) {
         assert_eq!(read, expected, "{name}: YAML 1.1 reads it differently");
     }
     Ok(())

@@ -16,19 +16,12 @@ use crate::check::{
     check_objects, index, model_server, objects, one_finding, picker, plan_from, review_role,
     reviews,
 };
-use crate::support::{TestResult, assert_round_trip, fleet, shared_dir, tls, with_alerts};
+use crate::support::{
+    TestResult, assert_round_trip, fleet, operator, shared_dir, tls, with_alerts,
+};
 
-/// The release name kube-prometheus-stack is most often installed as.
+/// The release name the bundles' Prometheus is installed as ([`operator`]).
 const RELEASE: &str = "kube-prometheus-stack";
-
-/// `options` scraped by a kube-prometheus-stack Prometheus of release [`RELEASE`].
-pub(crate) fn operator(options: Options) -> Options {
-    Options {
-        collector: Collector::PrometheusOperator,
-        prometheus_release: Some(RELEASE.to_owned()),
-        ..options
-    }
-}
 
 /// Every preset shape (flavor, and `createInferencePool` where it changes the pods' label) and
 /// every metric schema in both alert scopes, the fleet in both monitoring modes, and TLS and

@@ -55,7 +55,7 @@ fn cases(operator: bool) -> Vec<Case> {
                         operator
                     ),
                     options: if operator {
-                        crate::prometheus_operator::operator(options)
+                        crate::support::operator(options)
                     } else {
                         options
                     },

@@ -94,6 +94,42 @@ pub fn cases() -> Vec<(&'static str, Options)> {
     ]
 }
 
+/// `options` scraped by a kube-prometheus-stack Prometheus of release `kube-prometheus-stack`.
+pub fn operator(options: Options) -> Options {
+    Options {
+        collector: igw_monitoring::Collector::PrometheusOperator,
+        prometheus_release: Some("kube-prometheus-stack".to_owned()),
+        ..options
+    }
+}
+
+/// The prometheus-operator option sets the snapshots cover, by name: GMP's [`cases`] but for
+/// the collector (`verify` and the Cloud Monitoring dashboard are GMP's alone).
+pub fn operator_cases() -> Vec<(&'static str, Options)> {
+    let mut mtls = tls(MonitoringMode::Pod, SecretAccess::Cluster, true);
+    mtls.alerts.enabled = true;
+    vec![
+        (
+            "operator_default",
+            operator(Options {
+                alerts: AlertOptions {
+                    enabled: true,
+                    ..AlertOptions::default()
+                },
+                ..Options::default()
+            }),
+        ),
+        (
+            "operator_fleet",
+            operator(with_alerts(
+                RulesScope::Cluster,
+                MetricsSchema::LlmDEppMigration,
+            )),
+        ),
+        ("operator_mtls_pod_monitoring", operator(mtls)),
+    ]
+}
+
 /// The fleet as `render --from` makes it of pickers that differ: one served over TLS on its
 /// own port, and each picker's ServiceAccount delegated on its own.
 pub fn own_endpoints() -> Options {

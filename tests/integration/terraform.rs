@@ -5,7 +5,7 @@
 use igw_monitoring::Objects;
 use std::collections::BTreeSet;
 
-use crate::support::{TestResult, cases, fleet};
+use crate::support::{TestResult, cases, fleet, operator_cases};
 use hcl::eval::{Context, Evaluate};
 use igw_monitoring::MonitoringMode;
 use igw_monitoring::terraform::{MANIFEST, MAX_NAME_CHARS, RESOURCE_TYPE, resource_names};
@@ -92,7 +92,7 @@ fn is_identifier(name: &str) -> bool {
 
 #[test]
 fn every_case_decodes_back_to_its_objects_under_unique_names() -> TestResult {
-    for (name, options) in cases() {
+    for (name, options) in cases().into_iter().chain(operator_cases()) {
         let bundle = options.build()?;
         let text = assert_decodes_as_built(name, &bundle)?;
         assert_eq!(

@@ -360,11 +360,19 @@ case "$*" in
     printf '%s\n%s\n%s' "${STUB_PORTS:-9002 9090}" "${STUB_ARGS:---pool-name pool}" "${STUB_ACCOUNT:-a}" ;;
   *serviceAccountName*) printf 'epp' ;;
   *ConfigurationCreateSuccess*) printf 'True' ;;
+  *"-- prometheuses.monitoring.coreos.com") printf '%b' "${STUB_PROMETHEUSES-monitoring\n}" ;;
   *) echo "unexpected: kubectl $*" >&2; exit 2 ;;
 esac
 "#;
     let curl = r#"#!/usr/bin/env bash
 printf '%s\n' "$*" >>"$STUB_DIR/curl.log"
+up='{"status":"success","data":{"activeTargets":[{"health":"up","lastError":""}]}}'
+if [[ $* == */api/v1/targets* ]]; then
+  # Reachable once the port-forward to Prometheus is up, as on a cluster.
+  grep -q 'service/prometheus-operated' "$STUB_DIR/kubectl.log" || exit 7
+  printf '%s' "${STUB_TARGETS:-$up}"
+  exit 0
+fi
 for arg in "$@"; do
   if [[ $arg == -w ]]; then
     cat >"$STUB_DIR/curl.stdin"
@@ -488,6 +496,104 @@ fn the_script_runs_and_names_what_to_fix() -> TestResult {
 }
 
 #[test]
+fn the_prometheus_operator_script_asks_prometheus_for_its_targets() -> TestResult {
+    let bundle = crate::support::operator(Options::default()).build()?;
+    let script = script(&bundle)?;
+    assert_bash_parses(&script)?;
+    let pool = "podMonitor/default/inference-optimized-gateway-monitoring/0";
+
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_contains(&stdout, "ok    http://localhost:9090/metrics answers 200");
+    assert_contains(
+        &stdout,
+        &format!("ok    Prometheus in namespace monitoring scrapes 1 target(s) of {pool}, all up"),
+    );
+    assert_contains(
+        &stdout,
+        "query inference_model_request_total{job=\"default/inference-optimized-gateway-monitoring\"}",
+    );
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    assert_contains(
+        &calls,
+        "port-forward --namespace=monitoring -- service/prometheus-operated 9091:9090",
+    );
+    // No grant to the operator is asked about: it reads the Secret with its own rights.
+    assert!(!calls.contains("gmp-system"), "{calls}");
+    assert!(!calls.contains("secret/"), "{calls}");
+    let asked = std::fs::read_to_string(dir.path().join("curl.log"))?;
+    assert_contains(&asked, &format!("--data-urlencode scrapePool={pool}"));
+    assert_values_follow_flags_or_double_dash(dir.path())?;
+
+    for (env, said) in [
+        (
+            vec![(
+                "STUB_TARGETS",
+                r#"{"status":"success","data":{"activeTargets":[]}}"#,
+            )],
+            vec![
+                "FAIL  Prometheus in namespace monitoring has no target of",
+                "its podMonitorSelector must match the",
+            ],
+        ),
+        (
+            vec![(
+                "STUB_TARGETS",
+                r#"{"data":{"activeTargets":[{"health":"down","lastError":"server returned HTTP status 401 Unauthorized"}]}}"#,
+            )],
+            vec![
+                "FAIL  1 target(s) of podMonitor/default/inference-optimized-gateway-monitoring/0 are down",
+                r#""lastError":"server returned HTTP status 401 Unauthorized""#,
+            ],
+        ),
+        (
+            vec![("STUB_PROMETHEUSES", "monitoring\\nobservability\\n")],
+            vec![
+                "FAIL  Prometheus objects in several namespaces (monitoring observability)",
+                "set PROMETHEUS_NAMESPACE",
+            ],
+        ),
+        (
+            vec![("STUB_PROMETHEUSES", "")],
+            vec!["FAIL  no Prometheus object on the cluster"],
+        ),
+    ] {
+        let (output, _dir) = run_script(&script, &env)?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{env:?}: {stdout}");
+        for said in said {
+            assert_contains(&stdout, said);
+        }
+        assert_contains(&stdout, "1 check(s) failed.");
+    }
+    // Told which namespace, the script asks no list of them.
+    let (output, dir) = run_script(
+        &script,
+        &[
+            ("STUB_PROMETHEUSES", "monitoring\\nobservability\\n"),
+            ("PROMETHEUS_NAMESPACE", "observability"),
+        ],
+    )?;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let calls = std::fs::read_to_string(dir.path().join("kubectl.log"))?;
+    assert!(!calls.contains("prometheuses"), "{calls}");
+    assert_contains(
+        &calls,
+        "port-forward --namespace=observability -- service/prometheus-operated",
+    );
+    Ok(())
+}
+
+#[test]
 fn the_pod_monitoring_script_looks_in_each_targets_namespace() -> TestResult {
     let bundle = fleet(MonitoringMode::Pod).build()?;
     let (output, dir) = run_script(&script(&bundle)?, &[])?;
@@ -527,6 +633,16 @@ fn default_text_and_script_match_their_snapshots() -> TestResult {
     }, {
         insta::assert_snapshot!("verify_default_text", text);
         insta::assert_snapshot!("verify_default_script", script);
+    });
+    let bundle = crate::support::operator(Options::default()).build()?;
+    let (text, script) = (self::text(&bundle)?, self::script(&bundle)?);
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("verify_operator_text", text);
+        insta::assert_snapshot!("verify_operator_script", script);
     });
     Ok(())
 }
