@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use gmp_types::{ClusterPodMonitoring, ClusterRules, GlobalRules, PodMonitoring, Rules};
-use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
@@ -169,6 +169,8 @@ kinds! {
     PodMonitor,
     /// prometheus-operator's rule groups.
     PrometheusRule,
+    /// A ConfigMap: the Grafana dashboard, for the sidecar of kube-prometheus-stack's Grafana.
+    ConfigMap,
 }
 
 impl<'a> From<&'a Object<'_>> for Object<'a> {
@@ -398,6 +400,7 @@ mod tests {
             kube_kind::<GlobalRules>(),
             kube_kind::<PodMonitor>(),
             kube_kind::<PrometheusRule>(),
+            kube_kind::<ConfigMap>(),
         ];
         assert_eq!(kinds.len(), Kind::ALL.len());
         for (kind, kube, cluster) in kinds {

@@ -40,7 +40,7 @@ mod write;
 
 pub use options::{releases, selector_syntax};
 pub use world::{check, manifests, relations};
-pub use write::{emit, kustomize, terraform};
+pub use write::{emit, grafana, kustomize, terraform};
 
 pub use diagnostics::{Error, Finding, Problem, Problems, SHOWN_PROBLEMS, Warning};
 pub use fleet::{

@@ -394,10 +394,7 @@ impl Plan {
         self.targets()
             .iter()
             .filter(|t| !per_namespace || Some(t.namespace()) == namespace)
-            .map(|t| {
-                let m = t.monitoring();
-                format!("{}/{}", m.namespace.as_deref().unwrap_or_default(), m.name)
-            })
+            .map(TargetPlan::operator_job)
             .collect()
     }
 

@@ -661,6 +661,10 @@ pub struct Names {
     /// The alerts' Rules or ClusterRules. Default: `inference-gateway-endpoint-picker-alerts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<String>,
+    /// The ConfigMap of the Grafana dashboard (`collector: prometheusOperator`), in `namespace`.
+    /// Default: `inference-gateway-endpoint-picker-dashboard`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<String>,
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub struct Plan {
     warnings: Vec<Warning>,
     auth_delegations: Vec<AuthDelegation>,
     alerts: Option<AlertsPlan>,
+    /// The Grafana dashboard's ConfigMap (written by [`Plan::grafana_config_map`]).
+    dashboard: ObjectId,
     labels: BTreeMap<String, String>,
     monitoring_labels: BTreeMap<String, String>,
     rules_labels: BTreeMap<String, String>,
@@ -150,6 +152,13 @@ pub struct TargetPlan {
 }
 
 impl TargetPlan {
+    /// The `job` label prometheus-operator gives its PodMonitor's targets:
+    /// `<namespace>/<name>` of the monitor.
+    pub fn operator_job(&self) -> String {
+        let m = &self.monitoring;
+        format!("{}/{}", m.namespace.as_deref().unwrap_or_default(), m.name)
+    }
+
     /// The target's name; `None` for the one target of options without `targets`.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -278,18 +287,22 @@ impl Plan {
         self.collector_kind
     }
 
-    /// Refuses what only GMP's collection has (`what`: the Cloud Monitoring
-    /// dashboard) for a plan scraped by prometheus-operator, rather than give GMP's.
-    pub(crate) fn gmp_only(&self, what: &str) -> Result<(), Error> {
-        if self.collector_kind == Collector::Gmp {
+    /// Refuses `what` (the Cloud Monitoring dashboard, the Grafana one) for a plan of another
+    /// collector than `collector`, rather than give one that queries what is not there.
+    pub(crate) fn only(&self, collector: Collector, what: &str) -> Result<(), Error> {
+        if self.collector_kind == collector {
             return Ok(());
         }
+        let (value, wanted) = match self.collector_kind {
+            Collector::Gmp => ("gmp", "prometheusOperator"),
+            Collector::PrometheusOperator => ("prometheusOperator", "gmp"),
+        };
         Err(Error::Invalid(crate::diagnostics::Problems(vec![
             crate::diagnostics::Problem {
                 field: "collector".to_owned(),
                 also: Vec::new(),
-                value: "prometheusOperator".to_owned(),
-                rule: format!("has no {what}: this tool writes them for GMP only (collector: gmp)"),
+                value: value.to_owned(),
+                rule: format!("has no {what}: this tool writes it for collector: {wanted} only"),
             },
         ])))
     }
@@ -377,6 +390,11 @@ impl Plan {
         target
             .auth_delegation
             .and_then(|i| self.auth_delegations.get(i))
+    }
+
+    /// The ConfigMap the Grafana dashboard is written into ([`Plan::grafana_config_map`]).
+    pub fn dashboard_id(&self) -> &ObjectId {
+        &self.dashboard
     }
 
     /// The alerts, when `alerts.enabled`.

@@ -264,6 +264,7 @@ pub(super) struct Names {
     /// The monitorings' base name (each target's is `<base>-<target>`).
     pub(super) monitoring: Named,
     pub(super) alerts: Named,
+    pub(super) dashboard: Named,
 }
 
 impl Names {
@@ -332,6 +333,12 @@ impl Names {
             || seed("inference-gateway-endpoint-picker-alerts"),
             options.alerts.scope == RulesScope::Cluster,
         );
+        let dashboard = naming.name(
+            "names.dashboard",
+            given.dashboard.as_ref(),
+            || seed("inference-gateway-endpoint-picker-dashboard"),
+            false,
+        );
         Self {
             account,
             reader_role,
@@ -341,6 +348,7 @@ impl Names {
             collector_binding,
             monitoring,
             alerts,
+            dashboard,
         }
     }
 }
@@ -391,4 +399,5 @@ pub(super) fn check_names(
             check.object(object, &names.alerts.sources, None);
         }
     }
+    check.object(&plan.dashboard, &names.dashboard.sources, None);
 }

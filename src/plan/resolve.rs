@@ -84,6 +84,11 @@ pub(super) fn resolve(mut options: Cow<'_, Options>) -> Result<Plan, Problems> {
         auth_delegations: bindings,
         alerts,
         metrics_schema,
+        dashboard: id(
+            Kind::ConfigMap,
+            Some(&options.namespace),
+            &names.dashboard.name,
+        ),
         ..shared(options)
     };
     check_names(&mut found, &plan, &names, &sources, named_targets);
@@ -142,6 +147,8 @@ fn shared(options: &Options) -> Plan {
         },
         auth_delegations: Vec::new(),
         alerts: None,
+        // Named in resolve, with the other names.
+        dashboard: id(Kind::ConfigMap, Some(&options.namespace), ""),
         labels: options.extra_labels.clone(),
         monitoring_labels,
         rules_labels,

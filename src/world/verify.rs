@@ -379,11 +379,7 @@ impl TargetView {
         let identity = plan.identity_of(target);
         let monitoring = target.monitoring();
         let namespace = target.pods_namespace().map(str::to_owned);
-        let job = format!(
-            "{}/{}",
-            monitoring.namespace.as_deref().unwrap_or_default(),
-            monitoring.name
-        );
+        let job = target.operator_job();
         let mut matchers: Vec<String> = cluster_matcher.map(str::to_owned).into_iter().collect();
         if plan.collector().is_none() {
             // The Prometheus's own series carry no cluster label (externalLabels are added

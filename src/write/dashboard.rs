@@ -17,17 +17,17 @@ const TILE_WIDTH: u32 = 24;
 const TILE_HEIGHT: u32 = 16;
 
 /// One chart: a title, the y axis label, and one PromQL query per line drawn.
-struct Chart {
-    title: String,
-    unit: &'static str,
-    queries: Vec<String>,
+pub(crate) struct Chart {
+    pub(crate) title: String,
+    pub(crate) unit: &'static str,
+    pub(crate) queries: Vec<String>,
 }
 
 impl Plan {
     /// The dashboard for this plan's endpoint pickers, in the names of its metric schema, charts
     /// filtered by `cluster` (when given) and by the pods' namespaces (when all are known).
     pub fn dashboard(&self, cluster: Option<&str>) -> Result<String, Error> {
-        self.gmp_only("Cloud Monitoring dashboard")?;
+        self.only(crate::options::Collector::Gmp, "Cloud Monitoring dashboard")?;
         if let Some(cluster) = cluster {
             // The same rule as verify's: an empty name matches nothing, a control character
             // breaks the query.
@@ -67,17 +67,7 @@ pub(crate) fn dashboard_json(
     } else {
         format!("{{{}}}", matchers.join(","))
     };
-    let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, &filter);
-    if let Some(old) = schema.fallback() {
-        // The migration mode: each line asks for the new names or, where a picker emits
-        // none, the old ones, grouped alike (the old endpoint label renamed to the new).
-        let old = self::charts(old.metrics(), schema.metrics().endpoint_label, &filter);
-        for (chart, old) in charts.iter_mut().zip(old) {
-            for (query, old) in chart.queries.iter_mut().zip(old.queries) {
-                *query = format!("{query} or {old}");
-            }
-        }
-    }
+    let charts = schema_charts(schema, &filter);
     let tiles: Vec<Value> = charts
         .iter()
         .enumerate()
@@ -102,6 +92,22 @@ pub(crate) fn dashboard_json(
     let mut text = serde_json::to_string_pretty(&dashboard)?;
     text.push('\n');
     Ok(text)
+}
+
+/// The charts of pickers emitting `schema`, each series selected by `filter` (`{…}`, or empty).
+pub(crate) fn schema_charts(schema: MetricsSchema, filter: &str) -> Vec<Chart> {
+    let mut charts = charts(schema.metrics(), schema.metrics().endpoint_label, filter);
+    if let Some(old) = schema.fallback() {
+        // The migration mode: each line asks for the new names or, where a picker emits
+        // none, the old ones, grouped alike (the old endpoint label renamed to the new).
+        let old = self::charts(old.metrics(), schema.metrics().endpoint_label, filter);
+        for (chart, old) in charts.iter_mut().zip(old) {
+            for (query, old) in chart.queries.iter_mut().zip(old.queries) {
+                *query = format!("{query} or {old}");
+            }
+        }
+    }
+    charts
 }
 
 /// The charts users expect of the endpoint picker (the Cloud Monitoring integration's panels,

@@ -304,6 +304,11 @@ impl fmt::Display for Document<'_> {
             }
             .fmt(f),
             Object::ServiceAccount(_) => ServiceAccountYaml { metadata }.fmt(f),
+            Object::ConfigMap(o) => ConfigMapYaml {
+                metadata,
+                data: &o.data,
+            }
+            .fmt(f),
             Object::Secret(o) => SecretYaml {
                 metadata,
                 type_: &o.type_,
@@ -381,6 +386,14 @@ struct RulesYaml<'a> {
 #[template(path = "service_account.yaml")]
 struct ServiceAccountYaml<'a> {
     metadata: &'a ObjectMeta,
+}
+
+/// A ConfigMap of string data (the Grafana dashboard's JSON).
+#[derive(Template)]
+#[template(path = "config_map.yaml")]
+struct ConfigMapYaml<'a> {
+    metadata: &'a ObjectMeta,
+    data: &'a Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ use kustomize::GeneratedFile;
 
 pub(crate) mod dashboard;
 pub mod emit;
+pub mod grafana;
 pub mod kustomize;
 pub mod terraform;
 

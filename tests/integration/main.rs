@@ -10,6 +10,7 @@ mod dashboard;
 mod fleet;
 mod from_manifests;
 mod gitops;
+mod grafana;
 mod hostile_manifests;
 mod manifests;
 mod names;

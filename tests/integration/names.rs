@@ -160,6 +160,8 @@ fn names() -> impl Strategy<Value = Names> {
             secret_reader_role,
             collector_binding,
             pod_monitoring,
+            // The same value as the alerts': both are namespaced names of the same rule.
+            dashboard: alerts.clone(),
             alerts,
         },
     )

@@ -122,6 +122,11 @@ fn every_case_passes_the_conformance_check() -> TestResult {
         let file = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&file, options.build()?.to_yaml()?)?;
         files.push(file);
+        // The Grafana dashboard's ConfigMap, applied beside the bundle.
+        let file = dir.path().join(format!("{name}-dashboard.yaml"));
+        let map = options.plan()?.grafana_config_map()?;
+        std::fs::write(&file, [igw_monitoring::Object::from(map)].to_yaml()?)?;
+        files.push(file);
     }
     crate::conformance::check_sh(&files)
 }

@@ -234,6 +234,54 @@ fn every_query_names_only_its_schemas_catalogue() -> TestResult {
     Ok(())
 }
 
+/// prometheus-operator's queries, as every GMP one: each PrometheusRule's, and each panel of
+/// the Grafana dashboard (its variables stand in matchers on labels every series carries).
+#[test]
+fn every_prometheus_operator_query_names_only_its_schemas_catalogue() -> TestResult {
+    let mut errors = Vec::new();
+    for schema in MetricsSchema::ALL {
+        for options in variants(schema) {
+            let options = crate::support::operator(Options {
+                alerts: igw_monitoring::AlertOptions {
+                    enabled: true,
+                    ..options.alerts
+                },
+                ..options
+            });
+            let plan = options.plan()?;
+            let bundle = options.build()?;
+            let mut rules = 0;
+            for object in bundle.alert_objects() {
+                let Object::PrometheusRule(rule) = object else {
+                    errors.push(format!("{schema}: {} among the alerts", object.kind()));
+                    continue;
+                };
+                for rule in rule.spec.groups.iter().flat_map(|g| &g.rules) {
+                    judge(schema, &rule.expr, &mut errors);
+                    rules += 1;
+                }
+            }
+            assert!(rules >= 4, "{schema}: {rules} rules");
+            no_foreign_name(schema, "PrometheusRules", &bundle.to_yaml()?, &mut errors);
+            let board: serde_json::Value = serde_json::from_str(&plan.grafana_dashboard()?)?;
+            let mut queries = 0;
+            for panel in board["panels"].as_array().into_iter().flatten() {
+                for target in panel["targets"].as_array().into_iter().flatten() {
+                    let expr = target["expr"]
+                        .as_str()
+                        .ok_or("a panel target without expr")?;
+                    judge(schema, expr, &mut errors);
+                    queries += 1;
+                }
+            }
+            assert!(queries >= 30, "{schema}: {queries} Grafana queries");
+            no_foreign_name(schema, "Grafana dashboard", &board.to_string(), &mut errors);
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    Ok(())
+}
+
 /// The checker itself: names and labels of another schema, or none at all, are found.
 #[test]
 fn the_check_finds_foreign_names_and_labels() {

@@ -474,9 +474,17 @@ fn every_alert_fires_above_its_threshold_after_for_and_is_silent_below() -> Test
     Ok(())
 }
 
-/// The `prometheusQuery` strings of a dashboard.
+/// The queries of a dashboard: Cloud Monitoring's `prometheusQuery` strings, Grafana's panel
+/// targets' `expr`.
 fn dashboard_queries(dashboard: &Value) -> Vec<String> {
     let mut queries = Vec::new();
+    for panel in dashboard["panels"].as_array().into_iter().flatten() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            if let Some(expr) = target["expr"].as_str() {
+                queries.push(expr.to_owned());
+            }
+        }
+    }
     for tile in dashboard["mosaicLayout"]["tiles"]
         .as_array()
         .into_iter()
@@ -499,10 +507,25 @@ fn dashboard_queries(dashboard: &Value) -> Vec<String> {
 #[ignore = "needs promtool (apt-get install prometheus): run cargo test -- --include-ignored"]
 fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for (i, case) in cases(false).into_iter().enumerate() {
+    for (i, case) in every_case().into_iter().enumerate() {
         let plan = case.options.plan()?;
-        let dashboard: Value = serde_json::from_str(&plan.dashboard(Some(CLUSTER))?)?;
-        let queries = dashboard_queries(&dashboard);
+        let operator = plan.collector().is_none();
+        let first = plan.targets().first().ok_or("no target")?;
+        let job = first.operator_job();
+        let dashboard: Value = serde_json::from_str(&if operator {
+            plan.grafana_dashboard()?
+        } else {
+            plan.dashboard(Some(CLUSTER))?
+        })?;
+        let namespace = first
+            .pods_namespace()
+            .ok_or("the fleet's first target has a pods' namespace")?;
+        // Grafana's variables chosen as the first picker and its namespace (the escaped
+        // value Grafana puts in a regex matcher: these names hold no regex character).
+        let queries: Vec<String> = dashboard_queries(&dashboard)
+            .into_iter()
+            .map(|q| q.replace("$picker", &job).replace("$namespace", namespace))
+            .collect();
         assert!(
             queries.len() >= 10,
             "{}: {} queries",
@@ -512,11 +535,8 @@ fn every_dashboard_query_returns_data_on_series_of_its_schema() -> TestResult {
         // Every metric of the emitted schema's catalogue, with its own labels, in the pickers'
         // namespace (which the dashboard filters on).
         let origin = Origin {
-            namespace: plan.targets()[0]
-                .pods_namespace()
-                .ok_or("the fleet's first target has a pods' namespace")?
-                .to_owned(),
-            job: None,
+            namespace: namespace.to_owned(),
+            job: operator.then(|| job.clone()),
         };
         let mut input = BTreeSet::new();
         for metric in case.emitted.catalogue() {

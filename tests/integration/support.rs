@@ -287,6 +287,7 @@ fn every_option() -> Options {
             collector_binding: Some("gmp-collector-reads-epp-scraper-token".to_owned()),
             pod_monitoring: Some("epp".to_owned()),
             alerts: Some("epp-alerts".to_owned()),
+            dashboard: Some("epp-dashboard".to_owned()),
         },
         name_prefix: "team-a-".to_owned(),
         monitoring_labels: [("team".to_owned(), "inference".to_owned())].into(),

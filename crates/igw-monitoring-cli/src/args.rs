@@ -35,6 +35,10 @@ Examples:
   igw-monitoring dashboard --epp-version 1.1 --cluster prod-1 > dashboard.json
   gcloud monitoring dashboards create --config-from-file=dashboard.json
 
+  # For kube-prometheus-stack: PodMonitors, PrometheusRules, a Grafana dashboard ConfigMap
+  igw-monitoring render --collector prometheusOperator --prometheus-release kps --with-alerts
+  igw-monitoring dashboard --collector prometheusOperator --config-map | kubectl apply -f -
+
   # A Kustomize base; overlays may set namespace:, namePrefix:, nameSuffix:
   igw-monitoring kustomize --out deploy/base --autopilot
   igw-monitoring kustomize --out deploy/base --autopilot --check   # exit 1 when stale
@@ -118,16 +122,21 @@ pub enum Command {
         #[command(flatten)]
         options: OptionArgs,
     },
-    /// Print a Cloud Monitoring dashboard of the endpoint pickers' metrics (JSON for
-    /// `gcloud monitoring dashboards create --config-from-file`).
+    /// Print a dashboard of the endpoint pickers' metrics: for GMP, Cloud Monitoring's (JSON
+    /// for `gcloud monitoring dashboards create --config-from-file`); for --collector
+    /// prometheusOperator, Grafana's (JSON to import, or --config-map).
     #[command(after_long_help = EXAMPLES)]
     Dashboard {
         /// The bundle's options (targets, eppVersion, ...; the same as for render).
         #[command(flatten)]
         options: OptionArgs,
-        /// Show only this cluster's metrics.
+        /// Show only this cluster's metrics (Cloud Monitoring's dashboard).
         #[arg(long, value_name = "NAME")]
         cluster: Option<String>,
+        /// The Grafana dashboard in a ConfigMap labelled grafana_dashboard: "1", which Grafana's
+        /// dashboard sidecar loads (kube-prometheus-stack's), as YAML.
+        #[arg(long)]
+        config_map: bool,
     },
     /// Check that a bundle scrapes the endpoint pickers of your manifests: each monitoring
     /// selects picker pods and nothing else, on the port they serve /metrics on, with their

@@ -11,7 +11,8 @@ use gmp_types::{
 };
 use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::{
-    Error, Given, Options, Plan, Problems, SHOWN_PROBLEMS, VerifyOptions, Warning, printable,
+    Collector, Error, Given, Object, Options, Plan, Problems, SHOWN_PROBLEMS, VerifyOptions,
+    Warning, printable,
 };
 
 use crate::args::{CheckFormat, Cli, Command, FolderArgs, Format, OptionArgs};
@@ -131,9 +132,11 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             let alerts: Vec<_> = plan(&with_alerts)?.alert_objects().collect();
             alerts.to_yaml().map_err(failure)?
         }
-        Command::Dashboard { options, cluster } => plan(options)?
-            .dashboard(cluster.as_deref())
-            .map_err(cluster_error)?,
+        Command::Dashboard {
+            options,
+            cluster,
+            config_map,
+        } => dashboard(&plan(options)?, cluster.as_deref(), *config_map)?,
         Command::Check {
             against,
             bundle,
@@ -331,6 +334,28 @@ pub(crate) fn one_line(finding: &igw_monitoring::Finding) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The dashboard of the plan's collector: Cloud Monitoring's for GMP, else Grafana's (in a
+/// ConfigMap with `config_map`). What the other collector's dashboard takes is refused.
+fn dashboard(plan: &Plan, cluster: Option<&str>, config_map: bool) -> Result<String, Failed> {
+    let refused = |flag: &str, rule: &str| invalid(format!("invalid options:\n  {flag}: {rule}"));
+    match plan.collector_kind() {
+        Collector::Gmp if config_map => Err(refused(
+            "--config-map",
+            "is the Grafana dashboard's, for --collector prometheusOperator; GMP's is Cloud Monitoring's JSON",
+        )),
+        Collector::Gmp => plan.dashboard(cluster).map_err(cluster_error),
+        Collector::PrometheusOperator if cluster.is_some() => Err(refused(
+            "--cluster",
+            "filters nothing in the Grafana dashboard: a Prometheus's own series carry no cluster label",
+        )),
+        Collector::PrometheusOperator if config_map => {
+            let map = plan.grafana_config_map().map_err(failure)?;
+            [Object::from(map)].to_yaml().map_err(failure)
+        }
+        Collector::PrometheusOperator => plan.grafana_dashboard().map_err(failure),
+    }
 }
 
 /// What `verify` and `dashboard` fail with once the plan is made: only `--cluster` can be

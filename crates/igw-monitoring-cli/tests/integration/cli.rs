@@ -1568,6 +1568,42 @@ fn dashboard_refuses_a_cluster_name_verify_refuses() -> TestResult {
 }
 
 #[test]
+fn dashboard_gives_each_collector_its_own() -> TestResult {
+    let po = ["dashboard", "--collector", "prometheusOperator"];
+    let run = igw(po)?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    let board: serde_json::Value = serde_json::from_str(&run.stdout)?;
+    assert!(
+        board["panels"].as_array().is_some_and(|p| p.len() >= 12),
+        "{}",
+        run.stdout
+    );
+    let run = igw(po
+        .iter()
+        .copied()
+        .chain(["--config-map", "--namespace", "monitoring"]))?;
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    let map: serde_json::Value = serde_yaml::from_str(&run.stdout)?;
+    assert_eq!(map["kind"], "ConfigMap");
+    assert_eq!(map["metadata"]["labels"]["grafana_dashboard"], "1");
+    assert_eq!(map["metadata"]["namespace"], "monitoring");
+    // What the other collector's dashboard takes is refused, naming the flag.
+    for (args, flag) in [
+        (vec!["dashboard", "--config-map"], "--config-map"),
+        (
+            po.iter().copied().chain(["--cluster", "prod"]).collect(),
+            "--cluster",
+        ),
+    ] {
+        let run = igw(&args)?;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.show());
+        assert!(run.stdout.is_empty(), "{}", run.show());
+        assert!(run.stderr.contains(&format!("{flag}: ")), "{}", run.show());
+    }
+    Ok(())
+}
+
+#[test]
 fn many_problems_are_shown_as_the_first_ones_and_a_count() -> TestResult {
     let targets: Vec<String> = (0..500).map(|i| format!("Bad_{i}=app=x")).collect();
     let mut args = vec!["render".to_owned()];

@@ -135,6 +135,7 @@ alerts:
             collector_binding: Some("collector-binding".to_owned()),
             pod_monitoring: Some("epp-monitoring".to_owned()),
             alerts: None,
+            dashboard: None,
         },
         name_prefix: "team-a-".to_owned(),
         monitoring_labels: map(&[("app.kubernetes.io/name", "my-gateway")]),
