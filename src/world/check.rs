@@ -170,8 +170,10 @@ impl Monitoring<'_> {
 
 /// One scrape endpoint of either API, as the judges read it.
 struct Endpoint<'o> {
-    /// Its field: `spec.endpoints[0]`, `spec.podMetricsEndpoints[0]`.
-    field: String,
+    /// The list it is item `index` of: `spec.endpoints`, `spec.podMetricsEndpoints` (a
+    /// field path is only written for a finding).
+    list: &'static str,
+    index: usize,
     /// The port it scrapes and the field that says so; `None` when no field does.
     port: Option<(&'static str, IntOrString)>,
     /// Whether it scrapes over TLS.
@@ -185,7 +187,8 @@ struct Endpoint<'o> {
 impl<'o> Endpoint<'o> {
     fn gmp(i: usize, endpoint: &'o ScrapeEndpoint) -> Self {
         Self {
-            field: format!("spec.endpoints[{i}]"),
+            list: "spec.endpoints",
+            index: i,
             port: Some(("port", endpoint.port.clone())),
             https: endpoint.scheme == Some(Scheme::Https),
             client_cert: (
@@ -206,7 +209,8 @@ impl<'o> Endpoint<'o> {
             (None, None) => None,
         };
         Self {
-            field: format!("spec.podMetricsEndpoints[{i}]"),
+            list: "spec.podMetricsEndpoints",
+            index: i,
             port,
             https: endpoint
                 .scheme
@@ -545,7 +549,10 @@ fn judge_endpoints(monitoring: &Monitoring<'_>, workload: &Workload<'_>, check: 
         listening,
     };
     for endpoint in &monitoring.endpoints {
-        let at = |field: &str| on(&monitoring.id, format!("{}.{field}", endpoint.field));
+        let at = |field: &str| {
+            let (list, i) = (endpoint.list, endpoint.index);
+            on(&monitoring.id, format!("{list}[{i}].{field}"))
+        };
         picker.judge_port(endpoint, monitoring.scraper, &at, check);
         picker.judge_scheme(endpoint, &at, check);
     }

@@ -129,24 +129,31 @@ pub fn broken_links<'a>(
     }
     let mut any = false;
     for object in &objects {
-        let chains: Vec<Result<(), String>> = match object {
-            Object::ClusterPodMonitoring(m) => (m.spec.endpoints.iter())
-                .map(|e| endpoint_chain(&index, e, &m.metadata, true, collector_namespace))
-                .collect(),
-            Object::PodMonitoring(m) => (m.spec.endpoints.iter())
-                .map(|e| endpoint_chain(&index, e, &m.metadata, false, collector_namespace))
-                .collect(),
-            Object::PodMonitor(m) => (m.spec.pod_metrics_endpoints.iter())
-                .map(|e| operator_chain(&index, e, &m.metadata))
-                .collect(),
-            _ => continue,
-        };
-        any = true;
-        for (i, chain) in chains.into_iter().enumerate() {
+        let mut judge = |i: usize, chain: Result<(), String>| {
             if let Err(link) = chain {
                 broken.push(BrokenLink::at(object, Some(i), link));
             }
+        };
+        match object {
+            Object::ClusterPodMonitoring(m) => {
+                (m.spec.endpoints.iter().enumerate()).for_each(|(i, e)| {
+                    judge(
+                        i,
+                        endpoint_chain(&index, e, &m.metadata, true, collector_namespace),
+                    )
+                })
+            }
+            Object::PodMonitoring(m) => (m.spec.endpoints.iter().enumerate()).for_each(|(i, e)| {
+                judge(
+                    i,
+                    endpoint_chain(&index, e, &m.metadata, false, collector_namespace),
+                )
+            }),
+            Object::PodMonitor(m) => (m.spec.pod_metrics_endpoints.iter().enumerate())
+                .for_each(|(i, e)| judge(i, operator_chain(&index, e, &m.metadata))),
+            _ => continue,
         }
+        any = true;
     }
     if !any {
         broken.push(BrokenLink::whole(NO_MONITORING.to_owned()));

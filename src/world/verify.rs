@@ -124,8 +124,6 @@ struct View<'p> {
     local_port: u16,
     /// Whether a prometheus-operator Prometheus scrapes (else GMP).
     operator: bool,
-    /// Who scrapes, as the steps name it: `GMP`, `Prometheus`.
-    scraper: &'static str,
     /// [`PROMETHEUS_LOCAL_PORT`].
     prometheus_port: u16,
     /// `system:serviceaccount:<collector namespace>:collector`; empty under prometheus-operator.
@@ -346,7 +344,6 @@ impl<'p> View<'p> {
             plan,
             local_port: LOCAL_PORT,
             operator,
-            scraper: if operator { "Prometheus" } else { "GMP" },
             prometheus_port: PROMETHEUS_LOCAL_PORT,
             collector,
             collector_namespace,
@@ -357,6 +354,11 @@ impl<'p> View<'p> {
             target_count: plan.targets().len(),
             pickers: options.preflight.iter().map(PickerView::new).collect(),
         })
+    }
+
+    /// Who scrapes, as the steps name it: `GMP`, `Prometheus`.
+    fn scraper(&self) -> &'static str {
+        if self.operator { "Prometheus" } else { "GMP" }
     }
 
     /// Each target's part, made as the template reaches it: held all at once they took more

@@ -25,6 +25,11 @@ const GRID_COLUMNS: u32 = 24;
 /// Height of one panel, in grid rows.
 const PANEL_HEIGHT: u32 = 8;
 
+/// The data source every query goes to: the one the `datasource` variable chooses.
+fn datasource() -> Value {
+    json!({ "type": "prometheus", "uid": "${datasource}" })
+}
+
 /// Every panel's series are those of the pickers the two variables choose.
 const FILTER: &str = r#"{job=~"$picker",namespace=~"$namespace"}"#;
 
@@ -78,13 +83,12 @@ impl Plan {
             .enumerate()
             .map(|(i, chart)| panel(i, chart))
             .collect();
-        let datasource = json!({ "type": "prometheus", "uid": "${datasource}" });
         let variable = |name: &str, label: &str, query: String| {
             json!({
                 "name": name,
                 "label": label,
                 "type": "query",
-                "datasource": datasource,
+                "datasource": datasource(),
                 "definition": query,
                 "query": { "query": query, "refId": name },
                 "multi": true,
@@ -158,7 +162,6 @@ fn panel(i: usize, chart: &Chart) -> Value {
     let half = GRID_COLUMNS / 2;
     let column = u32::try_from(i % 2).unwrap_or_default();
     let row = u32::try_from(i / 2).unwrap_or(u32::MAX / PANEL_HEIGHT);
-    let datasource = json!({ "type": "prometheus", "uid": "${datasource}" });
     let targets: Vec<Value> = chart
         .queries
         .iter()
@@ -166,7 +169,7 @@ fn panel(i: usize, chart: &Chart) -> Value {
         .map(|(query, id)| {
             json!({
                 "refId": id.to_string(),
-                "datasource": datasource,
+                "datasource": datasource(),
                 "expr": query,
                 "legendFormat": "__auto",
                 "range": true,
@@ -177,7 +180,7 @@ fn panel(i: usize, chart: &Chart) -> Value {
         "id": i + 1,
         "type": "timeseries",
         "title": chart.title,
-        "datasource": datasource,
+        "datasource": datasource(),
         "gridPos": { "x": column * half, "y": row.saturating_mul(PANEL_HEIGHT), "w": half, "h": PANEL_HEIGHT },
         "fieldConfig": { "defaults": { "unit": unit(chart.unit) }, "overrides": [] },
         "options": {

@@ -624,26 +624,21 @@ fn the_pod_monitoring_script_looks_in_each_targets_namespace() -> TestResult {
 
 #[test]
 fn default_text_and_script_match_their_snapshots() -> TestResult {
-    let bundle = Options::default().build()?;
-    let (text, script) = (text(&bundle)?, script(&bundle)?);
-    insta::with_settings!({
-        snapshot_path => "../../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!("verify_default_text", text);
-        insta::assert_snapshot!("verify_default_script", script);
-    });
-    let bundle = crate::support::operator(Options::default()).build()?;
-    let (text, script) = (self::text(&bundle)?, self::script(&bundle)?);
-    insta::with_settings!({
-        snapshot_path => "../../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!("verify_operator_text", text);
-        insta::assert_snapshot!("verify_operator_script", script);
-    });
+    for (name, options) in [
+        ("default", Options::default()),
+        ("operator", crate::support::operator(Options::default())),
+    ] {
+        let bundle = options.build()?;
+        let (text, script) = (self::text(&bundle)?, self::script(&bundle)?);
+        insta::with_settings!({
+            snapshot_path => "../../snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("verify_{name}_text"), text);
+            insta::assert_snapshot!(format!("verify_{name}_script"), script);
+        });
+    }
     Ok(())
 }
 
