@@ -22,6 +22,7 @@ fn fleet(n: usize) -> Options {
                 namespace: Some(format!("ns{}", i % 50)),
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
+                service_selector: None,
                 tls: None,
                 auth_delegation: None,
                 port: None,

@@ -13,7 +13,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
 use kube_core::Resource;
-use prometheus_operator_types::{PodMonitor, PrometheusRule};
+use prometheus_operator_types::{PodMonitor, PrometheusRule, ServiceMonitor};
 use serde::{Deserialize, Serialize};
 
 /// Whether a kube-core resource scope is the cluster's.
@@ -167,6 +167,8 @@ kinds! {
     GlobalRules,
     /// A prometheus-operator PodMonitor.
     PodMonitor,
+    /// A prometheus-operator ServiceMonitor.
+    ServiceMonitor,
     /// prometheus-operator's rule groups.
     PrometheusRule,
     /// A ConfigMap: the Grafana dashboard, for the sidecar of kube-prometheus-stack's Grafana.
@@ -399,6 +401,7 @@ mod tests {
             kube_kind::<ClusterRules>(),
             kube_kind::<GlobalRules>(),
             kube_kind::<PodMonitor>(),
+            kube_kind::<ServiceMonitor>(),
             kube_kind::<PrometheusRule>(),
             kube_kind::<ConfigMap>(),
         ];

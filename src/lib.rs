@@ -60,8 +60,9 @@ pub use options::tls::{SecretKeyRef, TlsOptions, TlsOptionsBuilder, tls_version_
 pub use options::{
     AlertOptions, AlertOptionsBuilder, BundleBuilder, COLLECTOR_SERVICE_ACCOUNT, ClusterFlavor,
     Collector, DEFAULT_SELECTOR_LABEL, LabelSelector, MonitoringMode, Names, NamesBuilder, Options,
-    Port, Preset, PresetBuilder, PresetFlavor, RELEASE_LABEL, RulesScope, SecretAccess,
-    SelectorOperator, SelectorRequirement, Target, TargetBuilder, bundle_builder,
+    Port, Preset, PresetBuilder, PresetFlavor, RELEASE_LABEL, RulesScope, SERVICE_METRICS_PORT,
+    ScrapeThrough, SecretAccess, SelectorOperator, SelectorRequirement, Target, TargetBuilder,
+    bundle_builder,
 };
 pub use plan::{
     AUTH_DELEGATOR, AlertsPlan, AuthDelegation, EndpointPlan, Identity, ObjectId, PPROF_URLS, Plan,

@@ -14,8 +14,9 @@ use k8s_openapi::api::rbac::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use prometheus_operator_types::{
-    NamespaceSelector, PodMetricsEndpoint, PodMonitor, PodMonitorSpec, PrometheusRule,
-    PrometheusRuleSpec, SafeAuthorization, SecretKeySelector,
+    Endpoint as ServiceEndpoint, NamespaceSelector, PodMetricsEndpoint, PodMonitor, PodMonitorSpec,
+    PrometheusRule, PrometheusRuleSpec, RelabelConfig, SafeAuthorization, SafeTlsConfig,
+    Scheme as OperatorScheme, SecretKeySelector, ServiceMonitor, ServiceMonitorSpec,
 };
 
 use crate::diagnostics::Error;
@@ -97,13 +98,16 @@ impl Bundle {
         })
     }
 
-    /// The monitorings ((Cluster)PodMonitorings or PodMonitors), one per target, in the order
+    /// The monitorings ((Cluster)PodMonitorings, PodMonitors or ServiceMonitors), one per target, in the order
     /// of the targets.
     pub fn monitorings(&self) -> impl Iterator<Item = &Object<'static>> {
         self.objects.iter().filter(|o| {
             matches!(
                 o.kind(),
-                Kind::ClusterPodMonitoring | Kind::PodMonitoring | Kind::PodMonitor
+                Kind::ClusterPodMonitoring
+                    | Kind::PodMonitoring
+                    | Kind::PodMonitor
+                    | Kind::ServiceMonitor
             )
         })
     }
@@ -135,6 +139,7 @@ enum Monitoring {
     Cluster(ClusterPodMonitoring),
     Pod(PodMonitoring),
     Operator(PodMonitor),
+    Service(ServiceMonitor),
 }
 
 impl Plan {
@@ -261,6 +266,7 @@ impl Plan {
                 Monitoring::Cluster(m) => Object::from(m),
                 Monitoring::Pod(m) => Object::from(m),
                 Monitoring::Operator(m) => Object::from(m),
+                Monitoring::Service(m) => Object::from(m),
             })?;
         }
         Ok(())
@@ -275,6 +281,7 @@ impl Plan {
             }
             Monitoring::Pod(m) => (&mut m.metadata, &mut m.spec.selector, &mut m.spec.endpoints),
             Monitoring::Operator(m) => return self.retarget_operator(m, target),
+            Monitoring::Service(m) => return self.retarget_service(m, target),
         };
         let id = target.monitoring();
         let name = metadata.name.get_or_insert_default();
@@ -322,27 +329,52 @@ impl Plan {
     /// `monitor` made `target`'s: name, namespace, the pods' namespace and selector, port,
     /// scheme, TLS and the token Secret (beside it).
     fn retarget_operator(&self, monitor: &mut PodMonitor, target: &TargetPlan) {
-        let id = target.monitoring();
-        monitor.metadata.name = Some(id.name.clone());
-        monitor.metadata.namespace.clone_from(&id.namespace);
+        name_monitor(&mut monitor.metadata, target);
         monitor.spec.selector = LabelSelector::from(target.selector());
-        monitor.spec.namespace_selector = Some(match target.pods_namespace() {
-            Some(ns) => NamespaceSelector::names([ns]),
-            None => NamespaceSelector::any(),
-        });
-        let tls = self.tls_of(target).and_then(|tls| tls.to_operator());
-        let token = &self.identity_of(target).token_secret().name;
+        monitor.spec.namespace_selector = Some(operator_namespaces(target));
+        let client = self.operator_client(target);
         for endpoint in &mut monitor.spec.pod_metrics_endpoints {
             (endpoint.port, endpoint.port_number) = operator_port(self.port_of(target));
-            endpoint.scheme = Some(operator_scheme(self.scheme_of(target)));
-            endpoint.tls_config.clone_from(&tls);
-            if let Some(credentials) = endpoint
-                .authorization
-                .as_mut()
-                .and_then(|a| a.credentials.as_mut())
-            {
-                credentials.name.clone_from(token);
-            }
+            client.apply(
+                &mut endpoint.scheme,
+                &mut endpoint.tls_config,
+                &mut endpoint.authorization,
+            );
+        }
+    }
+
+    /// `monitor` made `target`'s, as [`Self::retarget_operator`] makes a PodMonitor, but
+    /// selecting the target's Services; its targets' `job` is set to what a PodMonitor's
+    /// would be (`<namespace>/<name>` of the monitor, not the Service's name), so alerts,
+    /// dashboards and verify read both alike.
+    fn retarget_service(&self, monitor: &mut ServiceMonitor, target: &TargetPlan) {
+        name_monitor(&mut monitor.metadata, target);
+        monitor.spec.selector = target
+            .service_selector()
+            .map(LabelSelector::from)
+            .unwrap_or_default();
+        monitor.spec.namespace_selector = Some(operator_namespaces(target));
+        let client = self.operator_client(target);
+        for endpoint in &mut monitor.spec.endpoints {
+            client.apply(
+                &mut endpoint.scheme,
+                &mut endpoint.tls_config,
+                &mut endpoint.authorization,
+            );
+            endpoint.relabelings = Some(vec![RelabelConfig {
+                target_label: Some(JOB_LABEL.to_owned()),
+                replacement: Some(target.operator_job()),
+                ..Default::default()
+            }]);
+        }
+    }
+
+    /// What both prometheus-operator monitors' endpoints say of `target`'s HTTP client.
+    fn operator_client(&self, target: &TargetPlan) -> OperatorClient<'_> {
+        OperatorClient {
+            scheme: operator_scheme(self.scheme_of(target)),
+            tls: self.tls_of(target).and_then(|tls| tls.to_operator()),
+            token: &self.identity_of(target).token_secret().name,
         }
     }
 
@@ -419,6 +451,29 @@ impl Plan {
             annotations: non_empty(self.annotations()),
             ..Default::default()
         };
+        let authorization = || {
+            Some(SafeAuthorization::bearer(SecretKeySelector::new(
+                String::new(),
+                TOKEN_KEY,
+            )))
+        };
+        if kind == Kind::ServiceMonitor {
+            return Monitoring::Service(ServiceMonitor {
+                metadata,
+                spec: ServiceMonitorSpec {
+                    endpoints: vec![ServiceEndpoint {
+                        port: endpoint.service_port().map(str::to_owned),
+                        path: Some(endpoint.path().to_owned()),
+                        scheme: Some(operator_scheme(endpoint.scheme())),
+                        interval: Some(endpoint.interval().to_owned()),
+                        scrape_timeout: endpoint.timeout().map(str::to_owned),
+                        authorization: authorization(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            });
+        }
         if kind == Kind::PodMonitor {
             let (port, port_number) = operator_port(endpoint.port());
             return Monitoring::Operator(PodMonitor {
@@ -431,10 +486,7 @@ impl Plan {
                         scheme: Some(operator_scheme(endpoint.scheme())),
                         interval: Some(endpoint.interval().to_owned()),
                         scrape_timeout: endpoint.timeout().map(str::to_owned),
-                        authorization: Some(SafeAuthorization::bearer(SecretKeySelector::new(
-                            String::new(),
-                            TOKEN_KEY,
-                        ))),
+                        authorization: authorization(),
                         ..Default::default()
                     }],
                     ..Default::default()
@@ -474,6 +526,49 @@ impl Plan {
         }
     }
 }
+
+/// A prometheus-operator monitor's metadata made `target`'s: its name and namespace.
+fn name_monitor(metadata: &mut ObjectMeta, target: &TargetPlan) {
+    let id = target.monitoring();
+    metadata.name = Some(id.name.clone());
+    metadata.namespace.clone_from(&id.namespace);
+}
+
+/// Where a prometheus-operator monitor of `target` finds its pods or Services: the one
+/// namespace they are known to run in, else every namespace.
+fn operator_namespaces(target: &TargetPlan) -> NamespaceSelector {
+    match target.pods_namespace() {
+        Some(ns) => NamespaceSelector::names([ns]),
+        None => NamespaceSelector::any(),
+    }
+}
+
+/// The HTTP client settings a target's prometheus-operator endpoint takes, whichever monitor
+/// holds it.
+struct OperatorClient<'p> {
+    scheme: OperatorScheme,
+    tls: Option<SafeTlsConfig>,
+    token: &'p str,
+}
+
+impl OperatorClient<'_> {
+    /// Sets an endpoint's scheme, TLS settings and token Secret name.
+    fn apply(
+        &self,
+        scheme: &mut Option<OperatorScheme>,
+        tls: &mut Option<SafeTlsConfig>,
+        authorization: &mut Option<SafeAuthorization>,
+    ) {
+        *scheme = Some(self.scheme);
+        tls.clone_from(&self.tls);
+        if let Some(credentials) = authorization.as_mut().and_then(|a| a.credentials.as_mut()) {
+            self.token.clone_into(&mut credentials.name);
+        }
+    }
+}
+
+/// The label naming a target's scrape job.
+const JOB_LABEL: &str = "job";
 
 /// The RBAC subject naming a ServiceAccount.
 pub(crate) fn subject(account: &ServiceAccountRef) -> Subject {

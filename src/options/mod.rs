@@ -97,6 +97,21 @@ pub struct Options {
     /// your Prometheus's `podMonitorSelector` and `ruleSelector` ask instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus_release: Option<String>,
+    /// What prometheus-operator's monitor selects: the pickers' pods (a PodMonitor), or their
+    /// Services (a ServiceMonitor, scraping the pods behind each Service's port `servicePort`);
+    /// `collector: prometheusOperator` only. Either way the targets' `job` is
+    /// `<namespace>/<monitor name>`. Default: `pod`.
+    #[builder(default)]
+    pub scrape_through: ScrapeThrough,
+    /// The endpoint pickers' Services, by labels, when `targets` is empty; `scrapeThrough:
+    /// service` only. Default: derived from `preset` (the charts label their Services
+    /// `app.kubernetes.io/name: <release>-epp`); without a preset, none (then it is required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_selector: Option<LabelSelector>,
+    /// Name of the Services' port to scrape, which leads to the container port `port`;
+    /// `scrapeThrough: service` only. Default: none (the charts' `http-metrics`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_port: Option<String>,
     /// Name of this installation, put into cluster-scoped object names so that bundles of several
     /// installations never share one. Default: none (then a namespace other than `default` is
     /// put in instead; the seed's names stay as they are). An empty name is refused rather than
@@ -322,6 +337,26 @@ pub enum Collector {
     PrometheusOperator,
 }
 
+/// What a prometheus-operator monitor selects to find the endpoint pickers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "camelCase")
+)]
+pub enum ScrapeThrough {
+    /// A PodMonitor selecting the pickers' pods.
+    #[default]
+    Pod,
+    /// A ServiceMonitor selecting the pickers' Services.
+    Service,
+}
+
+/// The Service port the endpoint picker charts expose `/metrics` on, for `scrapeThrough:
+/// service`.
+pub const SERVICE_METRICS_PORT: &str = "http-metrics";
+
 /// One endpoint picker (or group of them) to scrape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, bon::Builder)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -350,6 +385,10 @@ pub struct Target {
     /// The pods, by how they were installed; exactly one of `selector` and `preset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<Preset>,
+    /// The pods' Services, by labels, for `scrapeThrough: service`. Default: derived from
+    /// `preset`; without a preset, none (then it is required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_selector: Option<LabelSelector>,
     /// TLS settings of this target's scrape, replacing the top-level `tls` as a whole (not
     /// merged key by key). Default: the top-level `tls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -422,6 +461,12 @@ impl Preset {
                 DEFAULT_SELECTOR_LABEL.1.to_owned(),
             ),
         }
+    }
+
+    /// The selector of the pods' Service, where the install labels it.
+    pub(crate) fn service_selector(&self) -> Option<LabelSelector> {
+        let (key, value) = releases::service_label(self.flavor)?.for_release(&self.release);
+        Some(LabelSelector::default().match_label(key, value))
     }
 
     /// Whether the install has a shape without an InferencePool.

@@ -340,6 +340,18 @@ pub fn pod_label(install: PresetFlavor, create_inference_pool: bool) -> Option<P
     }
 }
 
+/// The label of the Service in front of a preset's pickers, which a ServiceMonitor selects:
+/// the charts' `app.kubernetes.io/name: <release>-epp` (as GIE v1.5's and llm-d-router v0.10's
+/// render it); `None` for the raw manifests, whose Service has no labels and no metrics port.
+pub fn service_label(install: PresetFlavor) -> Option<PodLabel> {
+    match install {
+        RawV01 | RawV03 => None,
+        HelmInferencepool | HelmStandalone | LlmDRouterGateway | LlmDRouterStandalone => {
+            Some(label("app.kubernetes.io/name", ReleaseEpp))
+        }
+    }
+}
+
 /// The metric names an endpoint picker emits, which changed twice: `inference_model_` became
 /// `inference_objective_` in GIE v1.1, and llm-d-router v0.9 renamed everything to `llm_d_epp_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -140,6 +140,8 @@ pub struct TargetPlan {
     /// Whether the pods are known to run in `namespace` (see [`Self::pods_namespace`]).
     pods_in_namespace: bool,
     selector: LabelSelector,
+    /// The Services its ServiceMonitor selects; `None`: a PodMonitor or GMP object selects pods.
+    service: Option<LabelSelector>,
     monitoring: ObjectId,
     identity: usize,
     /// Index of its TLS settings in the plan's.
@@ -181,9 +183,31 @@ impl TargetPlan {
         &self.selector
     }
 
-    /// The ClusterPodMonitoring or PodMonitoring that scrapes it.
+    /// The Services its ServiceMonitor selects (`scrapeThrough: service`), whose selectors in
+    /// turn select the pods of [`Self::selector`].
+    pub fn service_selector(&self) -> Option<&LabelSelector> {
+        self.service.as_ref()
+    }
+
+    /// The object that scrapes it: a (Cluster)PodMonitoring, PodMonitor or ServiceMonitor.
     pub fn monitoring(&self) -> &ObjectId {
         &self.monitoring
+    }
+
+    /// The scrape pool prometheus-operator names its targets' in `/api/v1/targets`
+    /// (`podMonitor/<namespace>/<name>/0`, or `serviceMonitor/…`, for the one endpoint).
+    pub fn operator_scrape_pool(&self) -> String {
+        let m = &self.monitoring;
+        let kind = if m.kind == Kind::ServiceMonitor {
+            "serviceMonitor"
+        } else {
+            "podMonitor"
+        };
+        format!(
+            "{kind}/{}/{}/0",
+            m.namespace.as_deref().unwrap_or_default(),
+            m.name
+        )
     }
 }
 
@@ -196,6 +220,8 @@ pub struct EndpointPlan {
     interval: String,
     timeout: Option<String>,
     path: String,
+    /// The Services' port a ServiceMonitor scrapes (`scrapeThrough: service` only).
+    service_port: Option<String>,
     /// Whether the Secret reference names its namespace: always for a ClusterPodMonitoring
     /// (left out, GMP reads it from `default`), never for a PodMonitoring (which may not).
     names_secret_namespace: bool,
@@ -225,6 +251,12 @@ impl EndpointPlan {
     /// HTTP path of the metrics endpoint.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The Service port a ServiceMonitor scrapes, leading to [`Self::port`]; `None` when
+    /// the pods are scraped directly.
+    pub fn service_port(&self) -> Option<&str> {
+        self.service_port.as_deref()
     }
 
     /// The Secret key of the bearer token.

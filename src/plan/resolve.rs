@@ -18,7 +18,7 @@ use crate::options::releases::{self, MetricsSchema};
 use crate::options::tls::{self, TlsOptions};
 use crate::options::{
     COLLECTOR_SERVICE_ACCOUNT, Collector, LabelSelector, MonitoringMode, Options, Port, Preset,
-    RELEASE_LABEL, RulesScope, SecretAccess, Target,
+    RELEASE_LABEL, RulesScope, SERVICE_METRICS_PORT, ScrapeThrough, SecretAccess, Target,
 };
 
 /// Judges every option and resolves them into a plan, or returns every problem found. Owned
@@ -142,6 +142,12 @@ fn shared(options: &Options) -> Plan {
             interval: options.interval.clone(),
             timeout: options.timeout.clone(),
             path: options.path.clone(),
+            service_port: (options.scrape_through == ScrapeThrough::Service).then(|| {
+                options
+                    .service_port
+                    .clone()
+                    .unwrap_or_else(|| SERVICE_METRICS_PORT.to_owned())
+            }),
             // A PodMonitor reads Secrets of its own namespace only, as a PodMonitoring does.
             names_secret_namespace: gmp && options.monitoring != MonitoringMode::Pod,
         },
@@ -339,7 +345,12 @@ impl<'o> Targets<'o> {
                     // Beside the identity whose Secret it reads: a PodMonitor reads no other
                     // namespace's.
                     (Collector::PrometheusOperator, _) => {
-                        (Kind::PodMonitor, Some(identity_ns.to_owned()))
+                        let kind = if t.service.is_some() {
+                            Kind::ServiceMonitor
+                        } else {
+                            Kind::PodMonitor
+                        };
+                        (kind, Some(identity_ns.to_owned()))
                     }
                 };
                 ObjectId {
@@ -353,6 +364,7 @@ impl<'o> Targets<'o> {
             name: t.name,
             namespace: t.namespace,
             selector: t.selector,
+            service: t.service,
         }
     }
 
@@ -496,6 +508,8 @@ struct Resolved {
     /// Whether the target named its namespace (rather than taking the top-level one).
     given_namespace: bool,
     selector: LabelSelector,
+    /// The Services a ServiceMonitor selects (`scrapeThrough: service` only).
+    service: Option<LabelSelector>,
     tls: Option<TlsOptions>,
     auth_delegation: Option<String>,
     port: Option<Port>,
@@ -508,8 +522,16 @@ fn resolve_targets<'t>(
     options: &Options,
     targets: impl ExactSizeIterator<Item = Cow<'t, Target>>,
 ) -> Vec<Resolved> {
+    let through_service = options.scrape_through == ScrapeThrough::Service;
+    // A given selector wins over the preset's; validation refused a target with neither.
+    let service = |given: Option<LabelSelector>, preset: Option<&Preset>| {
+        through_service
+            .then(|| given.or_else(|| preset.and_then(Preset::service_selector)))
+            .flatten()
+    };
     if targets.len() == 0 {
         return vec![Resolved {
+            service: service(options.service_selector.clone(), options.preset.as_ref()),
             name: None,
             namespace: options.namespace.clone(),
             given_namespace: false,
@@ -531,12 +553,14 @@ fn resolve_targets<'t>(
                 namespace,
                 selector,
                 preset,
+                service_selector,
                 tls,
                 auth_delegation,
                 port,
                 scheme,
             } = t.into_owned();
             Resolved {
+                service: service(service_selector, preset.as_ref()),
                 name: Some(name),
                 namespace: namespace.unwrap_or_else(|| options.namespace.clone()),
                 given_namespace,

@@ -6,7 +6,8 @@ use crate::diagnostics::{Error, Problem, Problems, ProblemsBuilder};
 use crate::kinds::ServiceAccountRef;
 use crate::options::releases;
 use crate::options::{
-    ClusterFlavor, Collector, LabelSelector, Options, Port, RELEASE_LABEL, SecretAccess,
+    ClusterFlavor, Collector, LabelSelector, Options, Port, RELEASE_LABEL, ScrapeThrough,
+    SecretAccess,
 };
 use crate::rules;
 use gmp_types::Scheme;
@@ -96,6 +97,7 @@ pub(crate) fn fields(found: &mut ProblemsBuilder, options: &Options) -> bool {
         crate::options::tls::check(found, "tls", tls, ("scheme", scheme));
     }
     check_collector(found, options);
+    check_scrape_through(found, options);
     found.labels(
         &|| "monitoringLabels".to_owned(),
         &options.monitoring_labels,
@@ -171,6 +173,81 @@ fn check_collector(found: &mut ProblemsBuilder, options: &Options) {
                 value,
                 format!("{what}: with collector: prometheusOperator there is none (the operator reads the Secrets itself)"),
             );
+        }
+    }
+}
+
+/// What a ServiceMonitor needs: prometheus-operator, and a Service selector for every target
+/// (its own, else its preset's); each Service option given without it is refused rather than
+/// dropped.
+fn check_scrape_through(found: &mut ProblemsBuilder, options: &Options) {
+    if options.scrape_through == ScrapeThrough::Pod {
+        let selector =
+            |at: String, s: &Option<LabelSelector>| s.as_ref().map(|s| (at, s.to_string()));
+        let given =
+            [
+                selector("serviceSelector".to_owned(), &options.service_selector),
+                options
+                    .service_port
+                    .clone()
+                    .map(|port| ("servicePort".to_owned(), port)),
+            ]
+            .into_iter()
+            .chain(options.targets.iter().enumerate().map(|(i, t)| {
+                selector(format!("targets[{i}].serviceSelector"), &t.service_selector)
+            }));
+        for (field, value) in given.flatten() {
+            found.push(
+                field,
+                &value,
+                "needs scrapeThrough: service (a PodMonitor selects pods, not Services)".to_owned(),
+            );
+        }
+        return;
+    }
+    if options.collector == Collector::Gmp {
+        found.push(
+            "scrapeThrough".to_owned(),
+            "service",
+            "needs collector: prometheusOperator (GMP's monitorings select pods only)".to_owned(),
+        );
+    }
+    if let Some(port) = &options.service_port {
+        found.rule(
+            || "servicePort".to_owned(),
+            port,
+            "Service port name",
+            rules::iana_svc_name(port),
+        );
+    }
+    let top = (options.targets.is_empty()).then_some((
+        String::new(),
+        options.service_selector.as_ref(),
+        options.preset.as_ref(),
+    ));
+    let targets = options.targets.iter().enumerate().map(|(i, t)| {
+        (
+            format!("targets[{i}]."),
+            t.service_selector.as_ref(),
+            t.preset.as_ref(),
+        )
+    });
+    for (at, selector, preset) in top.into_iter().chain(targets) {
+        match (selector, preset) {
+            (Some(selector), _) => {
+                check_selector(found, &|| format!("{at}serviceSelector"), selector);
+            }
+            (None, Some(preset)) if preset.service_selector().is_some() => {}
+            (None, Some(preset)) => found.push(
+                format!("{at}preset.flavor"),
+                preset.flavor.as_str(),
+                format!("has no Service to select with scrapeThrough: service (the install's Service has no labels, nor a metrics port): give {at}serviceSelector, or scrape the pods"),
+            ),
+            (None, None) => found.push(
+                "scrapeThrough".to_owned(),
+                "service",
+                format!("needs {at}serviceSelector: without a preset, the Services' labels cannot be derived from the pods'"),
+            ),
         }
     }
 }

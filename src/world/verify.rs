@@ -480,7 +480,7 @@ impl TargetView {
             secret_reader_role: grant(role),
             secret_reader_binding: grant(binding),
             query,
-            scrape_pool: format!("podMonitor/{job}/0"),
+            scrape_pool: target.operator_scrape_pool(),
             job,
         }
     }

@@ -11,7 +11,7 @@ use gmp_types::{RuleGroup, ScrapeEndpoint};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use prometheus_operator_types::PodMonitorSpec;
+use prometheus_operator_types::{PodMonitorSpec, RelabelConfig, ServiceMonitorSpec};
 
 use crate::diagnostics::Error;
 use crate::kinds::Object;
@@ -296,6 +296,11 @@ impl fmt::Display for Document<'_> {
                 spec: &o.spec,
             }
             .fmt(f),
+            Object::ServiceMonitor(o) => ServiceMonitorYaml {
+                metadata,
+                spec: &o.spec,
+            }
+            .fmt(f),
             Object::PrometheusRule(o) => PrometheusRuleYaml {
                 api_version: PROMETHEUS_OPERATOR_API_VERSION,
                 kind,
@@ -361,6 +366,14 @@ struct PodMonitorYaml<'a> {
     spec: &'a PodMonitorSpec,
 }
 
+/// A prometheus-operator `ServiceMonitor`.
+#[derive(Template)]
+#[template(path = "service_monitor.yaml")]
+struct ServiceMonitorYaml<'a> {
+    metadata: &'a ObjectMeta,
+    spec: &'a ServiceMonitorSpec,
+}
+
 /// A prometheus-operator `PrometheusRule`: the GMP rule kinds' template, over the operator's
 /// own (same-shaped) rule types.
 #[derive(Template)]
@@ -401,6 +414,20 @@ struct ConfigMapYaml<'a> {
 struct SecretYaml<'a> {
     metadata: &'a ObjectMeta,
     type_: &'a Option<String>,
+}
+
+/// The first key a relabeling sets, in sorted key order, so the template can start its list
+/// item there; empty when it sets none.
+fn first_relabel_key(r: &RelabelConfig) -> &'static str {
+    [
+        ("action", r.action.is_some()),
+        ("replacement", r.replacement.is_some()),
+        ("sourceLabels", r.source_labels.is_some()),
+        ("targetLabel", r.target_label.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(key, set)| set.then_some(key))
+    .unwrap_or_default()
 }
 
 /// The string-list fields of a policy rule that are set, in sorted key order, so the template

@@ -190,6 +190,7 @@ fn targets() -> impl Strategy<Value = Vec<Target>> {
                 namespace,
                 selector: Some(LabelSelector::default().match_label("app", format!("epp-{i}"))),
                 preset: None,
+                service_selector: None,
                 tls: None,
                 auth_delegation: None,
                 port: None,

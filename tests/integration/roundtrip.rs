@@ -193,6 +193,9 @@ prop_compose! {
             // GMP: Autopilot and namespaced access, generated here, are its alone.
             collector: igw_monitoring::Collector::Gmp,
             prometheus_release: None,
+            scrape_through: Default::default(),
+            service_selector: None,
+            service_port: None,
             instance,
             preset: None,
             // Target names must be unique: keep the first of each.
@@ -207,7 +210,7 @@ prop_compose! {
                         auth_delegation: (name.len() % 2 == 0).then(|| format!("team-x/{name}-epp")),
                         port: None,
                         scheme: None,
-                        name, namespace, selector: Some(selector), preset: None, tls: tls.filter(|_| https),
+                        name, namespace, selector: Some(selector), preset: None, service_selector: None, tls: tls.filter(|_| https),
                     })
                     .collect()
             },

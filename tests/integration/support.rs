@@ -192,6 +192,7 @@ pub fn fleet(monitoring: MonitoringMode) -> Options {
             release: release.to_owned(),
             create_inference_pool: true,
         }),
+        service_selector: None,
         tls: None,
         auth_delegation: None,
         port: None,
@@ -246,6 +247,9 @@ fn every_option() -> Options {
         // options have their cases).
         collector: igw_monitoring::Collector::Gmp,
         prometheus_release: None,
+        scrape_through: Default::default(),
+        service_selector: None,
+        service_port: None,
         instance: Some("llama".to_owned()),
         preset: None,
         targets: Vec::new(),

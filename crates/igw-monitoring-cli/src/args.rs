@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use igw_monitoring::{
-    ClusterFlavor, Collector, LabelSelector, Options, Port, Scheme, SecretAccess,
+    ClusterFlavor, Collector, LabelSelector, Options, Port, Scheme, ScrapeThrough, SecretAccess,
     SelectorRequirement,
 };
 use igw_monitoring::{Given, SecretKeyRef, Source, TlsVersion, VerifyFormat};
@@ -325,6 +325,17 @@ pub struct OptionArgs {
     /// `release: NAME`, as its default selectors ask (--collector prometheusOperator).
     #[arg(long, value_name = "NAME")]
     pub prometheus_release: Option<String>,
+    /// What the prometheus-operator monitor selects: the pickers' pods (a PodMonitor) or their
+    /// Services (a ServiceMonitor) [default: pod].
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub scrape_through: Option<ScrapeThrough>,
+    /// The pickers' Services, kubectl syntax, comma-separated (--scrape-through service)
+    /// [default: the preset's, app.kubernetes.io/name=RELEASE-epp].
+    #[arg(long, value_name = "SELECTOR", value_parser = selector)]
+    pub service_selector: Option<LabelSelector>,
+    /// The Services' port to scrape (--scrape-through service) [default: http-metrics].
+    #[arg(long, value_name = "NAME")]
+    pub service_port: Option<String>,
     /// Name of this installation, put into cluster-scoped names so bundles never collide.
     #[arg(long, value_name = "NAME")]
     pub instance: Option<String>,
@@ -487,6 +498,15 @@ impl OptionArgs {
         if let Some(release) = &self.prometheus_release {
             options.prometheus_release = Some(release.clone());
         }
+        if let Some(through) = self.scrape_through {
+            options.scrape_through = through;
+        }
+        if let Some(selector) = &self.service_selector {
+            options.service_selector = Some(selector.clone());
+        }
+        if let Some(port) = &self.service_port {
+            options.service_port = Some(port.clone());
+        }
         if let Some(instance) = &self.instance {
             options.instance = Some(instance.clone());
         }
@@ -579,7 +599,7 @@ impl OptionArgs {
 
     /// Each flag that sets an option, the option's path as in the config file, and whether the
     /// flag was given: the one map between the two spellings.
-    pub(crate) fn flags(&self) -> [(&'static str, &'static str, bool); 37] {
+    pub(crate) fn flags(&self) -> [(&'static str, &'static str, bool); 40] {
         [
             ("--namespace", "namespace", self.namespace.is_some()),
             ("--autopilot", "flavor", self.autopilot.is_some()),
@@ -595,6 +615,17 @@ impl OptionArgs {
                 "prometheusRelease",
                 self.prometheus_release.is_some(),
             ),
+            (
+                "--scrape-through",
+                "scrapeThrough",
+                self.scrape_through.is_some(),
+            ),
+            (
+                "--service-selector",
+                "serviceSelector",
+                self.service_selector.is_some(),
+            ),
+            ("--service-port", "servicePort", self.service_port.is_some()),
             ("--instance", "instance", self.instance.is_some()),
             ("--target", "targets", !self.targets.is_empty()),
             ("--preset", "preset", self.preset.is_some()),
@@ -711,6 +742,10 @@ fn requirement(text: &str) -> Result<SelectorRequirement, String> {
     text.parse().map_err(|e| format!("{e}"))
 }
 
+fn selector(text: &str) -> Result<LabelSelector, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
 fn target(text: &str) -> Result<Target, String> {
     let (head, selector) = text
         .split_once('=')
@@ -719,12 +754,12 @@ fn target(text: &str) -> Result<Target, String> {
         Some((name, namespace)) => (name, Some(namespace.to_owned())),
         None => (head, None),
     };
-    let selector: LabelSelector = selector.parse().map_err(|e| format!("{e}"))?;
     Ok(Target {
         name: name.to_owned(),
         namespace,
-        selector: Some(selector),
+        selector: Some(self::selector(selector)?),
         preset: None,
+        service_selector: None,
         tls: None,
         auth_delegation: None,
         port: None,

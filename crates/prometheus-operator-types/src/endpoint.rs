@@ -143,3 +143,22 @@ impl TlsVersion {
         }
     }
 }
+
+/// A relabeling of a target's labels before its scrape (Prometheus's `relabel_config`); runs
+/// after the labels the operator sets, so it may replace them.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RelabelConfig {
+    /// The labels whose values, joined by `separator`, `regex` is matched against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_labels: Option<Vec<String>>,
+    /// What to do with a match (upstream: `replace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The label a `replace` writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_label: Option<String>,
+    /// The value a `replace` writes, with the regex's capture groups (upstream: `$1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+}

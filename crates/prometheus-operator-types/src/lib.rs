@@ -43,7 +43,9 @@ pub mod service_monitor;
 
 pub use kube_core::CustomResourceExt;
 
-pub use endpoint::{PodMetricsEndpoint, SafeAuthorization, SafeTlsConfig, Scheme, TlsVersion};
+pub use endpoint::{
+    PodMetricsEndpoint, RelabelConfig, SafeAuthorization, SafeTlsConfig, Scheme, TlsVersion,
+};
 pub use pod_monitor::{NamespaceSelector, PodMonitor, PodMonitorSpec};
 pub use prometheus::{Prometheus, PrometheusSpec};
 pub use prometheus_rule::{PrometheusRule, PrometheusRuleSpec, Rule, RuleGroup};

@@ -5,7 +5,7 @@ use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{NamespaceSelector, SafeAuthorization, SafeTlsConfig, Scheme};
+use crate::{NamespaceSelector, RelabelConfig, SafeAuthorization, SafeTlsConfig, Scheme};
 
 /// Services whose endpoints to scrape and how. Every Secret an endpoint references is in this
 /// object's namespace.
@@ -66,4 +66,7 @@ pub struct Endpoint {
     /// TLS settings of the scrape request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<SafeTlsConfig>,
+    /// Relabelings of each target before its scrape, after the operator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relabelings: Option<Vec<RelabelConfig>>,
 }

@@ -68,6 +68,7 @@ impl Discovery {
                     .needs_auth_delegation
                     .then(|| p.service_account.to_string()),
                 preset: None,
+                service_selector: None,
                 tls: None,
             })
             .collect();

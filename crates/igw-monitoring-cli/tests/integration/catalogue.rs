@@ -284,6 +284,81 @@ fn catalogue() -> Vec<Case> {
             "prometheusRelease",
             INVALID_TYPE,
         ),
+        // ---- scrapeThrough (pod | service), serviceSelector, servicePort
+        cfg_err(
+            "scrapeThrough: endpoints\n",
+            "scrapeThrough",
+            UNKNOWN_VARIANT,
+        ),
+        clap(
+            &["--scrape-through", "svc"],
+            "--scrape-through",
+            "invalid value",
+        ),
+        cfg(
+            "scrapeThrough: service\npreset: {flavor: helm-inferencepool, release: r}\n",
+            "scrapeThrough",
+            "needs collector: prometheusOperator",
+        ),
+        flag(
+            &[
+                "--collector",
+                "prometheusOperator",
+                "--scrape-through",
+                "service",
+            ],
+            "scrapeThrough",
+            "needs serviceSelector",
+        ),
+        cfg(
+            "collector: prometheusOperator\nscrapeThrough: service\ntargets: [{name: a, selector: {matchLabels: {app: a}}}]\n",
+            "scrapeThrough",
+            "needs targets[0].serviceSelector",
+        ),
+        cfg(
+            "collector: prometheusOperator\nscrapeThrough: service\npreset: {flavor: raw-v0.3, release: r}\n",
+            "preset.flavor",
+            "has no Service to select",
+        ),
+        cfg(
+            "collector: prometheusOperator\nscrapeThrough: service\nserviceSelector: {}\n",
+            "serviceSelector",
+            "must name at least one label",
+        ),
+        cfg(
+            "collector: prometheusOperator\nserviceSelector: {matchLabels: {app: a}}\n",
+            "serviceSelector",
+            "needs scrapeThrough: service",
+        ),
+        cfg(
+            "collector: prometheusOperator\ntargets: [{name: a, selector: {matchLabels: {app: a}}, serviceSelector: {matchLabels: {app: a}}}]\n",
+            "targets[0].serviceSelector",
+            "needs scrapeThrough: service",
+        ),
+        clap(
+            &["--service-selector", "a in"],
+            "--service-selector",
+            "invalid value",
+        ),
+        flag(
+            &["--service-port", "http-metrics"],
+            "servicePort",
+            "needs scrapeThrough: service",
+        ),
+        flag(
+            &[
+                "--collector",
+                "prometheusOperator",
+                "--scrape-through",
+                "service",
+                "--service-selector",
+                "app=a",
+                "--service-port",
+                "Bad_Port",
+            ],
+            "servicePort",
+            "is not a valid Service port name",
+        ),
         // ---- instance
         cfg(
             "instance: Bad_Instance\n",

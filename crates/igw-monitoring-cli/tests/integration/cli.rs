@@ -1492,6 +1492,7 @@ fn every_output_of_a_fleet_is_the_whole_bundles() -> TestResult {
                     igw_monitoring::LabelSelector::default().match_label("app", format!("epp-{i}")),
                 ),
                 preset: None,
+                service_selector: None,
                 tls: None,
                 auth_delegation: None,
                 port: None,

@@ -144,6 +144,9 @@ alerts:
         monitoring: MonitoringMode::Pod,
         instance: Some("llama".to_owned()),
         preset: None,
+        scrape_through: Default::default(),
+        service_selector: None,
+        service_port: None,
         targets: vec![
             Target {
                 name: "llama".to_owned(),
@@ -154,6 +157,7 @@ alerts:
                     release: "llama3-8b".to_owned(),
                     create_inference_pool: true,
                 }),
+                service_selector: None,
                 tls: None,
                 auth_delegation: None,
                 port: None,
@@ -164,6 +168,7 @@ alerts:
                 namespace: None,
                 selector: Some(LabelSelector::default().match_label("app", "qwen-epp")),
                 preset: None,
+                service_selector: None,
                 tls: Some(igw_monitoring::TlsOptions {
                     insecure_skip_verify: true,
                     min_version: Some(igw_monitoring::TlsVersion::Tls12),

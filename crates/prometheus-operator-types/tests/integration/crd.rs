@@ -182,6 +182,12 @@ spec:
   endpoints:
   - port: http-metrics
     interval: 10s
+    relabelings:
+    - targetLabel: job
+      replacement: inference/epp
+    - action: keep
+      sourceLabels: [__meta_kubernetes_pod_container_name]
+      replacement: epp
 ";
     let rule = "\
 apiVersion: monitoring.coreos.com/v1
