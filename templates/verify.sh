@@ -109,7 +109,7 @@ find_prometheus() {
   mapfile -t namespaces < <(sed '/^$/d' <<<"$listed" | sort -u)
   case {% raw %}${#namespaces[@]}{% endraw %} in
     0)
-      fail "no Prometheus object on the cluster: nothing scrapes the PodMonitors"
+      fail "no Prometheus object on the cluster: nothing scrapes the monitors"
       return 1
       ;;
     1) prometheus_namespace=${namespaces[0]} ;;
@@ -121,7 +121,7 @@ find_prometheus() {
   esac
 }
 
-# check_scrape_pool: Prometheus scrapes the PodMonitor's targets (its scrape pool, through
+# check_scrape_pool: Prometheus scrapes the monitor's targets (its scrape pool, through
 # Service prometheus-operated, which the operator makes beside every Prometheus), all up.
 check_scrape_pool() {
   find_prometheus || return 0
@@ -149,9 +149,9 @@ check_scrape_pool() {
   down=$(grep -o '"health":"down"' <<<"$targets" | wc -l) || true
   if [[ $targets != *'"health":'* ]]; then
     fail "Prometheus in namespace $prometheus_namespace has no target of $scrape_pool"
-    hint "it does not take $kind $object_namespace/$name: its podMonitorSelector must match the"
+    hint "it does not take $kind $object_namespace/$name: its $monitor_selector must match the"
     hint "labels (kube-prometheus-stack: release: <its release>, --prometheus-release), its"
-    hint "podMonitorNamespaceSelector namespace $object_namespace (check --against its manifest)"
+    hint "$monitor_namespace_selector namespace $object_namespace (check --against its manifest)"
   elif ((down > 0)); then
     fail "$down target(s) of $scrape_pool are down"
     grep -o '"lastError":"[^"]*"' <<<"$targets" | sort -u | sed 's/^/        /' || true
@@ -308,7 +308,7 @@ check_target() {
     --as="system:serviceaccount:$secret_namespace:$service_account" -- get "$url_path" ||
     hint "check ClusterRole $reader_role and ClusterRoleBinding $reader_binding"
 
-  # 5. Prometheus scrapes the PodMonitor's targets, all up.
+  # 5. Prometheus scrapes the monitor's targets, all up.
   check_scrape_pool
 
   # 6. The PromQL query that shows the scraped metrics (Prometheus's API or UI).
@@ -438,6 +438,8 @@ secret_reader_binding={{ t.secret_reader_binding.1|sh }}
 {%- if v.operator %}
 job={{ t.job|sh }}
 scrape_pool={{ t.scrape_pool|sh }}
+monitor_selector={{ t.prometheus_selectors.0|sh }}
+monitor_namespace_selector={{ t.prometheus_selectors.1|sh }}
 {%- endif %}
 {%- if let Some(tls) = t.tls %}
 tls_ca_secret={% if let Some(f) = tls.ca %}{{ f.secret|sh }}{% endif %}

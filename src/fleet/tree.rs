@@ -79,7 +79,7 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
     let mut base = Vec::new();
     let mut components: Vec<Vec<ObjectFile>> = vec![Vec::new(); flavors.len()];
     let mut own: Vec<Vec<ObjectFile>> = vec![Vec::new(); clusters.len()];
-    let pod_monitors = shared.iter().any(|s| s.kind == Kind::PodMonitor);
+    let monitors = kustomize::Monitors::among(shared.iter().map(|s| s.kind));
     for (
         Shared {
             kind,
@@ -118,7 +118,7 @@ pub(crate) fn overlays(fleet: &FleetPlan) -> Result<Vec<GeneratedFile>, Error> {
             contents: f.contents,
         }));
     };
-    put(BASE, kustomize::base(kustomize::named(base), pod_monitors)?);
+    put(BASE, kustomize::base(kustomize::named(base), monitors)?);
     let mut used = Vec::new();
     for ((flavor, members), objects) in flavors.iter().zip(components) {
         if objects.is_empty() {

@@ -2,12 +2,14 @@
 //! and get its metrics? GMP reports none of what is checked here; a scrape that cannot work
 //! just yields no series.
 //!
-//! Per (Cluster)PodMonitoring or prometheus-operator PodMonitor of the bundle, [`check`]
-//! proves that
+//! Per (Cluster)PodMonitoring or prometheus-operator PodMonitor or ServiceMonitor of the
+//! bundle, [`check`] proves that
 //!
 //! 1. its selector selects at least one endpoint-picker pod template (in its namespace, for a
 //!    PodMonitoring; in those of its `namespaceSelector`, for a PodMonitor) and no other pod
-//!    template;
+//!    template; a ServiceMonitor's selects a Service of the manifests (in its
+//!    `namespaceSelector`'s namespaces) with the endpoint's port, and so does that Service's
+//!    selector, the port leading to the container port (`monitorings`);
 //! 2. each endpoint's port is a port of the picker container, the one it serves `/metrics` on;
 //! 3. the scheme and TLS match the picker's flags (`--metrics-cert-dir`,
 //!    `--metrics-client-ca-file`), and a token is sent where `/metrics` checks one;
@@ -23,22 +25,21 @@
 
 use std::collections::BTreeSet;
 
-use gmp_types::{Scheme, ScrapeEndpoint};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use prometheus_operator_types::PodMetricsEndpoint;
 use serde::Serialize;
 
 use crate::diagnostics::{Finding, Problems, SHOWN_NAMES, Warning, listed};
 use crate::kinds::{BundleKind, Kind, Object, ObjectRef};
 use crate::options::releases::{self, MetricsSchema};
-use crate::options::selector::Matcher;
+use crate::options::selector::{Matcher, UnknownOperator};
 use crate::options::{COLLECTOR_SERVICE_ACCOUNT, LabelSelector as PodSelector};
 use crate::world::manifests::{
     self, Manifests, Serving, Templates, Workload, find_pickers, picker_container, release_of,
     service_account_of,
 };
+use crate::world::monitorings::{Endpoint, Monitoring, monitorings};
 
 /// What [`check`] found: empty [`Check::findings`] means every monitoring scrapes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -144,95 +145,26 @@ pub fn read_bundle(source: &str, text: &str) -> Result<Vec<Object<'static>>, Pro
     Ok(objects)
 }
 
-/// A monitoring of any kind (GMP's two, prometheus-operator's PodMonitor), as the checks
-/// read it.
-struct Monitoring<'o> {
-    id: ObjectRef,
-    /// The namespaces whose pods it may select; `None`: every namespace.
-    namespaces: Option<Vec<&'o str>>,
-    selector: &'o LabelSelector,
-    endpoints: Vec<Endpoint<'o>>,
-    /// Who scrapes what it selects, as findings name it.
-    scraper: &'static str,
-}
-
-impl Monitoring<'_> {
-    /// Why it does not select pods outside [`Monitoring::namespaces`], for a finding.
-    fn namespace_rule(&self) -> String {
-        let names = self.namespaces.as_deref().unwrap_or_default().join(", ");
-        if self.id.kind == Kind::PodMonitor.as_str() {
-            format!("its spec.namespaceSelector takes only namespace {names}")
-        } else {
-            format!("a PodMonitoring selects only pods of its own namespace, {names}")
-        }
-    }
-}
-
-/// One scrape endpoint of either API, as the judges read it.
-struct Endpoint<'o> {
-    /// The list it is item `index` of: `spec.endpoints`, `spec.podMetricsEndpoints` (a
-    /// field path is only written for a finding).
-    list: &'static str,
-    index: usize,
-    /// The port it scrapes and the field that says so; `None` when no field does.
-    port: Option<(&'static str, IntOrString)>,
-    /// Whether it scrapes over TLS.
-    https: bool,
-    /// The field of its client certificate, and whether certificate and key are both set.
-    client_cert: (&'static str, bool),
-    /// The Secret its bearer token is read from.
-    token: Option<&'o str>,
-}
-
-impl<'o> Endpoint<'o> {
-    fn gmp(i: usize, endpoint: &'o ScrapeEndpoint) -> Self {
-        Self {
-            list: "spec.endpoints",
-            index: i,
-            port: Some(("port", endpoint.port.clone())),
-            https: endpoint.scheme == Some(Scheme::Https),
-            client_cert: (
-                "tls.cert",
-                endpoint
-                    .tls
-                    .as_ref()
-                    .is_some_and(|t| t.cert.is_some() && t.key.is_some()),
-            ),
-            token: endpoint.authorization_secret().map(|s| s.name.as_str()),
-        }
-    }
-
-    fn operator(i: usize, endpoint: &'o PodMetricsEndpoint) -> Self {
-        let port = match (&endpoint.port, endpoint.port_number) {
-            (Some(name), _) => Some(("port", IntOrString::String(name.clone()))),
-            (None, Some(number)) => Some(("portNumber", IntOrString::Int(number))),
-            (None, None) => None,
-        };
-        Self {
-            list: "spec.podMetricsEndpoints",
-            index: i,
-            port,
-            https: endpoint
-                .scheme
-                .is_some_and(|s| s == prometheus_operator_types::Scheme::Https),
-            client_cert: (
-                "tlsConfig.cert",
-                endpoint
-                    .tls_config
-                    .as_ref()
-                    .is_some_and(|t| t.cert.is_some() && t.key_secret.is_some()),
-            ),
-            token: endpoint
-                .authorization
-                .as_ref()
-                .and_then(|a| a.credentials.as_ref())
-                .map(|s| s.name.as_str()),
-        }
-    }
+/// The finding on a selector whose requirement `unknown` has an operator no API server takes.
+pub(super) fn unknown_operator(id: &ObjectRef, unknown: UnknownOperator) -> Finding {
+    finding(
+        on(
+            id,
+            format!("spec.selector.matchExpressions[{}].operator", unknown.index),
+        ),
+        Vec::new(),
+        unknown.operator,
+        "is not In, NotIn, Exists or DoesNotExist: the API server refuses it".to_owned(),
+    )
 }
 
 /// A finding.
-fn finding(at: At, also: Vec<ObjectRef>, value: impl Into<String>, rule: String) -> Finding {
+pub(super) fn finding(
+    at: At,
+    also: Vec<ObjectRef>,
+    value: impl Into<String>,
+    rule: String,
+) -> Finding {
     let (object, field) = at;
     Finding {
         object,
@@ -247,7 +179,7 @@ fn finding(at: At, also: Vec<ObjectRef>, value: impl Into<String>, rule: String)
 type At = (Option<ObjectRef>, String);
 
 /// `field` of `object`.
-fn on(object: &ObjectRef, field: impl Into<String>) -> At {
+pub(super) fn on(object: &ObjectRef, field: impl Into<String>) -> At {
     (Some(object.clone()), field.into())
 }
 
@@ -302,20 +234,16 @@ pub fn check<'a>(
         .collect();
     let mut check = Check::default();
     let mut scraped: BTreeSet<usize> = BTreeSet::new();
-    for monitoring in objects.iter().filter_map(monitoring) {
-        let selector = match PodSelector::try_from(monitoring.selector) {
+    let views: Vec<Monitoring<'_>> = (objects.iter())
+        .flat_map(|o| monitorings(o, manifests, &mut check))
+        .collect();
+    for monitoring in views {
+        let selector = match PodSelector::try_from(&*monitoring.selector) {
             Ok(selector) => selector,
             Err(unknown) => {
-                check.findings.push(finding(
-                    on(
-                        &monitoring.id,
-                        format!("spec.selector.matchExpressions[{}].operator", unknown.index),
-                    ),
-                    Vec::new(),
-                    unknown.operator,
-                    "is not In, NotIn, Exists or DoesNotExist: the API server refuses it"
-                        .to_owned(),
-                ));
+                check
+                    .findings
+                    .push(unknown_operator(&monitoring.id, unknown));
                 check.monitorings.push(Scrapes {
                     monitoring: monitoring.id,
                     pickers: Vec::new(),
@@ -340,6 +268,14 @@ pub fn check<'a>(
                 .filter_map(|&i| templates.workloads.get(i).map(Workload::id))
                 .collect()
         };
+        // A ServiceMonitor's findings show its own selector and name the Service in between.
+        let (shown, through) = match &monitoring.via {
+            Some((service, own)) => (
+                own.clone(),
+                format!("takes {service}, whose selector {selector} "),
+            ),
+            None => (selector.to_string(), String::new()),
+        };
         if selector.is_empty() {
             check.findings.push(finding(
                 field.clone(),
@@ -358,9 +294,9 @@ pub fn check<'a>(
             check.findings.push(finding(
                 field.clone(),
                 some(&others),
-                selector.to_string(),
+                shown,
                 format!(
-                    "selects no endpoint-picker pod template in the manifests{}: {} scrapes nothing",
+                    "{through}selects no endpoint-picker pod template in the manifests{}: {} scrapes nothing",
                     missed(&monitoring, &matcher, &others, &pickers, &templates.workloads),
                     monitoring.scraper
                 ),
@@ -369,9 +305,9 @@ pub fn check<'a>(
             check.findings.push(finding(
                 field,
                 some(&others),
-                selector.to_string(),
+                shown,
                 format!(
-                    "also selects pods that run no endpoint picker ({}): {} scrapes them too, on a port that is not theirs",
+                    "{through}also selects pods that run no endpoint picker ({}): {} scrapes them too, on a port that is not theirs",
                     names(&others),
                     monitoring.scraper
                 ),
@@ -417,54 +353,6 @@ pub fn check<'a>(
         ));
     }
     check
-}
-
-/// The monitoring view of an object, if it is one.
-fn monitoring<'o>(object: &'o Object<'_>) -> Option<Monitoring<'o>> {
-    match object {
-        Object::ClusterPodMonitoring(m) => Some(Monitoring {
-            id: ObjectRef::of(Kind::ClusterPodMonitoring.as_str(), &m.metadata),
-            namespaces: None,
-            selector: &m.spec.selector,
-            endpoints: gmp_endpoints(&m.spec.endpoints),
-            scraper: "GMP",
-        }),
-        Object::PodMonitoring(m) => Some(Monitoring {
-            id: ObjectRef::of(Kind::PodMonitoring.as_str(), &m.metadata),
-            // A PodMonitoring without a namespace lands in the one kubectl applies it to.
-            namespaces: Some(vec![m.metadata.namespace.as_deref().unwrap_or("default")]),
-            selector: &m.spec.selector,
-            endpoints: gmp_endpoints(&m.spec.endpoints),
-            scraper: "GMP",
-        }),
-        Object::PodMonitor(m) => {
-            let own = m.metadata.namespace.as_deref().unwrap_or("default");
-            let namespaces = match &m.spec.namespace_selector {
-                Some(s) if s.any == Some(true) => None,
-                Some(s) if s.match_names.as_ref().is_some_and(|n| !n.is_empty()) => {
-                    Some(s.match_names.iter().flatten().map(String::as_str).collect())
-                }
-                // Empty or unset: the monitor's own namespace.
-                _ => Some(vec![own]),
-            };
-            Some(Monitoring {
-                id: ObjectRef::of(Kind::PodMonitor.as_str(), &m.metadata),
-                namespaces,
-                selector: &m.spec.selector,
-                endpoints: (m.spec.pod_metrics_endpoints.iter().enumerate())
-                    .map(|(i, e)| Endpoint::operator(i, e))
-                    .collect(),
-                scraper: "Prometheus",
-            })
-        }
-        _ => None,
-    }
-}
-
-fn gmp_endpoints(endpoints: &[ScrapeEndpoint]) -> Vec<Endpoint<'_>> {
-    (endpoints.iter().enumerate())
-        .map(|(i, e)| Endpoint::gmp(i, e))
-        .collect()
 }
 
 /// The pod templates `monitoring` selects (`selector`, read as `matcher`), in its namespace

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod manifests;
+mod monitorings;
 pub mod relations;
 mod selection;
 pub(crate) mod verify;

@@ -11,8 +11,8 @@
 //!    no Secret beyond the referenced ones;
 //! 5. every binding's `roleRef` resolves, and cluster-scoped objects carry no namespace.
 //!
-//! A prometheus-operator PodMonitor's chain is links 1 to 3 with its Secret in the
-//! PodMonitor's own namespace (the operator reads Secrets from there, with its own rights, so
+//! A prometheus-operator PodMonitor's or ServiceMonitor's chain is links 1 to 3 with its Secret
+//! in the monitor's own namespace (the operator reads Secrets from there, with its own rights, so
 //! there is no collector grant to check), and `tlsConfig`'s `cert` and `keySecret` together.
 
 use std::collections::BTreeMap;
@@ -21,6 +21,7 @@ use gmp_types::{ScrapeEndpoint, SecretKeySelector};
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use prometheus_operator_types::{SafeAuthorization, SafeTlsConfig};
 
 use crate::kinds::{Object, ObjectRef, ServiceAccountRef};
 use crate::objects::bundle::{SERVICE_ACCOUNT_ANNOTATION, subject};
@@ -31,7 +32,8 @@ use crate::plan::AUTH_DELEGATOR;
 const BUILT_IN_CLUSTER_ROLES: [&str; 1] = [AUTH_DELEGATOR];
 
 /// What [`broken_links`] reports when the objects hold nothing that scrapes.
-pub const NO_MONITORING: &str = "no ClusterPodMonitoring, PodMonitoring or PodMonitor";
+pub const NO_MONITORING: &str =
+    "no ClusterPodMonitoring, PodMonitoring, PodMonitor or ServiceMonitor";
 
 /// The RBAC subject naming ServiceAccount `name` in `namespace`.
 fn service_account_subject(name: &str, namespace: &str) -> Subject {
@@ -149,8 +151,18 @@ pub fn broken_links<'a>(
                     endpoint_chain(&index, e, &m.metadata, false, collector_namespace),
                 )
             }),
-            Object::PodMonitor(m) => (m.spec.pod_metrics_endpoints.iter().enumerate())
-                .for_each(|(i, e)| judge(i, operator_chain(&index, e, &m.metadata))),
+            Object::PodMonitor(m) => {
+                (m.spec.pod_metrics_endpoints.iter().enumerate()).for_each(|(i, e)| {
+                    let client = OperatorClient::new(&e.authorization, &e.path, &e.tls_config);
+                    judge(i, operator_chain(&index, client, &m.metadata))
+                })
+            }
+            Object::ServiceMonitor(m) => {
+                (m.spec.endpoints.iter().enumerate()).for_each(|(i, e)| {
+                    let client = OperatorClient::new(&e.authorization, &e.path, &e.tls_config);
+                    judge(i, operator_chain(&index, client, &m.metadata))
+                })
+            }
             _ => continue,
         }
         any = true;
@@ -237,22 +249,43 @@ fn endpoint_chain(
     tls_chain(index, endpoint, monitoring, cluster, &collector)
 }
 
-/// The chain of one PodMonitor endpoint, up to its first broken link: the token Secret is read
-/// from the PodMonitor's namespace, by the operator.
+/// What the chain reads of a prometheus-operator endpoint, a PodMonitor's or a ServiceMonitor's.
+#[derive(Clone, Copy)]
+struct OperatorClient<'e> {
+    authorization: Option<&'e SafeAuthorization>,
+    path: Option<&'e str>,
+    tls: Option<&'e SafeTlsConfig>,
+}
+
+impl<'e> OperatorClient<'e> {
+    fn new(
+        authorization: &'e Option<SafeAuthorization>,
+        path: &'e Option<String>,
+        tls: &'e Option<SafeTlsConfig>,
+    ) -> Self {
+        Self {
+            authorization: authorization.as_ref(),
+            path: path.as_deref(),
+            tls: tls.as_ref(),
+        }
+    }
+}
+
+/// The chain of one PodMonitor or ServiceMonitor endpoint, up to its first broken link: the
+/// token Secret is read from the monitor's namespace, by the operator.
 fn operator_chain(
     index: &Index<'_>,
-    endpoint: &prometheus_operator_types::PodMetricsEndpoint,
+    endpoint: OperatorClient<'_>,
     monitor: &ObjectMeta,
 ) -> Result<(), String> {
     let secret = endpoint
         .authorization
-        .as_ref()
         .and_then(|a| a.credentials.as_ref())
         .ok_or("no authorization credentials")?;
     let namespace = monitor.namespace.as_deref().unwrap_or("default");
-    let path = endpoint.path.as_deref().unwrap_or("/metrics");
+    let path = endpoint.path.unwrap_or("/metrics");
     token_chain(index, namespace, &secret.name, path)?;
-    if let Some(tls) = &endpoint.tls_config
+    if let Some(tls) = endpoint.tls
         && tls.cert.is_some() != tls.key_secret.is_some()
     {
         return Err(

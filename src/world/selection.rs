@@ -1,6 +1,6 @@
-//! Whether the user's prometheus-operator Prometheus takes the bundle's PodMonitors and
-//! PrometheusRules. The operator says nothing when it does not: a monitor no Prometheus selects
-//! is never scraped, a rule never evaluated.
+//! Whether the user's prometheus-operator Prometheus takes the bundle's PodMonitors,
+//! ServiceMonitors and PrometheusRules. The operator says nothing when it does not: a monitor no
+//! Prometheus selects is never scraped, a rule never evaluated.
 //!
 //! A Prometheus takes an object when its selector for that kind matches the object's labels
 //! (unset: **none**; empty: every one) and its namespace selector for that kind matches the
@@ -56,6 +56,12 @@ fn selectors(prometheus: &Prometheus, kind: Kind) -> Option<Selectors<'_>> {
             namespace_field: "podMonitorNamespaceSelector",
             namespace_selector: spec.pod_monitor_namespace_selector.as_ref(),
         },
+        Kind::ServiceMonitor => Selectors {
+            field: "serviceMonitorSelector",
+            selector: spec.service_monitor_selector.as_ref(),
+            namespace_field: "serviceMonitorNamespaceSelector",
+            namespace_selector: spec.service_monitor_namespace_selector.as_ref(),
+        },
         Kind::PrometheusRule => Selectors {
             field: "ruleSelector",
             selector: spec.rule_selector.as_ref(),
@@ -64,6 +70,12 @@ fn selectors(prometheus: &Prometheus, kind: Kind) -> Option<Selectors<'_>> {
         },
         _ => return None,
     })
+}
+
+/// The fields of a Prometheus that select objects of `kind` and their namespaces, if a
+/// Prometheus selects that kind.
+pub(crate) fn selector_fields(kind: Kind) -> Option<(&'static str, &'static str)> {
+    selectors(&Prometheus::default(), kind).map(|s| (s.field, s.namespace_field))
 }
 
 /// Whether `selector` matches `labels`, with the selector as findings show it.
@@ -161,12 +173,12 @@ fn only_names(selector: &LabelSelector) -> bool {
         .all(|key| key == NAMESPACE_NAME_LABEL)
 }
 
-/// Findings (and warnings) on each PodMonitor and PrometheusRule of `objects` that no
+/// Findings (and warnings) on each PodMonitor, ServiceMonitor and PrometheusRule of `objects` that no
 /// Prometheus of `manifests` takes; one warning when the manifests hold no Prometheus.
 pub(crate) fn judge(manifests: &Manifests, objects: &[Object<'_>], check: &mut Check) {
     let judged: Vec<&Object<'_>> = objects
         .iter()
-        .filter(|o| matches!(o.kind(), Kind::PodMonitor | Kind::PrometheusRule))
+        .filter(|o| selector_fields(o.kind()).is_some())
         .collect();
     if judged.is_empty() {
         return;
@@ -174,7 +186,7 @@ pub(crate) fn judge(manifests: &Manifests, objects: &[Object<'_>], check: &mut C
     if manifests.prometheuses.is_empty() {
         check.warnings.push(Warning::option(
             "bundle",
-            "the manifests hold no Prometheus (monitoring.coreos.com/v1): whether one takes the PodMonitors and PrometheusRules is not checked; give its manifest, or kube-prometheus-stack's rendered chart",
+            "the manifests hold no Prometheus (monitoring.coreos.com/v1): whether one takes the monitors and PrometheusRules is not checked; give its manifest, or kube-prometheus-stack's rendered chart",
         ));
         return;
     }
@@ -214,10 +226,10 @@ pub(crate) fn judge(manifests: &Manifests, objects: &[Object<'_>], check: &mut C
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(",");
-        let what = if object.kind() == Kind::PodMonitor {
-            "it is never scraped"
-        } else {
+        let what = if object.kind() == Kind::PrometheusRule {
             "its rules are never evaluated"
+        } else {
+            "it is never scraped"
         };
         if unknown.is_empty() {
             check.findings.push(Finding {

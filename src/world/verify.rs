@@ -277,10 +277,13 @@ struct TargetView {
     /// The PromQL query, with the namespace matcher when the namespace is known (under
     /// prometheus-operator, the `job` matcher).
     query: String,
-    /// The `job` prometheus-operator gives the PodMonitor's targets: `<namespace>/<name>`.
+    /// The `job` of the monitor's targets under prometheus-operator: `<namespace>/<name>`.
     job: String,
-    /// The scrape pool prometheus-operator makes of the PodMonitor's one endpoint.
+    /// The scrape pool prometheus-operator makes of the monitor's one endpoint.
     scrape_pool: String,
+    /// The Prometheus fields that select the monitor and its namespace (under
+    /// prometheus-operator).
+    prometheus_selectors: (&'static str, &'static str),
     /// The endpoint's TLS settings, when it has a `tls` block.
     tls: Option<TlsView>,
     /// The bundle's binding of its picker's ServiceAccount to `system:auth-delegator`.
@@ -481,6 +484,8 @@ impl TargetView {
             secret_reader_binding: grant(binding),
             query,
             scrape_pool: target.operator_scrape_pool(),
+            prometheus_selectors: crate::world::selection::selector_fields(monitoring.kind)
+                .unwrap_or_default(),
             job,
         }
     }

@@ -37,8 +37,8 @@ pub(crate) fn files(
 ) -> Result<Vec<GeneratedFile>, Error> {
     let files = object_files(count, each)?;
     // prometheus-operator's references are taught only to bases that hold its monitors.
-    let pod_monitors = files.iter().any(|f| f.kind == Kind::PodMonitor);
-    base(named(files), pod_monitors)
+    let monitors = Monitors::among(files.iter().map(|f| f.kind));
+    base(named(files), monitors)
 }
 
 /// One object's file before it has its name in a folder: the name's stem (`kind-name`) and the
@@ -98,11 +98,29 @@ pub(crate) fn named(files: impl IntoIterator<Item = ObjectFile>) -> Vec<Generate
         .collect()
 }
 
+/// Which prometheus-operator monitors a base holds: its configuration teaches the references of
+/// those alone, so GMP bases stay as they were.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Monitors {
+    pod: bool,
+    service: bool,
+}
+
+impl Monitors {
+    /// The monitors among objects of `kinds`.
+    pub(crate) fn among(kinds: impl IntoIterator<Item = Kind>) -> Self {
+        kinds.into_iter().fold(Self::default(), |m, kind| Self {
+            pod: m.pod || kind == Kind::PodMonitor,
+            service: m.service || kind == Kind::ServiceMonitor,
+        })
+    }
+}
+
 /// A base of the object `files`: they, then the kustomization listing them, its configuration
-/// (teaching the PodMonitor's references where `pod_monitors`) and schema.
+/// (teaching the references of the prometheus-operator `monitors` it holds) and schema.
 pub(crate) fn base(
     mut files: Vec<GeneratedFile>,
-    pod_monitors: bool,
+    monitors: Monitors,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let resources: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let kustomization = KustomizationYaml {
@@ -120,7 +138,8 @@ pub(crate) fn base(
         name: CONFIGURATION.to_owned(),
         contents: KustomizeConfigYaml {
             header: HEADER,
-            pod_monitors,
+            pod_monitors: monitors.pod,
+            service_monitors: monitors.service,
         }
         .render()?,
     });
@@ -168,6 +187,7 @@ struct KustomizationYaml<'a> {
 struct KustomizeConfigYaml<'a> {
     header: &'a str,
     pod_monitors: bool,
+    service_monitors: bool,
 }
 
 #[derive(Template)]

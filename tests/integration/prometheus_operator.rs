@@ -8,7 +8,7 @@ use igw_monitoring::manifests::{self, Manifests};
 use igw_monitoring::releases::{self, PresetFlavor};
 use igw_monitoring::{
     AlertOptions, Collector, Given, Kind, MetricsSchema, MonitoringMode, Options, Preset,
-    RulesScope, SecretAccess, check,
+    RulesScope, ScrapeThrough, SecretAccess, check,
 };
 use serde_json::{Value, json};
 
@@ -75,6 +75,44 @@ fn cases() -> Vec<(String, Options)> {
             ));
         }
     }
+    // Through the Services: each chart's (the raw manifests' Service has no labels), in both
+    // monitoring modes, and with mTLS.
+    for flavor in PresetFlavor::ALL {
+        if releases::service_label(flavor).is_none() {
+            continue;
+        }
+        for mode in [MonitoringMode::Cluster, MonitoringMode::Pod] {
+            cases.push((
+                format!("service-{}-{mode:?}", flavor.as_str()),
+                with(Options {
+                    scrape_through: ScrapeThrough::Service,
+                    monitoring: mode,
+                    preset: Some(Preset {
+                        flavor,
+                        release: "qwen2-7b".to_owned(),
+                        create_inference_pool: true,
+                    }),
+                    ..Options::default()
+                }),
+            ));
+        }
+    }
+    // A fleet over mTLS, each target's Service given (one is of the raw manifests, whose
+    // Service the user has labelled).
+    let mut mtls = tls(MonitoringMode::Pod, SecretAccess::Cluster, true);
+    for target in &mut mtls.targets {
+        target.service_selector = Some(
+            igw_monitoring::LabelSelector::default()
+                .match_label("app.kubernetes.io/name", format!("{}-epp", target.name)),
+        );
+    }
+    cases.push((
+        "service-mtls".to_owned(),
+        with(Options {
+            scrape_through: ScrapeThrough::Service,
+            ..mtls
+        }),
+    ));
     cases
 }
 
@@ -94,11 +132,19 @@ fn every_case_closes_its_chain_and_holds_no_gmp_object() -> TestResult {
         ] {
             assert!(!kinds.contains(&gmp), "{name}: {gmp:?} in {kinds:?}");
         }
-        assert!(kinds.contains(&Kind::PodMonitor), "{name}: {kinds:?}");
+        let (monitor, not) = match options.scrape_through {
+            ScrapeThrough::Pod => (Kind::PodMonitor, Kind::ServiceMonitor),
+            ScrapeThrough::Service => (Kind::ServiceMonitor, Kind::PodMonitor),
+        };
+        assert!(kinds.contains(&monitor), "{name}: {kinds:?}");
+        assert!(!kinds.contains(&not), "{name}: {kinds:?}");
         assert!(kinds.contains(&Kind::PrometheusRule), "{name}: {kinds:?}");
-        // Every PodMonitor and PrometheusRule carries the label the release's Prometheus asks.
+        // Every monitor and PrometheusRule carries the label the release's Prometheus asks.
         for object in bundle.objects() {
-            if matches!(object.kind(), Kind::PodMonitor | Kind::PrometheusRule) {
+            if matches!(
+                object.kind(),
+                Kind::PodMonitor | Kind::ServiceMonitor | Kind::PrometheusRule
+            ) {
                 let labels = object.metadata().labels.clone().unwrap_or_default();
                 assert_eq!(
                     labels.get("release").map(String::as_str),
@@ -157,14 +203,18 @@ fn a_bundle_of_each_real_manifest_scrapes_its_pickers_and_the_stack_takes_it() -
         "gie-v1.5.0-standalone-chart-no-pool.yaml",
         "llm-d-router-v0.10.0-gateway-chart-gmp.yaml",
     ];
+    let ways = [MonitoringMode::Cluster, MonitoringMode::Pod]
+        .into_iter()
+        .flat_map(|mode| [(mode, ScrapeThrough::Pod), (mode, ScrapeThrough::Service)]);
     for file in files {
-        for mode in [MonitoringMode::Cluster, MonitoringMode::Pod] {
+        for (mode, through) in ways.clone() {
             let mut manifests = Manifests::new();
             let path = shared_dir().join("reference/epp").join(file);
             manifests.read(file, &std::fs::read_to_string(path)?)?;
             manifests.add("prometheus", stack_prometheus())?;
             let base = operator(Options {
                 monitoring: mode,
+                scrape_through: through,
                 namespace: "monitoring".to_owned(),
                 alerts: AlertOptions {
                     enabled: true,
@@ -173,10 +223,26 @@ fn a_bundle_of_each_real_manifest_scrapes_its_pickers_and_the_stack_takes_it() -
                 ..Options::default()
             });
             let discovery = manifests::discover(&manifests, mode)?;
-            let (options, _) = discovery.apply(base, &Given::new())?;
+            let applied = discovery.apply(base, &Given::new());
+            // GIE v1.0's raw Service has no labels (nor a metrics port): refused, not guessed.
+            if through == ScrapeThrough::Service && file.starts_with("gie-v1.0.0-raw") {
+                let error = applied
+                    .err()
+                    .ok_or("a ServiceMonitor of the raw manifests")?;
+                assert!(
+                    error.to_string().contains("finds no labelled Service"),
+                    "{error}"
+                );
+                continue;
+            }
+            let (options, _) = applied?;
             let plan = options.plan()?;
             let check = plan.check(&manifests);
-            assert!(check.is_clean(), "{file} {mode:?}: {:#?}", check.findings);
+            assert!(
+                check.is_clean(),
+                "{file} {mode:?} {through:?}: {:#?}",
+                check.findings
+            );
             // Warnings on the manifests (llm-d-router's image tag `main`) aside, none is about
             // the bundle.
             assert!(
@@ -188,8 +254,12 @@ fn a_bundle_of_each_real_manifest_scrapes_its_pickers_and_the_stack_takes_it() -
                 check.warnings
             );
             assert!(!check.monitorings.is_empty(), "{file}");
+            let kind = match through {
+                ScrapeThrough::Pod => "PodMonitor",
+                ScrapeThrough::Service => "ServiceMonitor",
+            };
             for scrapes in &check.monitorings {
-                assert_eq!(scrapes.monitoring.kind, "PodMonitor", "{file}");
+                assert_eq!(scrapes.monitoring.kind, kind, "{file}");
                 assert!(!scrapes.pickers.is_empty(), "{file}: {scrapes:?}");
             }
             // The same bundle as YAML, read back and judged without the plan.
@@ -429,6 +499,179 @@ fn drift_between_a_pod_monitor_and_its_picker_is_one_finding() -> TestResult {
         &check_objects(&manifests, &broken)?,
         "bundle",
         "Secret default/missing does not exist",
+    );
+    Ok(())
+}
+
+/// The Service the charts put in front of picker `a`: labelled `app.kubernetes.io/name: a-epp`,
+/// selecting its pods, its port `http-metrics` 9090 leading to the container port of that number.
+fn picker_service() -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "a-epp", "namespace": "ns",
+                     "labels": {"app.kubernetes.io/name": "a-epp", "app.kubernetes.io/version": "0.0.0"}},
+        "spec": {"selector": {"app": "a"}, "ports": [
+            {"name": "grpc-ext-proc", "port": 9002},
+            {"name": "http-metrics", "port": 9090}]}
+    })
+}
+
+/// An edit of a manifest.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
+const SERVICE_MONITOR: &str = "ServiceMonitor/default/inference-optimized-gateway-monitoring-a";
+
+/// The manifests of the ServiceMonitor tests, the Service edited by `edit`.
+fn served(edit: impl FnOnce(&mut Value)) -> TestResult<Manifests> {
+    let mut service = picker_service();
+    edit(&mut service);
+    world(&[service, stack_prometheus()])
+}
+
+#[test]
+fn a_service_monitor_reaches_its_picker_through_the_service_and_each_broken_hop_is_found()
+-> TestResult {
+    let manifests = served(|_| {})?;
+    let through_service = operator(Options {
+        scrape_through: ScrapeThrough::Service,
+        ..Options::default()
+    });
+    let plan = plan_from(&manifests, through_service.clone())?;
+    // Discovery took the Service's one label no other Service has, not its version.
+    let target = plan.targets().first().ok_or("no target")?;
+    assert_eq!(
+        target
+            .service_selector()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("app.kubernetes.io/name=a-epp")
+    );
+    let bundle = objects(&plan)?;
+    let check = check_objects(&manifests, &bundle)?;
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    assert!(check.warnings.is_empty(), "{:#?}", check.warnings);
+    let scrapes: Vec<(String, Vec<String>)> = (check.monitorings.iter())
+        .map(|s| {
+            let pickers = s.pickers.iter().map(ToString::to_string).collect();
+            (s.monitoring.to_string(), pickers)
+        })
+        .collect();
+    assert_eq!(
+        scrapes,
+        [(
+            SERVICE_MONITOR.to_owned(),
+            vec!["Deployment/ns/a".to_owned()]
+        )]
+    );
+    // Its targets' job is what a PodMonitor's would be, which the alerts match.
+    let monitor = (bundle.iter())
+        .find(|o| o["kind"] == "ServiceMonitor")
+        .ok_or("no ServiceMonitor")?;
+    assert_eq!(
+        monitor["spec"]["endpoints"][0]["relabelings"],
+        json!([{"replacement": target.operator_job(), "targetLabel": "job"}])
+    );
+    assert_eq!(
+        target.operator_job(),
+        "default/inference-optimized-gateway-monitoring-a"
+    );
+
+    // Each hop broken in the manifests is one finding on the ServiceMonitor.
+    let hops: [(&str, Edit, &str, &str); 5] = [
+        (
+            "no Service",
+            Box::new(|s| s["metadata"]["labels"] = json!({"app.kubernetes.io/name": "other"})),
+            "spec.selector",
+            "selects no Service in the manifests: Prometheus scrapes nothing",
+        ),
+        (
+            "Service elsewhere",
+            Box::new(|s| s["metadata"]["namespace"] = json!("elsewhere")),
+            "spec.selector",
+            "it would take Service/elsewhere/a-epp, but its spec.namespaceSelector takes only namespace ns",
+        ),
+        (
+            "port renamed",
+            Box::new(|s| s["spec"]["ports"][1]["name"] = json!("metrics")),
+            "spec.endpoints[0].port",
+            "names no port of Service/ns/a-epp (its ports: grpc-ext-proc 9002, metrics 9090): Prometheus finds no target",
+        ),
+        (
+            "port leading to gRPC",
+            Box::new(|s| s["spec"]["ports"][1]["targetPort"] = json!("grpc")),
+            "spec.endpoints[0].port",
+            "is container port 9002 of Deployment/ns/a, but the picker serves /metrics on",
+        ),
+        (
+            "selector taking the model server too",
+            Box::new(|s| s["spec"]["selector"] = json!({"tier": "epp"})),
+            "spec.selector",
+            "takes Service/ns/a-epp, whose selector tier=epp also selects pods that run no endpoint picker (Deployment/ns/m)",
+        ),
+    ];
+    for (hop, edit, field, rule) in hops {
+        let check = check_objects(&served(edit)?, &bundle)?;
+        assert_eq!(check.findings.len(), 1, "{hop}: {:#?}", check.findings);
+        let finding = &check.findings[0];
+        assert_eq!(
+            finding.object.as_ref().map(ToString::to_string).as_deref(),
+            Some(SERVICE_MONITOR),
+            "{hop}"
+        );
+        assert_eq!(finding.field, field, "{hop}: {finding}");
+        assert!(finding.rule.contains(rule), "{hop}: {finding}");
+    }
+
+    // A Service without a selector lists its endpoints by hand: not judged, said so.
+    let check = check_objects(
+        &served(|s| {
+            s["spec"]
+                .as_object_mut()
+                .map(|o| o.remove("selector"))
+                .map_or((), drop)
+        })?,
+        &bundle,
+    )?;
+    assert!(check.is_clean(), "{:#?}", check.findings);
+    assert!(
+        (check.warnings.iter()).any(|w| w.rule.contains("which has no selector")),
+        "{:#?}",
+        check.warnings
+    );
+
+    // A Prometheus that takes PodMonitors but no ServiceMonitor.
+    let pods_only = prometheus(json!({
+        "podMonitorSelector": {}, "podMonitorNamespaceSelector": {},
+        "ruleSelector": {}, "ruleNamespaceSelector": {},
+    }));
+    let check = check_objects(&world(&[picker_service(), pods_only])?, &bundle)?;
+    one_finding(
+        &check,
+        &format!("{SERVICE_MONITOR} metadata.labels"),
+        "serviceMonitorSelector is unset, which takes no ServiceMonitor",
+    );
+
+    // The token Secret's reference broken: the chain is.
+    let mut broken = bundle.clone();
+    let monitor = (broken.iter_mut())
+        .find(|o| o["kind"] == "ServiceMonitor")
+        .ok_or("no ServiceMonitor")?;
+    monitor["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] = json!("missing");
+    one_finding(
+        &check_objects(&manifests, &broken)?,
+        "bundle",
+        "Secret default/missing does not exist",
+    );
+
+    // Without a labelled Service in front of the picker, discovery refuses rather than guess.
+    let error = plan_from(&world(&[stack_prometheus()])?, through_service)
+        .err()
+        .ok_or("a plan without a Service")?;
+    assert!(
+        error
+            .to_string()
+            .contains("finds no labelled Service in front of the pods of Deployment/ns/a"),
+        "{error}"
     );
     Ok(())
 }

@@ -127,6 +127,23 @@ pub fn operator_cases() -> Vec<(&'static str, Options)> {
             )),
         ),
         ("operator_mtls_pod_monitoring", operator(mtls)),
+        (
+            "operator_service_monitor",
+            operator(Options {
+                scrape_through: igw_monitoring::ScrapeThrough::Service,
+                namespace: "team-b".to_owned(),
+                preset: Some(Preset {
+                    flavor: PresetFlavor::LlmDRouterGateway,
+                    release: "qwen2-7b".to_owned(),
+                    create_inference_pool: true,
+                }),
+                alerts: AlertOptions {
+                    enabled: true,
+                    ..AlertOptions::default()
+                },
+                ..Options::default()
+            }),
+        ),
     ]
 }
 

@@ -594,6 +594,51 @@ fn the_prometheus_operator_script_asks_prometheus_for_its_targets() -> TestResul
 }
 
 #[test]
+fn a_service_monitor_script_asks_for_its_own_scrape_pool_and_names_its_selectors() -> TestResult {
+    let bundle = crate::support::operator(Options {
+        scrape_through: igw_monitoring::ScrapeThrough::Service,
+        service_selector: Some(
+            igw_monitoring::LabelSelector::default().match_label("app.kubernetes.io/name", "a-epp"),
+        ),
+        ..Options::default()
+    })
+    .build()?;
+    let script = script(&bundle)?;
+    assert_bash_parses(&script)?;
+    let pool = "serviceMonitor/default/inference-optimized-gateway-monitoring/0";
+    let (output, dir) = run_script(&script, &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert_contains(
+        &stdout,
+        &format!("ok    Prometheus in namespace monitoring scrapes 1 target(s) of {pool}, all up"),
+    );
+    // The same job as a PodMonitor's: the ServiceMonitor relabels it so.
+    assert_contains(
+        &stdout,
+        "query inference_model_request_total{job=\"default/inference-optimized-gateway-monitoring\"}",
+    );
+    let asked = std::fs::read_to_string(dir.path().join("curl.log"))?;
+    assert_contains(&asked, &format!("--data-urlencode scrapePool={pool}"));
+    let none = [(
+        "STUB_TARGETS",
+        r#"{"status":"success","data":{"activeTargets":[]}}"#,
+    )];
+    let (output, _dir) = run_script(&script, &none)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_contains(&stdout, "its serviceMonitorSelector must match the");
+    assert_contains(&stdout, "serviceMonitorNamespaceSelector namespace default");
+    let text = text(&bundle)?;
+    assert_contains(&text, &format!("scrapePool={pool}"));
+    assert_contains(
+        &text,
+        "Its serviceMonitorSelector must match the ServiceMonitor's labels",
+    );
+    Ok(())
+}
+
+#[test]
 fn the_pod_monitoring_script_looks_in_each_targets_namespace() -> TestResult {
     let bundle = fleet(MonitoringMode::Pod).build()?;
     let (output, dir) = run_script(&script(&bundle)?, &[])?;

@@ -10,7 +10,7 @@ use super::discover::{Discovered, Discovery};
 use crate::diagnostics::{Problem, Problems, Warning, listed};
 use crate::options::given::{Given, Source};
 use crate::options::releases::{self, MetricsSchema};
-use crate::options::{Options, Port, Target};
+use crate::options::{Options, Port, ScrapeThrough, Target};
 
 impl Discovery {
     /// Lays what the manifests say under `options` (a config file's and flags' choices, with
@@ -53,6 +53,19 @@ impl Discovery {
                 options.metrics_schema = known.first().copied();
             }
         }
+        if options.scrape_through == ScrapeThrough::Service {
+            for p in self.pickers.iter().filter(|p| p.service_selector.is_none()) {
+                problems.push(Problem {
+                    field: "scrapeThrough".to_owned(),
+                    also: vec!["manifests".to_owned()],
+                    value: "service".to_owned(),
+                    rule: format!(
+                        "finds no labelled Service in front of the pods of {} in the manifests (a ServiceMonitor selects Services by their labels): scrape its pods",
+                        p.workload
+                    ),
+                });
+            }
+        }
         options.targets = self
             .pickers
             .iter()
@@ -68,7 +81,11 @@ impl Discovery {
                     .needs_auth_delegation
                     .then(|| p.service_account.to_string()),
                 preset: None,
-                service_selector: None,
+                // The Services' only where a ServiceMonitor selects them: a PodMonitor's option
+                // would be refused.
+                service_selector: (options.scrape_through == ScrapeThrough::Service)
+                    .then(|| p.service_selector.clone())
+                    .flatten(),
                 tls: None,
             })
             .collect();
@@ -165,6 +182,9 @@ impl Discovery {
         }
         if options.selector != defaults.selector || given.contains("selector") {
             problems.push(conflict("selector", format!("{:?}", options.selector)));
+        }
+        if let Some(selector) = &options.service_selector {
+            problems.push(conflict("serviceSelector", selector.to_string()));
         }
         problems
     }

@@ -15,7 +15,7 @@ use crate::diagnostics::{Problem, Problems, SHOWN_NAMES, listed};
 use crate::kinds::{ObjectRef, ServiceAccountRef};
 use crate::options::releases::{self, MetricsSchema, Project, Version};
 use crate::options::selector::Matcher;
-use crate::options::{LabelSelector, MonitoringMode, Port};
+use crate::options::{LabelSelector, MonitoringMode, Port, SERVICE_METRICS_PORT};
 use gmp_types::Scheme;
 
 /// One endpoint picker found in the manifests, and what a scrape of it needs.
@@ -56,6 +56,12 @@ pub struct Discovered {
     pub serving_port: u16,
     /// The picker container's named ports, each with its number.
     pub named_ports: BTreeMap<String, i32>,
+    /// The labels that set apart the Service in front of its pods (for `scrapeThrough:
+    /// service`): of the labelled Services of its namespace selecting them, one with the port
+    /// `http-metrics` first; one pair no other Service of the input has
+    /// (`app.kubernetes.io/name` first), else all of them. `None` when no labelled Service
+    /// selects its pods.
+    pub service_selector: Option<LabelSelector>,
 }
 
 /// Every endpoint picker of the input, and what the reading found worth a warning.
@@ -617,8 +623,52 @@ fn facts(
             .flatten()
             .filter_map(|p| Some((p.name.clone()?, p.container_port)))
             .collect(),
+        service_selector: service_selector(manifests, workload),
     }
 }
+
+/// See [`Discovered::service_selector`].
+fn service_selector(manifests: &Manifests, workload: &Workload<'_>) -> Option<LabelSelector> {
+    let fronting: Vec<&Service> = (manifests.services.iter())
+        .filter(|s| namespace_of(&s.metadata) == workload.namespace && labels_of(s).is_some())
+        .filter(|s| {
+            let selector = s.spec.as_ref().and_then(|spec| spec.selector.as_ref());
+            selector.is_some_and(|sel| Matcher::of_service(sel).matches(workload.labels))
+        })
+        .collect();
+    let metrics_port = |s: &&&Service| {
+        (s.spec
+            .as_ref()
+            .and_then(|spec| spec.ports.as_ref())
+            .into_iter()
+            .flatten())
+        .any(|p| p.name.as_deref() == Some(SERVICE_METRICS_PORT))
+    };
+    let service = (fronting.iter().find(metrics_port)).or(fronting.first())?;
+    let labels = labels_of(service)?;
+    let unique = |(key, value): (&String, &String)| {
+        let shared = (manifests.services.iter())
+            .filter(|other| !std::ptr::eq(*other, *service))
+            .any(|other| labels_of(other).and_then(|l| l.get(key)) == Some(value));
+        (!shared).then(|| (key.clone(), value.clone()))
+    };
+    let preferred = labels.get_key_value(NAME_LABEL).and_then(unique);
+    let match_labels = preferred
+        .or_else(|| labels.iter().find_map(unique))
+        .map_or_else(|| labels.clone(), |pair| BTreeMap::from([pair]));
+    Some(LabelSelector {
+        match_labels,
+        match_expressions: Vec::new(),
+    })
+}
+
+/// A Service's labels, if it has any.
+fn labels_of(service: &Service) -> Option<&BTreeMap<String, String>> {
+    service.metadata.labels.as_ref().filter(|l| !l.is_empty())
+}
+
+/// The label the charts name their objects by, and so a Service's best single label.
+const NAME_LABEL: &str = "app.kubernetes.io/name";
 
 /// The warnings of how picker `id` (the `target`-th) serves `/metrics`: TLS references the
 /// manifests cannot give, and a token nobody checks.

@@ -168,8 +168,8 @@ fn bases() -> Vec<Base> {
             });
         }
     }
-    // prometheus-operator: the PodMonitor's credentials follow the renamed token Secret, and
-    // the monitor moves with it (its Secrets are read from its own namespace).
+    // prometheus-operator: a PodMonitor's or ServiceMonitor's credentials follow the renamed
+    // token Secret, and the monitor moves with it (its Secrets are read from its own namespace).
     let operator = [
         "--collector",
         "prometheusOperator",
@@ -211,6 +211,21 @@ fn bases() -> Vec<Base> {
                 "epp-client:tls.crt",
                 "--tls-key-secret",
                 "epp-client:tls.key",
+            ],
+        ),
+        // A ServiceMonitor's credentials follow it the same way.
+        (
+            "service-monitor",
+            vec![
+                "--namespace",
+                "inference",
+                "--scrape-through",
+                "service",
+                "--preset",
+                "helm-inferencepool",
+                "--release",
+                "llama3-8b",
+                "--with-alerts",
             ],
         ),
     ] {
