@@ -327,7 +327,7 @@ impl Plan {
     }
 
     /// `monitor` made `target`'s: name, namespace, the pods' namespace and selector, port,
-    /// scheme, TLS and the token Secret (beside it).
+    /// scheme, TLS, the token Secret (beside it) and the targets' `job`.
     fn retarget_operator(&self, monitor: &mut PodMonitor, target: &TargetPlan) {
         name_monitor(&mut monitor.metadata, target);
         monitor.spec.selector = LabelSelector::from(target.selector());
@@ -339,14 +339,13 @@ impl Plan {
                 &mut endpoint.scheme,
                 &mut endpoint.tls_config,
                 &mut endpoint.authorization,
+                &mut endpoint.relabelings,
             );
         }
     }
 
     /// `monitor` made `target`'s, as [`Self::retarget_operator`] makes a PodMonitor, but
-    /// selecting the target's Services; its targets' `job` is set to what a PodMonitor's
-    /// would be (`<namespace>/<name>` of the monitor, not the Service's name), so alerts,
-    /// dashboards and verify read both alike.
+    /// selecting the target's Services.
     fn retarget_service(&self, monitor: &mut ServiceMonitor, target: &TargetPlan) {
         name_monitor(&mut monitor.metadata, target);
         monitor.spec.selector = target
@@ -360,12 +359,8 @@ impl Plan {
                 &mut endpoint.scheme,
                 &mut endpoint.tls_config,
                 &mut endpoint.authorization,
+                &mut endpoint.relabelings,
             );
-            endpoint.relabelings = Some(vec![RelabelConfig {
-                target_label: Some(JOB_LABEL.to_owned()),
-                replacement: Some(target.operator_job()),
-                ..Default::default()
-            }]);
         }
     }
 
@@ -375,6 +370,7 @@ impl Plan {
             scheme: operator_scheme(self.scheme_of(target)),
             tls: self.tls_of(target).and_then(|tls| tls.to_operator()),
             token: &self.identity_of(target).token_secret().name,
+            job: target.operator_job(),
         }
     }
 
@@ -416,8 +412,8 @@ impl Plan {
         })
     }
 
-    /// The `job` labels prometheus-operator gives the PodMonitors' targets (`<namespace>/<name>`)
-    /// that a PrometheusRule in `namespace` alerts on: the targets of that namespace when there
+    /// The `job` labels of the monitors' targets ([`TargetPlan::operator_job`]) that a
+    /// PrometheusRule in `namespace` alerts on: the targets of that namespace when there
     /// is one object per target namespace (`rulesScope: namespaced`), else every target's.
     fn operator_jobs(&self, namespace: Option<&str>) -> Vec<String> {
         let per_namespace = self
@@ -543,27 +539,38 @@ fn operator_namespaces(target: &TargetPlan) -> NamespaceSelector {
     }
 }
 
-/// The HTTP client settings a target's prometheus-operator endpoint takes, whichever monitor
-/// holds it.
+/// What a target's prometheus-operator endpoint says beyond its port, whichever monitor holds
+/// it.
 struct OperatorClient<'p> {
     scheme: OperatorScheme,
     tls: Option<SafeTlsConfig>,
     token: &'p str,
+    /// The `job` of its targets, [`TargetPlan::operator_job`].
+    job: String,
 }
 
 impl OperatorClient<'_> {
-    /// Sets an endpoint's scheme, TLS settings and token Secret name.
+    /// Sets an endpoint's scheme, TLS settings, token Secret name and relabelings. The one
+    /// relabeling pins `job` to what the plan's alerts, dashboard and verify match: the
+    /// operator derives it from the monitor's namespace and name (a ServiceMonitor's from the
+    /// Service's name), which a Kustomize overlay may change under the PrometheusRules' feet.
     fn apply(
         &self,
         scheme: &mut Option<OperatorScheme>,
         tls: &mut Option<SafeTlsConfig>,
         authorization: &mut Option<SafeAuthorization>,
+        relabelings: &mut Option<Vec<RelabelConfig>>,
     ) {
         *scheme = Some(self.scheme);
         tls.clone_from(&self.tls);
         if let Some(credentials) = authorization.as_mut().and_then(|a| a.credentials.as_mut()) {
             self.token.clone_into(&mut credentials.name);
         }
+        *relabelings = Some(vec![RelabelConfig {
+            target_label: Some(JOB_LABEL.to_owned()),
+            replacement: Some(self.job.clone()),
+            ..Default::default()
+        }]);
     }
 }
 

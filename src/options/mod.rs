@@ -88,7 +88,9 @@ pub struct Options {
     /// prometheus-operator (kube-prometheus-stack): PodMonitors instead of (Cluster)PodMonitorings
     /// (`monitoring: cluster` puts one per target in `namespace`, selecting its pods' namespace;
     /// `pod` one in each target's namespace), one PrometheusRule per alerts object, and no
-    /// Secret grant (the operator reads the Secrets). Default: `gmp`.
+    /// Secret grant (the operator reads the Secrets). Each monitor pins its targets' `job` to
+    /// `<namespace>/<name>` as rendered, which the alerts match, so overlays that move or
+    /// rename it keep them matching. Default: `gmp`.
     #[builder(default)]
     pub collector: Collector,
     /// The release of kube-prometheus-stack whose Prometheus scrapes (its default selectors pick
@@ -99,8 +101,8 @@ pub struct Options {
     pub prometheus_release: Option<String>,
     /// What prometheus-operator's monitor selects: the pickers' pods (a PodMonitor), or their
     /// Services (a ServiceMonitor, scraping the pods behind each Service's port `servicePort`);
-    /// `collector: prometheusOperator` only. Either way the targets' `job` is
-    /// `<namespace>/<monitor name>`. Default: `pod`.
+    /// `collector: prometheusOperator` only. Either way a relabeling pins the targets' `job`
+    /// to `<namespace>/<monitor name>` as rendered. Default: `pod`.
     #[builder(default)]
     pub scrape_through: ScrapeThrough,
     /// The endpoint pickers' Services, by labels, when `targets` is empty; `scrapeThrough:

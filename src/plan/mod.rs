@@ -154,8 +154,9 @@ pub struct TargetPlan {
 }
 
 impl TargetPlan {
-    /// The `job` label prometheus-operator gives its PodMonitor's targets:
-    /// `<namespace>/<name>` of the monitor.
+    /// The `job` label of its targets under prometheus-operator: `<namespace>/<name>` of its
+    /// monitor, as the operator derives it for a PodMonitor; the bundle's monitors pin it so
+    /// by a relabeling.
     pub fn operator_job(&self) -> String {
         let m = &self.monitoring;
         format!("{}/{}", m.namespace.as_deref().unwrap_or_default(), m.name)

@@ -116,13 +116,16 @@ fn the_options_table_states_the_defaults_the_code_has() -> TestResult {
         },
         ..Options::default()
     };
-    let list: Value = serde_json::from_str(&with_alerts.plan()?.to_json_list()?)?;
-    let made: BTreeSet<&str> = list["items"]
+    let plan = with_alerts.plan()?;
+    let list: Value = serde_json::from_str(&plan.to_json_list()?)?;
+    let mut made: BTreeSet<&str> = list["items"]
         .as_array()
         .ok_or("a List has items")?
         .iter()
         .filter_map(|o| o["metadata"]["name"].as_str())
         .collect();
+    // The Grafana dashboard's ConfigMap is written on its own (`dashboard --config-map`).
+    made.insert(&plan.dashboard_id().name);
 
     // `<serviceAccount>` and the like in a default name: an earlier row's name, or the collector's.
     let mut names = vec![(

@@ -45,6 +45,9 @@ pub struct PodMetricsEndpoint {
     /// Skips pods in the `Failed` or `Succeeded` phase (upstream: true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_running: Option<bool>,
+    /// Relabelings of each target before its scrape, after the operator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relabelings: Option<Vec<RelabelConfig>>,
 }
 
 /// Protocol scheme of a scrape (upstream also takes the upper-case spellings).

@@ -310,5 +310,58 @@ fn check_overlay(
             }
         }
     }
+    judge_alert_jobs(&resources, case);
     Ok(resources.len())
+}
+
+/// Every `job` a PrometheusRule matches is one a monitor's targets get, however the overlay
+/// renamed or moved the monitors: else the alerts never fire. A target's `job` is its
+/// relabeling's, else (the operator's) a PodMonitor's `<namespace>/<name>`.
+fn judge_alert_jobs(resources: &[Resource], case: &str) {
+    let pinned = |relabelings: &Option<Vec<prometheus_operator_types::RelabelConfig>>| {
+        (relabelings.iter().flatten())
+            .filter(|r| r.target_label.as_deref() == Some("job"))
+            .find_map(|r| r.replacement.clone())
+    };
+    let job_of = |object: &Resource| -> Vec<String> {
+        match object {
+            Resource::PodMonitor(m) => (m.spec.pod_metrics_endpoints.iter())
+                .map(|e| {
+                    pinned(&e.relabelings).unwrap_or_else(|| {
+                        let meta = &m.metadata;
+                        let (ns, name) = (meta.namespace.as_deref(), meta.name.as_deref());
+                        format!("{}/{}", ns.unwrap_or_default(), name.unwrap_or_default())
+                    })
+                })
+                .collect(),
+            Resource::ServiceMonitor(m) => (m.spec.endpoints.iter())
+                .filter_map(|e| pinned(&e.relabelings))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let jobs: Vec<String> = resources.iter().flat_map(job_of).collect();
+    for resource in resources {
+        let Resource::PrometheusRule(rule) = resource else {
+            continue;
+        };
+        let exprs = (rule.spec.groups.iter())
+            .flat_map(|g| &g.rules)
+            .map(|r| r.expr.as_str());
+        for expr in exprs {
+            let matched = expr
+                .split("job=~\"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next());
+            let mut any = false;
+            for job in matched.flat_map(|m| m.split('|')) {
+                any = true;
+                assert!(
+                    jobs.iter().any(|j| j == job),
+                    "{case}: {job} of {expr} in {jobs:?}"
+                );
+            }
+            assert!(any, "{case}: no job matcher in {expr}");
+        }
+    }
 }
