@@ -105,8 +105,8 @@ pub struct Options {
     /// to `<namespace>/<monitor name>` as rendered. Default: `pod`.
     #[builder(default)]
     pub scrape_through: ScrapeThrough,
-    /// The endpoint pickers' Services, by labels, when `targets` is empty; `scrapeThrough:
-    /// service` only. Default: derived from `preset` (the charts label their Services
+    /// The endpoint pickers' Services, by labels, when `targets` is empty (refused beside
+    /// them: each target has its own); `scrapeThrough: service` only. Default: derived from `preset` (the charts label their Services
     /// `app.kubernetes.io/name: <release>-epp`); without a preset, none (then it is required).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_selector: Option<LabelSelector>,

@@ -220,6 +220,14 @@ fn check_scrape_through(found: &mut ProblemsBuilder, options: &Options) {
             rules::iana_svc_name(port),
         );
     }
+    // The top-level selector is the one target's; with targets, each has its own.
+    if let (false, Some(selector)) = (options.targets.is_empty(), &options.service_selector) {
+        found.push(
+            "serviceSelector".to_owned(),
+            &selector.to_string(),
+            "is not read with targets (as selector is not): give each target its own serviceSelector".to_owned(),
+        );
+    }
     let top = (options.targets.is_empty()).then_some((
         String::new(),
         options.service_selector.as_ref(),

@@ -19,9 +19,9 @@
 //!
 //! and that the bundle's own chain (token Secret, reader RBAC, the collector's grants) is
 //! closed ([`crate::world::relations`]), and that a Prometheus of the manifests takes each
-//! PodMonitor and PrometheusRule (`selection`). A finding is a [`Finding`] naming the object and field; what
-//! works but is worth knowing (auth off while a token is sent, an image of no known release) is
-//! a [`Warning`].
+//! PodMonitor, ServiceMonitor and PrometheusRule (`selection`). A finding is a [`Finding`]
+//! naming the object and field; what works but is worth knowing (auth off while a token is
+//! sent, an image of no known release) is a [`Warning`].
 
 use std::collections::BTreeSet;
 
@@ -113,7 +113,7 @@ fn listening_port(serving: &Serving<'_>) -> Option<i32> {
 /// One monitoring and the pickers it selects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Scrapes {
-    /// The ClusterPodMonitoring or PodMonitoring.
+    /// The monitoring: a (Cluster)PodMonitoring, PodMonitor or ServiceMonitor.
     pub monitoring: ObjectRef,
     /// The picker workloads it selects.
     pub pickers: Vec<ObjectRef>,

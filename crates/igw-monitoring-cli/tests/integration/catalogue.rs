@@ -335,6 +335,11 @@ fn catalogue() -> Vec<Case> {
             "targets[0].serviceSelector",
             "needs scrapeThrough: service",
         ),
+        cfg(
+            "collector: prometheusOperator\nscrapeThrough: service\nserviceSelector: {matchLabels: {app: a}}\ntargets: [{name: a, selector: {matchLabels: {app: a}}, serviceSelector: {matchLabels: {app: a}}}]\n",
+            "serviceSelector",
+            "is not read with targets",
+        ),
         clap(
             &["--service-selector", "a in"],
             "--service-selector",
